@@ -1,0 +1,12 @@
+"""The ``consultgraph`` command line: thin commands that parse, call the library, render.
+
+Each command group lives in its own module; :data:`main` collects them.
+"""
+
+from __future__ import annotations
+
+from consultgraph.cli.base import main
+from consultgraph.cli import data as _data  # noqa: F401  (registers load, export)
+from consultgraph.cli import analysis as _analysis  # noqa: F401  (registers stats, audit, compare, quotes)
+
+__all__ = ["main"]

@@ -1,0 +1,117 @@
+"""Commands that answer questions: stats, audit, compare, quotes."""
+
+from __future__ import annotations
+
+import click
+
+from consultgraph.cli.base import emit, graph_option, main, output_options
+
+
+@main.command()
+@graph_option
+@output_options
+def stats(graph, fmt, output):
+    """Who answered and what the graph holds: group sizes, regions, node and relationship counts.
+
+    \b
+    Examples:
+      consultgraph stats
+      consultgraph stats -g my-project -f json
+    """
+    from consultgraph.queries.overview import stats as overview
+
+    emit(overview(graph), fmt, output)
+
+
+@main.command()
+@graph_option
+@output_options
+@click.option("--tolerance", default=1.0, show_default=True, help="Points a reported percent may be off.")
+def audit(graph, fmt, output, tolerance):
+    """Check the published numbers: percents vs count/base, subgroup bases, totals vs their parts.
+
+    \b
+    Examples:
+      consultgraph audit
+      consultgraph audit -f markdown -o audit.md
+    """
+    from consultgraph.queries.audit import audit as run_audit
+
+    problems = run_audit(graph, tolerance=tolerance)
+    emit(problems, fmt, output, columns=["source_line", "check", "group", "concept", "stated", "expected", "message", "finding"])
+
+
+@main.command()
+@graph_option
+@output_options
+@click.option("--groups", required=True, help="Two or more groups, comma-separated (ids or labels).")
+@click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"]),
+              default="theme", show_default=True, help="Which concepts to compare.")
+@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention"]), default=None,
+              help="Only this stance (default: every stance, one row each).")
+@click.option("--region", default=None, help="Only respondents based in (or findings about) this region.")
+@click.option("--min-base", type=int, default=0, show_default=True, help="Drop rows where a base is under N.")
+@click.option("--base", "base_mode", type=click.Choice(["stated", "group"]), default="stated", show_default=True,
+              help="'group' re-expresses subgroup bases over the whole group.")
+@click.option("--sort", type=click.Choice(["divergence", "concept", "q", "p"]), default="divergence", show_default=True)
+def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort):
+    """Compare how often groups raise each concept: shares with bases, differences, tests, q-values.
+
+    Cells read "69% (37 of 53)": share, count and base. Bases under 30 are flagged as too
+    few to compare. Machine formats (csv, json, xlsx ...) carry every figure in its own
+    column: count, base, share, Wilson interval, basis per group; difference, Cohen's h,
+    test, p and Benjamini-Hochberg q.
+
+    \b
+    Examples:
+      consultgraph compare --groups partner,national-entity --by tactic
+      consultgraph compare --groups national-entity,international-secretariat --by theme --stance lead
+      consultgraph compare --groups partner,NE --by tactic -f xlsx -o tactics.xlsx
+    """
+    from consultgraph.queries.compare import compare as run_compare
+    from consultgraph.queries.compare import display_rows
+
+    result = run_compare(graph, groups, by, stance=stance, region=region, min_base=min_base, base=base_mode, sort=sort)
+    if fmt in ("table", "markdown"):
+        emit(display_rows(result), fmt, output)
+        if fmt == "table" and not output:
+            for note in result.notes:
+                click.echo(f"note: {note}", err=True)
+        return
+    if fmt == "xlsx":
+        from consultgraph.queries.render import write_xlsx
+
+        notes = [{"note": n} for n in result.notes]
+        path = write_xlsx({"comparison": result.rows, "notes": notes}, output)
+        click.echo(f"wrote {len(result.rows)} rows to {path}", err=True)
+        return
+    emit(result.rows, fmt, output)
+
+
+@main.command()
+@graph_option
+@output_options
+@click.option("--concept", default=None, help="Concept id or label (includes narrower concepts).")
+@click.option("--group", default=None, help="Stakeholder group (includes its parts).")
+@click.option("--region", default=None, help="Region.")
+@click.option("--search", default=None, help="Text the quote contains (case-insensitive).")
+@click.option("-n", "--limit", type=int, default=None, help="At most N quotes.")
+def quotes(graph, fmt, output, concept, group, region, search, limit):
+    """Quotes with attribution, by concept, group and region.
+
+    \b
+    Examples:
+      consultgraph quotes --group national-entity --concept research
+      consultgraph quotes --search "grassroots" -f markdown
+    """
+    from consultgraph.queries.quotes import quotes as find_quotes
+
+    rows = find_quotes(graph, concept=concept, group=group, region=region, search=search, limit=limit)
+    if fmt == "table" and not output:
+        for row in rows:
+            click.echo(f"\u201c{row['text']}\u201d")
+            where = f", line {row['source_line']}" if row["source_line"] else ""
+            click.echo(f"    \u2014 {row['attribution']}{where}  [{row['concepts']}]\n")
+        click.echo(f"{len(rows)} quote(s)", err=True)
+        return
+    emit(rows, fmt, output)

@@ -1,0 +1,83 @@
+"""Commands that move data in and out: load, export."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from consultgraph.cli.base import graph_option, main
+
+
+def _loader_help():
+    from consultgraph.loaders import loaders
+
+    return "\n".join(f"  {l.name:<12} {l.description}" for l in loaders())
+
+
+@main.command(epilog="\b\nInput formats (detected from the file; --from to force):\n" + _loader_help())
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--into", "-p", "project", required=True, type=click.Path(file_okay=False),
+              help="Project folder to create or extend.")
+@click.option("--from", "fmt", default=None, metavar="FORMAT", help="Input format for all FILES (default: detect).")
+@click.option("--namespace", default=None, help="Prefix of finding/quote ids (default: the file name).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def load(files, project, fmt, namespace, quiet):
+    """Load FILES into a project, all or nothing; loading the same file again changes nothing.
+
+    \b
+    Examples:
+      consultgraph load submissions.csv --into my-project
+      consultgraph load codes.ttl crosstab.xlsx findings.yaml --into my-project
+      consultgraph load segments.jsonl --from long --into my-project
+    """
+    from consultgraph.loaders import load as load_files
+
+    started = time.perf_counter()
+    bar = None if quiet else click.progressbar(length=len(files) + 2, label="loading", file=click.get_text_stream("stderr"))
+
+    def progress(step, detail=None):
+        if bar is not None:
+            bar.label = f"{step} {detail or ''}"[:60]
+            bar.update(1)
+
+    if bar is not None:
+        bar.__enter__()
+    try:
+        report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    added_nodes = report.nodes_after - report.nodes_before
+    added_edges = report.edges_after - report.edges_before
+    click.echo(
+        f"{project}: {report.nodes_after} nodes ({added_nodes:+d}), {report.edges_after} relationships "
+        f"({added_edges:+d}) from {len(files)} file(s) in {time.perf_counter() - started:.1f}s"
+        + ("; nothing changed" if added_nodes == 0 and added_edges == 0 and report.nodes_before else ""),
+        err=quiet is False,
+    )
+
+
+def _export_help():
+    from consultgraph.graph.export import exporters
+
+    return "\n".join(f"  {e.name:<9} {e.description}" for e in exporters())
+
+
+@main.command(epilog="\b\nFormats:\n" + _export_help())
+@graph_option
+@click.option("-f", "--format", "fmt", default="json", show_default=True, metavar="FORMAT", help="Export format.")
+@click.option("-o", "--output", required=True, type=click.Path(), help="File (a folder for csv) to write.")
+def export(graph, fmt, output):
+    """Write the whole graph in another format.
+
+    \b
+    Examples:
+      consultgraph export -f json -o amnesty.json
+      consultgraph export -f csv -o tables/          # nodes.csv, edges.csv, findings.csv
+      consultgraph export -g my-project -f graphml -o my-project.graphml
+    """
+    from consultgraph.graph.export import exporter
+
+    path = exporter(fmt).write(graph, output)
+    click.echo(f"wrote {len(graph.nodes)} nodes and {len(graph.edges)} relationships to {path}", err=True)

@@ -1,0 +1,299 @@
+"""The consultation graph in memory: node and edge tables plus the concept index.
+
+:class:`Consultation` is what queries, exporters and backends take first. It is built
+from a project store or from the built-in dataset, merges translated batches (upsert
+by stable id, so loading the same input twice changes nothing), and offers the views
+analysts think in: respondents, codings, findings, quotes, group sizes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+import pandas as pd
+
+from consultgraph.graph.concepts import Concept, ConceptIndex
+from consultgraph.graph.model import load_schema
+from consultgraph.graph.store import Project, schema_concepts
+from consultgraph.graph.translator import EDGE_COLUMNS, NODE_COLUMNS, empty_edges, empty_nodes
+
+
+def parse_props(series):
+    """Parse a column of JSON property texts into a list of dicts."""
+    return [json.loads(text) if isinstance(text, str) and text not in ("", "{}") else {} for text in series]
+
+
+def expand(frame, keep=("id", "label")):
+    """``frame``'s ``keep`` columns plus one column per property found in ``props``."""
+    props = pd.DataFrame(parse_props(frame["props"]), index=frame.index)
+    out = frame[list(keep)].copy()
+    for column in props.columns:
+        if column not in out:
+            out[column] = props[column]
+    return out
+
+
+def _edge_keys(edges, functional):
+    is_fn = edges["kind"].isin(functional)
+    target = edges["target"].where(~is_fn, "")
+    stance = edges["stance"].fillna("").where(~is_fn, "")
+    return edges["source"] + "\x1f" + edges["kind"] + "\x1f" + target + "\x1f" + stance
+
+
+class Consultation:
+    """A consultation graph.
+
+    Parameters
+    ----------
+    nodes, edges : pandas.DataFrame
+        Canonical tables (columns ``NODE_COLUMNS`` and ``EDGE_COLUMNS``).
+    name : str, optional
+        The project or dataset name, shown in reports.
+    """
+
+    def __init__(self, nodes=None, edges=None, *, name=None, manifest=None):
+        self.nodes = (nodes if nodes is not None else empty_nodes())[NODE_COLUMNS].reset_index(drop=True)
+        self.edges = (edges if edges is not None else empty_edges())[EDGE_COLUMNS].reset_index(drop=True)
+        self.name = name
+        self.manifest = manifest or {}
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def open(cls, path):
+        """Read a project folder written by :meth:`save`."""
+        project = Project(path)
+        nodes, edges, manifest = project.read()
+        return cls(nodes, edges, name=manifest.get("name"), manifest=manifest)
+
+    def save(self, path, *, load=None):
+        """Write this graph as the project at ``path`` (atomically; see :mod:`store`)."""
+        manifest = Project(path).write(self.nodes, self.edges, load=load, name=self.name)
+        self.manifest = manifest
+        return manifest
+
+    @cached_property
+    def concepts(self):
+        """Schema concepts plus the project's own (its concept nodes and BROADER edges)."""
+        index = schema_concepts()
+        schema = load_schema()
+        mask = self.nodes["kind"].isin(schema.concept_kinds)
+        if mask.any():
+            broader = {}
+            sub = self.edges[self.edges["kind"] == "BROADER"]
+            for source, target in zip(sub["source"], sub["target"]):
+                broader.setdefault(source, []).append(target)
+            rows = self.nodes[mask]
+            for node_id, kind, label, props in zip(rows["id"], rows["kind"], rows["label"], parse_props(rows["props"])):
+                if node_id in index and not props and node_id not in broader:
+                    continue
+                index.add(
+                    Concept(
+                        id=node_id,
+                        kind=kind,
+                        label=label,
+                        alt_labels=tuple(props.get("alt_labels", ())),
+                        definition=props.get("definition"),
+                        scheme=props.get("scheme"),
+                        broader=tuple(broader.get(node_id, index.by_id[node_id].broader if node_id in index else ())),
+                    )
+                )
+        return index
+
+    def node_kinds(self):
+        """``node id -> kind`` for every node."""
+        return dict(zip(self.nodes["id"], self.nodes["kind"]))
+
+    def merge(self, batch):
+        """A new :class:`Consultation` with ``batch`` upserted (same id / key replaces)."""
+        schema = load_schema()
+        functional = [k for k, v in schema.edge_kinds.items() if v.functional]
+        nodes = self.nodes
+        if len(batch.nodes):
+            nodes = pd.concat([nodes[~nodes["id"].isin(batch.nodes["id"])], batch.nodes], ignore_index=True)
+        edges = self.edges
+        if len(batch.edges):
+            if len(edges):
+                old_keys = _edge_keys(edges, functional)
+                new_keys = _edge_keys(batch.edges, functional)
+                edges = edges[~old_keys.isin(set(new_keys))]
+            edges = pd.concat([edges, batch.edges], ignore_index=True) if len(edges) else batch.edges
+        nodes, edges = _with_concepts(nodes, edges, batch.concepts, schema)
+        return Consultation(nodes, edges, name=self.name, manifest=self.manifest)
+
+    # ------------------------------------------------------------------ views
+    def ids_of_kind(self, kind):
+        return self.nodes.loc[self.nodes["kind"] == kind, "id"]
+
+    def edges_of(self, kind):
+        return self.edges[self.edges["kind"] == kind]
+
+    @cached_property
+    def _props(self):
+        return parse_props(self.nodes["props"])
+
+    def table(self, kind):
+        """Nodes of one kind with their properties as columns."""
+        rows = self.nodes[self.nodes["kind"] == kind]
+        return expand(rows).reset_index(drop=True)
+
+    def _link(self, frame, kind, column, on="id"):
+        link = self.edges_of(kind)[["source", "target"]].drop_duplicates("source")
+        mapping = dict(zip(link["source"], link["target"]))
+        frame[column] = frame[on].map(mapping)
+        return frame
+
+    def respondents(self):
+        """One row per respondent: id, label, group, region (based in), focus region."""
+        frame = self.table("Respondent")
+        for kind, column in (("MEMBER_OF", "group"), ("BASED_IN", "region"), ("WORKS_IN", "focus_region")):
+            frame = self._link(frame, kind, column)
+        return frame
+
+    def codings(self):
+        """MENTIONS and PROPOSES edges with the respondent's group and region."""
+        edges = self.edges[self.edges["kind"].isin(["MENTIONS", "PROPOSES"])]
+        frame = edges[["source", "target", "kind", "stance", "weight"]].rename(
+            columns={"source": "respondent", "target": "concept"}
+        )
+        people = self.respondents()[["id", "group", "region"]].set_index("id")
+        frame = frame.join(people, on="respondent")
+        return frame.reset_index(drop=True)
+
+    def findings(self):
+        """One row per finding with its group, concept, region, base finding and source."""
+        frame = self.table("Finding")
+        for kind, column in (
+            ("FOR_GROUP", "group"),
+            ("ABOUT", "concept"),
+            ("IN_REGION", "region"),
+            ("HAS_BASE", "base_ref"),
+            ("FROM_SOURCE", "source"),
+        ):
+            frame = self._link(frame, kind, column)
+        sums = self.edges_of("SUM_OF")
+        parts = sums.groupby("source")["target"].apply(list).to_dict()
+        frame["parts"] = frame["id"].map(lambda i: parts.get(i, []))
+        for column in ("measure", "stance", "count", "base", "reported_percent", "source_line", "statement",
+                       "base_note", "assessment", "rank", "note"):
+            if column not in frame:
+                frame[column] = None
+        for column in ("count", "base", "source_line", "rank"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+        frame["reported_percent"] = pd.to_numeric(frame["reported_percent"], errors="coerce")
+        concepts = self.concepts
+        frame["concept_label"] = frame["concept"].map(lambda c: concepts[c].label if c in concepts else None)
+        frame["concept_kind"] = frame["concept"].map(lambda c: concepts[c].kind if c in concepts else None)
+        return frame
+
+    def quotes(self):
+        """One row per quote with its respondent (if any), group, region and concepts."""
+        frame = self.table("Quote")
+        said = self.edges_of("SAID")
+        speaker = dict(zip(said["target"], said["source"]))
+        frame["respondent"] = frame["id"].map(speaker)
+        people = self.respondents().set_index("id")
+        frame["respondent_label"] = frame["respondent"].map(people["label"]) if len(people) else None
+        own_group = dict(zip(self.edges_of("FOR_GROUP")["source"], self.edges_of("FOR_GROUP")["target"]))
+        frame["group"] = frame["respondent"].map(people["group"]) if len(people) else None
+        frame["group"] = frame["group"].where(frame["group"].notna(), frame["id"].map(own_group))
+        own_region = dict(zip(self.edges_of("IN_REGION")["source"], self.edges_of("IN_REGION")["target"]))
+        frame["region"] = frame["respondent"].map(people["region"]) if len(people) else None
+        frame["region"] = frame["region"].where(frame["region"].notna(), frame["id"].map(own_region))
+        ill = self.edges_of("ILLUSTRATES").groupby("source")["target"].apply(list).to_dict()
+        frame["concepts"] = frame["id"].map(lambda i: ill.get(i, []))
+        for column in ("text", "source_line", "section"):
+            if column not in frame:
+                frame[column] = None
+        return frame
+
+    def group_sizes(self):
+        """``group id -> (size, basis)``: respondents counted, else the stated size finding."""
+        sizes = {}
+        people = self.respondents()
+        if len(people):
+            counts = people["group"].value_counts()
+            for group, count in counts.items():
+                sizes[group] = (int(count), "respondents")
+        findings = self.findings()
+        stated = findings[findings["measure"] == "size"]
+        for row in stated.itertuples():
+            if row.group not in sizes or sizes[row.group][1] != "respondents":
+                if pd.notna(row.count):
+                    sizes[row.group] = (int(row.count), f"stated (line {row.source_line})")
+        return sizes
+
+    def stats(self):
+        """Counts of nodes by kind and of edges by kind."""
+        return {
+            "nodes": self.nodes["kind"].value_counts().to_dict(),
+            "edges": self.edges["kind"].value_counts().to_dict(),
+        }
+
+    def to_networkx(self):
+        """A :class:`networkx.MultiDiGraph`: node attribute ``kind``, ``label`` and the properties."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph(name=self.name or "consultation")
+        for (node_id, kind, label), props in zip(
+            self.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), self._props
+        ):
+            graph.add_node(node_id, kind=kind, label=label, **props)
+        for source, target, kind, stance, weight, props in self.edges.itertuples(index=False, name=None):
+            attrs = {"kind": kind}
+            if isinstance(stance, str):
+                attrs["stance"] = stance
+            if weight == weight and weight is not None:
+                attrs["weight"] = float(weight)
+            if props and props != "{}":
+                attrs.update(json.loads(props))
+            graph.add_edge(source, target, key=f"{kind}:{stance or ''}", **attrs)
+        return graph
+
+
+def _with_concepts(nodes, edges, index, schema):
+    """Add nodes (and BROADER edges) for concepts the edges use but the tables lack."""
+    concept_kinds = set(schema.concept_kinds)
+    present = set(nodes["id"])
+    referenced = set(edges["target"]) | set(edges["source"])
+    wanted = {c for c in referenced if c in index and c not in present}
+    queue = list(wanted)
+    while queue:
+        concept = index.by_id[queue.pop()]
+        for parent in concept.broader:
+            if parent in index and parent not in present and parent not in wanted:
+                wanted.add(parent)
+                queue.append(parent)
+    if not wanted:
+        return nodes, edges
+    rows, broader = [], []
+    for concept_id in sorted(wanted):
+        concept = index.by_id[concept_id]
+        if concept.kind not in concept_kinds:
+            continue
+        props = {}
+        if concept.alt_labels:
+            props["alt_labels"] = list(concept.alt_labels)
+        if concept.definition:
+            props["definition"] = concept.definition
+        if concept.scheme:
+            props["scheme"] = concept.scheme
+        rows.append(
+            {
+                "id": concept.id,
+                "kind": concept.kind,
+                "label": concept.label,
+                "props": json.dumps(props, ensure_ascii=False, sort_keys=True) if props else "{}",
+            }
+        )
+        for parent in concept.broader:
+            broader.append(
+                {"source": concept.id, "target": parent, "kind": "BROADER", "stance": None, "weight": float("nan"), "props": "{}"}
+            )
+    nodes = pd.concat([nodes, pd.DataFrame(rows, columns=NODE_COLUMNS)], ignore_index=True)
+    if broader:
+        new = pd.DataFrame(broader, columns=EDGE_COLUMNS)
+        existing = set(zip(edges["source"], edges["target"], edges["kind"]))
+        new = new[[(s, t, k) not in existing for s, t, k in zip(new["source"], new["target"], new["kind"])]]
+        edges = pd.concat([edges, new], ignore_index=True) if len(edges) else new
+    return nodes, edges

@@ -1,0 +1,191 @@
+"""Exporters: the graph written as JSON, CSV tables, GraphML or GEXF, by name.
+
+A registry keyed by format name (aliases allowed), as RDFLib's plugins are. Every
+exporter writes to a temp file and renames, so an interrupted export leaves nothing
+half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from consultgraph.errors import UnknownNameError
+from consultgraph.graph.consultation import parse_props
+from consultgraph.graph.store import atomic_write
+
+JSON_FORMAT = "consultgraph-json"
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str
+    module: str
+    function: str
+    description: str
+    suffix: str
+    writes_folder: bool = False
+
+    def write(self, graph, path, **options):
+        function = getattr(importlib.import_module(self.module), self.function)
+        return function(graph, path, **options)
+
+
+_REGISTRY = {}
+
+
+def register(name, module, function, description, suffix, aliases=(), writes_folder=False):
+    exporter = Exporter(name, module, function, description, suffix, writes_folder)
+    for key in (name, *aliases):
+        _REGISTRY[key] = exporter
+    return exporter
+
+
+def exporter(name):
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError("export format", name, {e.name for e in _REGISTRY.values()}) from None
+
+
+def exporters():
+    seen = {}
+    for entry in _REGISTRY.values():
+        seen.setdefault(entry.name, entry)
+    return list(seen.values())
+
+
+def _clean(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def graph_dict(graph):
+    """The graph as consultgraph-json: ``{"format", "version", "name", "nodes", "edges"}``."""
+    nodes = []
+    for (node_id, kind, label), props in zip(
+        graph.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), parse_props(graph.nodes["props"])
+    ):
+        nodes.append({"id": node_id, "kind": kind, "label": label, **props})
+    edges = []
+    for source, target, kind, stance, weight, props in graph.edges.itertuples(index=False, name=None):
+        edge = {"source": source, "target": target, "kind": kind}
+        if isinstance(stance, str):
+            edge["stance"] = stance
+        if _clean(weight) is not None:
+            edge["weight"] = float(weight)
+        if props and props != "{}":
+            edge.update(json.loads(props))
+        edges.append(edge)
+    return {"format": JSON_FORMAT, "version": 1, "name": graph.name, "nodes": nodes, "edges": edges}
+
+
+def write_json(graph, path):
+    data = graph_dict(graph)
+    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"))
+
+
+def _scalar_attrs(attrs):
+    """GraphML/GEXF take scalars only: lists become '|'-joined text, None is dropped."""
+    out = {}
+    for key, value in attrs.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "|".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = json.dumps(value, ensure_ascii=False)
+        out[key] = value
+    return out
+
+
+def _simple_graph(graph):
+    import networkx as nx
+
+    multi = graph.to_networkx()
+    simple = nx.MultiDiGraph(name=multi.graph.get("name", "consultation"))
+    for node, attrs in multi.nodes(data=True):
+        simple.add_node(node, **_scalar_attrs(attrs))
+    for source, target, key, attrs in multi.edges(keys=True, data=True):
+        simple.add_edge(source, target, key=key, **_scalar_attrs(attrs))
+    return simple
+
+
+def write_graphml(graph, path):
+    import networkx as nx
+
+    simple = _simple_graph(graph)
+    return atomic_write(path, lambda tmp: nx.write_graphml(simple, tmp))
+
+
+def write_gexf(graph, path):
+    import networkx as nx
+
+    simple = _simple_graph(graph)
+    return atomic_write(path, lambda tmp: nx.write_gexf(simple, tmp))
+
+
+FINDING_COLUMNS = [
+    "id", "group", "concept", "label", "stance", "measure", "count", "base", "base_ref", "base_note",
+    "reported_percent", "region", "assessment", "rank", "note", "source_line", "statement",
+]
+
+
+def findings_rows(graph):
+    """The findings table: group, concept, label, stance, count, base, reported_percent, source_line ..."""
+    frame = graph.findings()
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {}
+        for column in FINDING_COLUMNS:
+            value = record.get("concept_label") if column == "label" else record.get(column)
+            if value is not None and not isinstance(value, (list, str)) and value != value:
+                value = None
+            if hasattr(value, "item"):
+                value = value.item()
+            row[column] = value
+        rows.append(row)
+    return rows
+
+
+def _write_csv(path, columns, rows):
+    def write(tmp):
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+
+    return atomic_write(path, write)
+
+
+def _csv_cell(value):
+    from consultgraph.queries.render import neutralise
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return neutralise(value)
+
+
+def write_csv_tables(graph, path):
+    """A folder with nodes.csv, edges.csv and findings.csv."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_csv(folder / "nodes.csv", ["id", "kind", "label", "props"], graph.nodes.to_dict("records"))
+    _write_csv(folder / "edges.csv", ["source", "target", "kind", "stance", "weight", "props"], graph.edges.to_dict("records"))
+    _write_csv(folder / "findings.csv", FINDING_COLUMNS, findings_rows(graph))
+    return folder
+
+
+register("json", "consultgraph.graph.export", "write_json", "consultgraph-json: every node and edge (loads back)", ".json")
+register("csv", "consultgraph.graph.export", "write_csv_tables", "a folder of nodes.csv, edges.csv, findings.csv",
+         "", writes_folder=True)
+register("graphml", "consultgraph.graph.export", "write_graphml", "GraphML (Gephi, yEd, Cytoscape)", ".graphml")
+register("gexf", "consultgraph.graph.export", "write_gexf", "GEXF (Gephi)", ".gexf")

@@ -1,0 +1,296 @@
+"""Loaders: one per input format, in a registry keyed by name, imported lazily.
+
+Every loader is a function ``read(path, *, namespace, source_id)`` that yields records
+(:mod:`consultgraph.graph.records`). :func:`load` runs loaders, hands every record to the
+translator, merges the batch into the project and saves it, all or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from consultgraph.errors import InputError, UnknownNameError
+from consultgraph.graph.concepts import slugify
+from consultgraph.graph.records import Node
+
+DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+DEFAULT_DATASET = "amnesty-2019"
+
+
+@dataclass(frozen=True)
+class Loader:
+    """A registered input format."""
+
+    name: str
+    module: str
+    function: str
+    description: str
+    aliases: tuple = ()
+
+    def read(self, path, **options):
+        function = getattr(importlib.import_module(self.module), self.function)
+        return function(path, **options)
+
+
+_REGISTRY = {}
+
+
+def register(name, module, function, description, aliases=()):
+    """Register a loader under ``name`` (and ``aliases``)."""
+    loader = Loader(name, module, function, description, tuple(aliases))
+    for key in (name, *aliases):
+        _REGISTRY[key] = loader
+    return loader
+
+
+register("long", "consultgraph.loaders.coded", "read_long",
+         "coded submissions, one row per coding: respondent, code, stance, weight, quote (CSV/TSV/XLSX/JSONL/YAML)",
+         aliases=("codings", "segments"))
+register("wide", "consultgraph.loaders.coded", "read_wide",
+         "coded submissions, one row per respondent and one column per code (CSV/TSV/XLSX)",
+         aliases=("crosstab",))
+register("respondents", "consultgraph.loaders.published", "read_respondents",
+         "respondents: id, name, group, region, focus_region")
+register("findings", "consultgraph.loaders.published", "read_findings",
+         "published findings: group, concept, stance, count, base, reported_percent, source_line ... (CSV/YAML)")
+register("quotes", "consultgraph.loaders.published", "read_quotes",
+         "quotes: text, respondent or group, illustrates, source_line (CSV/YAML/JSONL)")
+register("skos", "consultgraph.loaders.skos", "read_skos",
+         "a SKOS concept scheme (Turtle, RDF/XML, JSON-LD): the project's own codes", aliases=("concepts", "turtle"))
+register("json", "consultgraph.loaders.graphjson", "read_graph_json",
+         "consultgraph's own JSON export (export --format json)", aliases=("graph-json",))
+register("dataset", "consultgraph.loaders", "read_dataset",
+         "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
+
+
+def loader(name):
+    """The :class:`Loader` registered as ``name``; :class:`UnknownNameError` lists the choices."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError("input format", name, {l.name for l in _REGISTRY.values()}) from None
+
+
+def loaders():
+    """The registered loaders, one per name (aliases not repeated)."""
+    seen = {}
+    for entry in _REGISTRY.values():
+        seen.setdefault(entry.name, entry)
+    return list(seen.values())
+
+
+def detect(path):
+    """The name of the loader for ``path``, from its suffix and header."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / "dataset.yaml").is_file():
+            return "dataset"
+        raise InputError("a folder must hold a dataset.yaml", file=path)
+    if not path.exists():
+        raise InputError("no such file", file=path)
+    suffix = path.suffix.lower()
+    from consultgraph.loaders.skos import RDF_FORMATS
+
+    if suffix in RDF_FORMATS and suffix != ".xml":
+        return "skos"
+    if suffix == ".json":
+        from consultgraph.loaders.graphjson import is_graph_json
+
+        if is_graph_json(path):
+            return "json"
+    from consultgraph.loaders.coded import find_columns, fold
+    from consultgraph.loaders.tables import read_table
+
+    if suffix in (".csv", ".tsv", ".tab", ".xlsx", ".xlsm"):
+        from consultgraph.loaders.tables import read_csv, read_xlsx
+
+        frame = read_xlsx(path) if suffix.startswith(".xls") else read_csv(path)
+    else:
+        frame = read_table(path)
+    columns = {fold(c) for c in frame.columns if c != "line"}
+    found = find_columns(frame)
+    if "measure" in columns:
+        return "findings"
+    if "text" in columns and "code" not in found:
+        return "quotes"
+    if "code" in found and "respondent" in found:
+        return "long"
+    if "respondent" in found:
+        attributes = {"respondent", "name", "group", "region", "focus_region"}
+        extra = [c for c in frame.columns if c != "line" and c not in {found.get(a) for a in attributes}]
+        extra = [c for c in extra if fold(c) != "source_line"]
+        return "wide" if extra else "respondents"
+    raise InputError(
+        "cannot tell what this file holds",
+        file=path,
+        line=1,
+        hint="name its format with --from (long, wide, respondents, findings, quotes, skos, json)",
+    )
+
+
+def source_record(path, namespace, meta=None):
+    """The Source node a file's findings and quotes are derived from."""
+    meta = meta or {}
+    props = {"label": meta.get("title") or Path(path).name, "file": Path(path).name}
+    for key in ("title", "publisher", "issued"):
+        if meta.get(key):
+            props[key] = str(meta[key])
+    return Node("Source", f"source/{namespace}", props, file=str(path))
+
+
+def read_dataset(path, *, namespace=None, source_id=None):
+    """Yield the records of every file a dataset folder's ``dataset.yaml`` lists, in order."""
+    folder = Path(path)
+    meta_path = folder / "dataset.yaml"
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise InputError(f"malformed YAML ({error})", file=meta_path) from None
+    name = slugify(meta.get("name") or folder.name)
+    source = source_record(meta_path, name, {"title": meta.get("source_title") or meta.get("title"), **meta})
+    yield source
+    for entry in meta.get("files") or []:
+        entry = {"path": entry} if isinstance(entry, str) else dict(entry)
+        file_path = folder / entry["path"]
+        fmt = entry.get("format") or detect(file_path)
+        yield from loader(fmt).read(file_path, namespace=name, source_id=source.id)
+
+
+def iter_records(path, fmt=None, namespace=None):
+    """The records of one input, with a Source node for plain files."""
+    path = Path(path)
+    fmt = fmt or detect(path)
+    entry = loader(fmt)
+    if entry.name in ("dataset", "json", "skos"):
+        yield from entry.read(path, namespace=namespace, source_id=None)
+        return
+    namespace = namespace or slugify(path.stem)
+    source = source_record(path, namespace)
+    yield source
+    yield from entry.read(path, namespace=namespace, source_id=source.id)
+
+
+@dataclass
+class LoadReport:
+    """What a load did: the new graph, and counts before and after."""
+
+    graph: object
+    files: list = field(default_factory=list)
+    nodes_before: int = 0
+    edges_before: int = 0
+    added: dict = field(default_factory=dict)
+
+    @property
+    def nodes_after(self):
+        return len(self.graph.nodes)
+
+    @property
+    def edges_after(self):
+        return len(self.graph.edges)
+
+
+def _sha256(path):
+    path = Path(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(child.name.encode())
+            digest.update(child.read_bytes())
+        return digest.hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=None):
+    """Load input files into a project (or into ``graph`` in memory), all or nothing.
+
+    Parameters
+    ----------
+    paths : list of path
+        Input files or dataset folders.
+    into : path, optional
+        The project folder: created if missing, extended if present. Nothing is
+        written unless every file translates cleanly.
+    fmt : str, optional
+        Loader name for all ``paths``; detected per file when omitted.
+    namespace : str, optional
+        Prefix of finding and quote ids (default: the file name).
+    graph : Consultation, optional
+        Start from this graph instead of the project.
+    progress : callable, optional
+        ``progress(step, detail)`` is called as work proceeds (the CLI draws a bar).
+
+    Returns
+    -------
+    LoadReport
+    """
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.graph.store import Project
+    from consultgraph.graph.translator import translate
+
+    report = progress or (lambda step, detail=None: None)
+    if graph is None:
+        graph = Consultation.open(into) if into is not None and Project(into).exists() else Consultation()
+    if graph.name is None and into is not None:
+        graph.name = Path(into).name
+    before = (len(graph.nodes), len(graph.edges))
+
+    def records():
+        for path in paths:
+            report("read", str(path))
+            yield from iter_records(path, fmt, namespace)
+
+    batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
+    report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")
+    merged = graph.merge(batch)
+    files = [{"file": str(p), "sha256": _sha256(p)} for p in paths]
+    if into is not None:
+        report("save", str(into))
+        merged.save(into, load={"files": files, "nodes": len(batch.nodes), "edges": len(batch.edges)})
+    return LoadReport(
+        graph=merged,
+        files=files,
+        nodes_before=before[0],
+        edges_before=before[1],
+        added={"nodes": len(batch.nodes), "edges": len(batch.edges)},
+    )
+
+
+_BUILTIN_CACHE = {}
+
+
+def builtin(name=DEFAULT_DATASET):
+    """The built-in dataset ``name`` as a :class:`Consultation` (built once per process)."""
+    folder = DATASETS_DIR / name
+    if not (folder / "dataset.yaml").is_file():
+        available = sorted(p.name for p in DATASETS_DIR.iterdir() if (p / "dataset.yaml").is_file())
+        raise UnknownNameError("built-in dataset", name, available)
+    if name not in _BUILTIN_CACHE:
+        from consultgraph.graph.consultation import Consultation
+
+        graph = load([folder], graph=Consultation(name=name)).graph
+        _BUILTIN_CACHE[name] = graph
+    return _BUILTIN_CACHE[name]
+
+
+def open_graph(spec=None):
+    """A graph from a project path, or a built-in dataset by name (default amnesty-2019)."""
+    from consultgraph.graph.consultation import Consultation
+
+    if spec is None or str(spec) == "":
+        return builtin()
+    text = str(spec)
+    if text.startswith("builtin:"):
+        return builtin(text.split(":", 1)[1])
+    if not Path(text).exists() and re.fullmatch(r"[a-z0-9-]+", text) and (DATASETS_DIR / text).is_dir():
+        return builtin(text)
+    return Consultation.open(text)

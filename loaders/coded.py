@@ -1,0 +1,231 @@
+"""Coded submissions: wide (one row per respondent) and long (one row per coding).
+
+Wide is the crosstab QDA tools export (NVivo, MAXQDA, QualCoder): ``id, group,
+region`` and then one column per code whose cell is 1/0, a stance word or a count.
+Long is one row per coded segment: ``respondent, code, stance, weight, quote``.
+Both yield respondent nodes, MEMBER_OF / BASED_IN / WORKS_IN edges and bulk coding
+edges whose codes the translator resolves through the concept labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from consultgraph.errors import InputError
+from consultgraph.graph.records import EdgeTable, NodeTable, Ref
+from consultgraph.loaders.tables import read_table
+
+#: Column names we accept for each field (folded: lower case, spaces as _).
+ALIASES = {
+    "respondent": ("respondent", "respondent_id", "id", "case", "participant", "submission"),
+    "name": ("name", "display_name", "respondent_name"),
+    "group": ("group", "stakeholder_group", "stakeholder"),
+    "region": ("region", "based_in", "region_based"),
+    "focus_region": ("focus_region", "works_in", "region_focus"),
+    "code": ("code", "concept", "codes"),
+    "stance": ("stance",),
+    "weight": ("weight", "count", "segments"),
+    "quote": ("quote", "text", "segment", "coded_text"),
+}
+STANCES = ("lead", "support", "drop", "mention")
+
+
+def fold(column):
+    return str(column).strip().casefold().replace(" ", "_").replace("-", "_")
+
+
+def find_columns(frame):
+    """``field -> actual column`` for the known fields present in ``frame``."""
+    folded = {fold(c): c for c in frame.columns if c != "line"}
+    found = {}
+    for field, names in ALIASES.items():
+        for name in names:
+            if name in folded and folded[name] not in found.values():
+                found[field] = folded[name]
+                break
+    return found
+
+
+def respondent_ids(values):
+    return "respondent/" + values.astype(str).str.strip()
+
+
+def _require(frame, columns, field, path, why=""):
+    if field not in columns:
+        raise InputError(
+            f"missing required column '{field}'{why}",
+            file=path,
+            line=1,
+            field=field,
+            hint=f"columns found: {', '.join(c for c in frame.columns if c != 'line')}",
+        )
+    values = frame[columns[field]]
+    empty = values.isna() | (values.astype(str).str.strip() == "")
+    if empty.any():
+        row = frame[empty].iloc[0]
+        raise InputError(f"missing {field}", file=path, line=int(row["line"]), field=columns[field])
+
+
+def respondent_records(frame, columns, path):
+    """Respondent nodes and their group/region edges, one per distinct respondent."""
+    _require(frame, columns, "respondent", path)
+    ids = respondent_ids(frame[columns["respondent"]])
+    frame = frame.assign(_id=ids)
+    if "group" in columns:
+        _require(frame, columns, "group", path)
+    attributes = [f for f in ("group", "region", "focus_region", "name") if f in columns]
+    for field in attributes:
+        values = frame[columns[field]].astype(object).where(frame[columns[field]].notna(), "")
+        per = pd.DataFrame({"_id": frame["_id"], "v": values.astype(str).str.strip(), "line": frame["line"]})
+        clash = per.groupby("_id")["v"].nunique()
+        clash = clash[clash > 1]
+        if len(clash):
+            rows = per[per["_id"] == clash.index[0]]
+            raise InputError(
+                f"respondent '{clash.index[0].split('/', 1)[1]}' has two {field} values: "
+                f"'{rows['v'].iloc[0]}' and '{rows['v'].iloc[-1]}'",
+                file=path,
+                line=int(rows["line"].iloc[-1]),
+                field=columns[field],
+            )
+    first = frame.drop_duplicates("_id")
+    if "group" in columns:
+        nodes = pd.DataFrame({"id": first["_id"], "line": first["line"]})
+        if "name" in columns:
+            nodes["name"] = first[columns["name"]].values
+            nodes["label"] = nodes["name"].where(nodes["name"].notna(), nodes["id"].str.split("/", n=1).str[1])
+        yield NodeTable("Respondent", nodes.reset_index(drop=True), file=str(path))
+        for field, kind, kinds in (
+            ("group", "MEMBER_OF", ("StakeholderGroup",)),
+            ("region", "BASED_IN", ("Region",)),
+            ("focus_region", "WORKS_IN", ("Region",)),
+        ):
+            if field not in columns:
+                continue
+            sub = first[first[columns[field]].notna() & (first[columns[field]].astype(str).str.strip() != "")]
+            edges = pd.DataFrame(
+                {"source": sub["_id"], "target": sub[columns[field]].astype(str).str.strip(), "line": sub["line"]}
+            )
+            edges["_field"] = columns[field]
+            yield EdgeTable(kind, edges.reset_index(drop=True), file=str(path), target_is_text=True, target_kinds=kinds)
+
+
+def _coding_kinds():
+    return ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
+
+
+def read_long(path, *, namespace=None, source_id=None):
+    """Yield records for a long file: one row per coding (coded segment)."""
+    frame = read_table(path)
+    columns = find_columns(frame)
+    _require(frame, columns, "respondent", path)
+    _require(frame, columns, "code", path)
+    yield from respondent_records(frame, columns, path)
+    edges = pd.DataFrame(
+        {
+            "source": respondent_ids(frame[columns["respondent"]]),
+            "target": frame[columns["code"]].astype(str).str.strip(),
+            "line": frame["line"],
+        }
+    )
+    if "stance" in columns:
+        stance = frame[columns["stance"]].astype(object)
+        stance = stance.where(stance.isna(), stance.astype(str).str.strip().str.casefold())
+        edges["stance"] = stance.where(stance != "", None)
+    if "weight" in columns:
+        raw = frame[columns["weight"]]
+        weight = pd.to_numeric(raw, errors="coerce")
+        bad = raw.notna() & weight.isna()
+        if bad.any():
+            row = frame[bad].iloc[0]
+            raise InputError(
+                f"weight '{row[columns['weight']]}' is not a number", file=path, line=int(row["line"]), field=columns["weight"]
+            )
+        edges["weight"] = weight
+    edges["_field"] = columns["code"]
+    yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=_coding_kinds())
+    if "quote" in columns:
+        yield from _quotes_from_codings(frame, columns, path)
+
+
+def _quotes_from_codings(frame, columns, path):
+    """A Quote per non-empty quote cell, SAID by the respondent, ILLUSTRATING the code."""
+    sub = frame[frame[columns["quote"]].notna() & (frame[columns["quote"]].astype(str).str.strip() != "")]
+    if not len(sub):
+        return
+    respondents = respondent_ids(sub[columns["respondent"]])
+    texts = sub[columns["quote"]].astype(str).str.strip()
+    ids = [
+        "quote/" + hashlib.sha1(f"{r}\x1f{t}".encode()).hexdigest()[:16] for r, t in zip(respondents, texts)
+    ]
+    nodes = pd.DataFrame({"id": ids, "text": texts.values, "line": sub["line"].values})
+    nodes["label"] = nodes["text"].str.slice(0, 80)
+    nodes = nodes.drop_duplicates("id")
+    yield NodeTable("Quote", nodes, file=str(path))
+    said = pd.DataFrame({"source": respondents.values, "target": ids, "line": sub["line"].values}).drop_duplicates(
+        ["source", "target"]
+    )
+    yield EdgeTable("SAID", said, file=str(path))
+    illustrates = pd.DataFrame(
+        {"source": ids, "target": sub[columns["code"]].astype(str).str.strip().values, "line": sub["line"].values}
+    )
+    illustrates["_field"] = columns["code"]
+    yield EdgeTable("ILLUSTRATES", illustrates, file=str(path), target_is_text=True, target_kinds=_coding_kinds())
+
+
+def read_wide(path, *, namespace=None, source_id=None):
+    """Yield records for a wide file: one row per respondent, one column per code."""
+    frame = read_table(path)
+    columns = find_columns(frame)
+    columns.pop("code", None)
+    columns.pop("stance", None)
+    columns.pop("weight", None)
+    columns.pop("quote", None)
+    _require(frame, columns, "respondent", path)
+    yield from respondent_records(frame, columns, path)
+    used = set(columns.values()) | {"line"}
+    code_columns = [c for c in frame.columns if c not in used]
+    if not code_columns:
+        raise InputError("no code columns after the respondent columns", file=path, line=1)
+    ids = respondent_ids(frame[columns["respondent"]])
+    parts = []
+    for column in code_columns:
+        cells = frame[column]
+        present = cells.notna()
+        text = cells[present].astype(str).str.strip()
+        folded = text.str.casefold()
+        number = pd.to_numeric(text, errors="coerce")
+        is_stance = folded.isin(STANCES)
+        bad = ~is_stance & number.isna() & (text != "")
+        if bad.any():
+            row = frame.loc[bad[bad].index[0]]
+            raise InputError(
+                f"cell '{row[column]}' is not 1/0, a count or a stance",
+                file=path,
+                line=int(row["line"]),
+                field=column,
+                hint=f"use a number or one of: {', '.join(STANCES)}",
+            )
+        if (number < 0).any():
+            row = frame.loc[number[number < 0].index[0]]
+            raise InputError(f"count '{row[column]}' is negative", file=path, line=int(row["line"]), field=column)
+        keep = is_stance | (number > 0)
+        if not keep.any():
+            continue
+        index = keep[keep].index
+        part = pd.DataFrame(
+            {
+                "source": ids.loc[index].values,
+                "target": column,
+                "stance": np.where(is_stance.loc[index], folded.loc[index], "mention"),
+                "weight": np.where(is_stance.loc[index], 1.0, number.loc[index].fillna(1.0)),
+                "line": 1,
+                "_field": column,
+            }
+        )
+        parts.append(part)
+    edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source", "target", "line"])
+    yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=_coding_kinds())

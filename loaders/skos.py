@@ -1,0 +1,41 @@
+"""SKOS concept schemes (Turtle, RDF/XML, JSON-LD, N-Triples) as concept nodes.
+
+A project may bring its own codes (the finer "ideas" of a report, a QDA code tree);
+each ``skos:Concept`` becomes a node of the kind its class or scheme names, with its
+labels, definition and BROADER links, so later files can use its labels as codes.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from consultgraph.errors import InputError
+from consultgraph.graph.concepts import concepts_from_rdf
+from consultgraph.graph.records import Edge, Node
+
+RDF_FORMATS = {".ttl": "turtle", ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".jsonld": "json-ld", ".nt": "nt", ".n3": "n3"}
+
+
+def read_skos(path, *, namespace=None, source_id=None):
+    """Yield a concept node per ``skos:Concept`` and a BROADER edge per ``skos:broader``."""
+    rdf = Graph()
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    try:
+        rdf.parse(path, format=RDF_FORMATS.get(f".{suffix}", "turtle"))
+    except Exception as error:  # rdflib raises parser-specific exceptions
+        message = str(error).strip().splitlines()
+        raise InputError(f"not a readable RDF file ({message[0] if message else type(error).__name__})", file=path) from None
+    concepts = concepts_from_rdf(rdf)
+    if not concepts:
+        raise InputError("no skos:Concept in this file", file=path)
+    for concept in concepts:
+        props = {"label": concept.label}
+        if concept.alt_labels:
+            props["alt_labels"] = list(concept.alt_labels)
+        if concept.definition:
+            props["definition"] = concept.definition
+        if concept.scheme:
+            props["scheme"] = concept.scheme
+        yield Node(concept.kind, concept.id, props, file=str(path))
+        for parent in concept.broader:
+            yield Edge("BROADER", concept.id, parent, {"_field": "skos:broader"}, file=str(path))

@@ -1,0 +1,207 @@
+"""Reading tabular and record files with the line number of every record.
+
+CSV/TSV (pyarrow, with an exact fallback for quoted newlines), XLSX (openpyxl via
+pandas), JSON Lines, JSON and YAML all come back as a pandas frame of strings with a
+``line`` column, so every later error can name file, line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from consultgraph.errors import InputError
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json", ".yaml", ".yml"}
+
+
+def _header(path, delimiter):
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        try:
+            return next(csv.reader(handle, delimiter=delimiter))
+        except StopIteration:
+            raise InputError("the file is empty", file=path, line=1) from None
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise InputError(f"not a readable CSV file ({error})", file=path, line=1) from None
+
+
+def _csv_exact(path, delimiter, header):
+    """The slow, exact reader: Python's csv module, which knows each record's line."""
+    rows, lines = [], []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            next(reader)
+            start = reader.line_num + 1
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    start = reader.line_num + 1
+                    continue
+                if len(row) != len(header):
+                    raise InputError(
+                        f"expected {len(header)} fields, found {len(row)}",
+                        file=path,
+                        line=start,
+                        hint="check for an unquoted delimiter or a missing quote",
+                    )
+                rows.append(row)
+                lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as error:
+            raise InputError(f"malformed CSV ({error})", file=path, line=reader.line_num) from None
+        except UnicodeDecodeError as error:
+            raise InputError(f"not UTF-8 text ({error.reason})", file=path) from None
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame["line"] = lines
+    return frame
+
+
+def read_csv(path, delimiter=None):
+    """A CSV/TSV file as a frame of strings (empty cells are None) plus ``line``."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = Path(path)
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    header = [h.strip() for h in _header(path, delimiter)]
+    if len(set(header)) != len(header):
+        seen = set()
+        dup = next(h for h in header if h in seen or seen.add(h))
+        raise InputError(f"column '{dup}' appears twice in the header", file=path, line=1, field=dup)
+    if "" in header:
+        raise InputError(f"column {header.index('') + 1} has no name", file=path, line=1)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=True, null_values=[""]
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return _csv_exact(path, delimiter, header)
+    frame = table.to_pandas()
+    with open(path, "rb") as handle:
+        physical = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    if physical - 1 > len(frame) + 1 or (len(frame) and physical < len(frame)):
+        # blank lines or quoted newlines: line numbers need the exact reader
+        return _csv_exact(path, delimiter, header)
+    for column in header:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    frame["line"] = range(2, len(frame) + 2)
+    return frame
+
+
+def read_xlsx(path, sheet=0):
+    """The first (or named) sheet of an Excel workbook, as strings, plus ``line``."""
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, engine="openpyxl")
+    except Exception as error:  # openpyxl raises many kinds for broken workbooks
+        raise InputError(f"not a readable Excel workbook ({error})", file=path) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame["line"] = range(2, len(frame) + 2)
+    return frame
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that records the line of each mapping as ``__line__``."""
+
+
+def _mapping_with_line(loader, node):
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def read_records(path):
+    """Records of a YAML, JSON or JSON Lines file: a list of ``(line, dict)``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text ({error.reason})", file=path) from None
+    if suffix in (".jsonl", ".ndjson"):
+        out = []
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as error:
+                raise InputError(f"malformed JSON ({error.msg})", file=path, line=number) from None
+            if not isinstance(record, dict):
+                raise InputError("each line must be a JSON object", file=path, line=number)
+            out.append((number, record))
+        return out
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(f"malformed JSON ({error.msg})", file=path, line=error.lineno) from None
+        if isinstance(data, dict):
+            data = data.get("records", [data])
+        if not isinstance(data, list):
+            raise InputError("expected a list of records", file=path)
+        return [(None, r) for r in data]
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError(
+            f"malformed YAML ({getattr(error, 'problem', error)})", file=path, line=None if mark is None else mark.line + 1
+        ) from None
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        data = data.get("records", [data])
+    if not isinstance(data, list):
+        raise InputError("expected a list of records", file=path)
+    out = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise InputError("each record must be a mapping", file=path)
+        line = item.pop("__line__", None)
+        out.append((line, _strip_lines(item)))
+    return out
+
+
+def _strip_lines(value):
+    if isinstance(value, dict):
+        value.pop("__line__", None)
+        return {k: _strip_lines(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def read_table(path):
+    """Any tabular or record file as a frame plus ``line`` (records become rows)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".tab", ".txt"):
+        return read_csv(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    if suffix in (".jsonl", ".ndjson", ".json", ".yaml", ".yml"):
+        records = read_records(path)
+        frame = pd.DataFrame([r for _, r in records], dtype=object)
+        frame["line"] = [line for line, _ in records]
+        return frame
+    raise InputError(f"cannot read '{suffix}' files as a table", file=path)
+
+
+def text_stream(data):
+    """A text stream over ``data`` (for tests and stdin)."""
+    return io.StringIO(data)

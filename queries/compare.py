@@ -1,0 +1,340 @@
+"""Cross-group comparisons: which concepts do stakeholder groups raise, and how differently?
+
+For each concept (of one kind: theme, tactic, idea ...) and each group, a count, a base
+and a share with its Wilson interval; between groups, the difference in points, Cohen's
+h, a test (z or Fisher) and Benjamini-Hochberg q-values across the table. Respondent-level
+codings are used where a group has them; published findings otherwise; every cell says
+which, and which base it used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from consultgraph.errors import InputError
+from consultgraph.queries import stats
+
+#: ``--by`` names and the node kinds they compare.
+BY_KINDS = {
+    "theme": "Theme",
+    "tactic": "Tactic",
+    "idea": "Idea",
+    "approach": "Approach",
+    "partner-type": "PartnerType",
+    "audience": "Audience",
+}
+#: Bases under this are flagged "too few to compare" (the source report warns of small samples).
+SMALL_BASE = 30
+SORTS = ("divergence", "concept", "q", "p")
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`: rows (one per concept and stance) and notes."""
+
+    groups: list
+    group_labels: dict
+    by: str
+    rows: list
+    notes: list = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+
+def _fmt_share(share, count, base, reported=None):
+    """'69% (37 of 53)': the source's own percent when it agrees with count/base within a point."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return ""
+    if reported is not None and abs(reported - share * 100) <= 1:
+        percent = f"{reported:g}%"
+    else:
+        percent = f"{share * 100:.0f}%"
+    if count is not None and base is not None:
+        return f"{percent} ({count} of {base})"
+    if base is not None:
+        return f"{percent} (of {base}; count not stated)"
+    return f"{percent} (count and base not stated)"
+
+
+def resolve_groups(graph, groups):
+    """Group ids for names like ``partner`` or ``NEs``; at least two are needed."""
+    if isinstance(groups, str):
+        groups = [g for g in groups.split(",") if g.strip()]
+    ids = [graph.concepts.resolve(g.strip(), ("StakeholderGroup",), field="groups") for g in groups]
+    if len(ids) < 2:
+        raise InputError("compare needs at least two groups", field="groups", hint="e.g. --groups partner,national-entity")
+    if len(set(ids)) != len(ids):
+        raise InputError("a group is named twice", field="groups")
+    return ids
+
+
+def _respondent_cells(graph, group, kind, stance, region, concepts):
+    """{(concept, stance): (count, base)} from codings, or None if the group has none."""
+    people = graph.respondents()
+    members = graph.concepts.descendants(group)
+    people = people[people["group"].isin(members)]
+    if region is not None:
+        people = people[people["region"].isin(graph.concepts.descendants(region))]
+    codings = graph.codings()
+    codings = codings[codings["respondent"].isin(set(people["id"]))]
+    if not len(codings):
+        return None
+    base = len(people)
+    if stance is not None:
+        codings = codings[codings["stance"] == stance]
+    # roll codes up: a coding of a narrower concept counts for each broader one of this kind
+    target_kind = {c.id: c.kind for c in graph.concepts.concepts}
+    roll = {}
+    for code in codings["concept"].unique():
+        hits = [code] if target_kind.get(code) == kind else []
+        hits += [a for a in graph.concepts.ancestors(code) if target_kind.get(a) == kind]
+        roll[code] = hits
+    rows = []
+    for respondent, code, code_stance in codings[["respondent", "concept", "stance"]].itertuples(index=False, name=None):
+        for concept in roll.get(code, ()):
+            rows.append((respondent, concept, stance if stance is not None else (code_stance or "mention")))
+    if not rows:
+        return {}, base
+    frame = pd.DataFrame(rows, columns=["respondent", "concept", "stance"]).drop_duplicates()
+    counts = frame.groupby(["concept", "stance"])["respondent"].nunique()
+    return {key: (int(n), base) for key, n in counts.items()}, base
+
+
+def _finding_cells(graph, group, kind, stance, region, base_mode, sizes):
+    """{(concept, stance): cell} from published share/qualitative findings of ``group``."""
+    findings = graph.findings()
+    sub = findings[(findings["group"] == group) & (findings["concept_kind"] == kind)]
+    sub = sub[sub["measure"].isin(["share", "qualitative"])]
+    if stance is not None:
+        sub = sub[sub["stance"] == stance]
+    if region is not None:
+        sub = sub[sub["region"] == region]
+    else:
+        sub = sub[sub["region"].isna()]
+    cells = {}
+    group_size = sizes.get(group, (None, None))[0]
+    for key, rows in sub.groupby(["concept", "stance"], dropna=False):
+        rows = rows.assign(
+            _numbers=rows["count"].notna().astype(int) * 2 + rows["reported_percent"].notna().astype(int),
+            _whole=rows["base_ref"].isna().astype(int),
+            _base=rows["base"].fillna(0),
+        ).sort_values(["_numbers", "_whole", "_base"], ascending=False)
+        best = rows.iloc[0]
+        cells[key] = _cell_from_finding(best, base_mode, group_size)
+    return cells
+
+
+def _cell_from_finding(row, base_mode, group_size):
+    count = None if pd.isna(row["count"]) else int(row["count"])
+    base = None if pd.isna(row["base"]) else int(row["base"])
+    line = None if pd.isna(row["source_line"]) else int(row["source_line"])
+    cell = {
+        "basis": f"finding (line {line})" if line else "finding",
+        "finding": row["id"],
+        "count": count,
+        "base": base,
+        "base_note": row["base_note"] if isinstance(row["base_note"], str) else None,
+        "subgroup_base": isinstance(row["base_ref"], str),
+        "reported_percent": None if pd.isna(row["reported_percent"]) else float(row["reported_percent"]),
+        "qualitative": None,
+    }
+    if row["measure"] == "qualitative":
+        cell["qualitative"] = row["note"] if isinstance(row["note"], str) else (row["statement"] or "qualitative")
+        cell["basis"] = f"qualitative finding (line {line})" if line else "qualitative finding"
+        return cell
+    if base_mode == "group" and cell["subgroup_base"] and group_size and count is not None:
+        cell["base_note"] = f"re-expressed over the whole group (stated: {count} of {base})"
+        cell["base"], cell["subgroup_base"] = group_size, False
+    if cell["base"] is None and cell["reported_percent"] is not None and not cell["subgroup_base"] and group_size:
+        # "38% of NE respondents": the base is the group, the count is not stated
+        cell["base"] = group_size
+        cell["base_note"] = cell["base_note"] or "the whole group (count not stated)"
+    return cell
+
+
+def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, base="stated", sort="divergence"):
+    """Compare how often stakeholder groups raise each concept of one kind.
+
+    Parameters
+    ----------
+    graph : Consultation
+    groups : list of str or str
+        Two or more groups (ids or labels; ``"partner,national-entity"`` works).
+    by : {'theme', 'tactic', 'idea', 'approach', 'partner-type', 'audience'}
+    stance : {'lead', 'support', 'drop', 'mention'}, optional
+        Only codings/findings with this stance; all stances (one row each) when omitted.
+    region : str, optional
+        Only respondents based in this region (respondent-level data), or findings
+        about this region.
+    min_base : int
+        Drop rows where a group's base is under this.
+    base : {'stated', 'group'}
+        ``group`` re-expresses subgroup bases ("34 of the 39 who commented") over the
+        whole group ("34 of 74").
+    sort : {'divergence', 'concept', 'q', 'p'}
+
+    Returns
+    -------
+    Comparison
+        ``rows``: one dict per concept and stance with, per group ``g``, ``g.count``,
+        ``g.base``, ``g.share``, ``g.low``, ``g.high`` (Wilson 95%), ``g.basis``,
+        ``g.base_note``, ``g.cell`` (display text); and ``difference_points``,
+        ``cohens_h``, ``test``, ``statistic``, ``p_value``, ``q_value``, ``flags``.
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> result = compare(builtin(), ["partner", "national-entity"], by="tactic")
+    >>> row = next(r for r in result.rows if r["concept"] == "tactic/research" and r["stance"] == "mention")
+    >>> row["group/partner.cell"], row["group/national-entity.cell"]
+    ('23% (17 of 74)', '69% (37 of 53)')
+    """
+    if by not in BY_KINDS:
+        raise InputError(f"cannot compare by '{by}'", field="by", hint=f"use one of: {', '.join(BY_KINDS)}")
+    if sort not in SORTS:
+        raise InputError(f"cannot sort by '{sort}'", field="sort", hint=f"use one of: {', '.join(SORTS)}")
+    if base not in ("stated", "group"):
+        raise InputError(f"unknown base mode '{base}'", field="base", hint="use stated or group")
+    kind = BY_KINDS[by]
+    group_ids = resolve_groups(graph, groups)
+    region_id = graph.concepts.resolve(region, ("Region",), field="region") if region else None
+    sizes = graph.group_sizes()
+    labels = {g: graph.concepts[g].label for g in group_ids}
+
+    cells, notes = {}, []
+    for group in group_ids:
+        found = _respondent_cells(graph, group, kind, stance, region_id, graph.concepts)
+        if found is not None:
+            counts, group_base = found
+            cells[group] = {
+                key: {"basis": "respondents", "count": n, "base": b, "base_note": None, "subgroup_base": False,
+                      "reported_percent": None, "qualitative": None}
+                for key, (n, b) in counts.items()
+            }
+            cells[group]["__base__"] = group_base
+            notes.append(f"{labels[group]}: from respondent-level codings ({group_base} respondents"
+                         + (f" based in {graph.concepts[region_id].label})" if region_id else ")"))
+        else:
+            cells[group] = _finding_cells(graph, group, kind, stance, region_id, base, sizes)
+            notes.append(f"{labels[group]}: from published findings (aggregates as stated in the source)")
+
+    keys = sorted({k for g in group_ids for k in cells[g] if k != "__base__"}, key=lambda k: (k[0], str(k[1])))
+    rows = []
+    for concept, row_stance in keys:
+        row = {"concept": concept, "label": graph.concepts[concept].label if concept in graph.concepts else concept,
+               "stance": row_stance if isinstance(row_stance, str) else None}
+        shares, flags = [], []
+        for group in group_ids:
+            cell = cells[group].get((concept, row_stance))
+            if cell is None and "__base__" in cells[group]:
+                # respondent-level: nobody in the group raised it -> 0 of base
+                group_base = cells[group]["__base__"]
+                cell = {"basis": "respondents", "count": 0, "base": group_base, "base_note": None,
+                        "subgroup_base": False, "reported_percent": None, "qualitative": None}
+            prefix = f"{group}."
+            if cell is None:
+                row.update({prefix + k: None for k in ("count", "base", "share", "low", "high", "basis", "base_note")})
+                row[prefix + "cell"] = "not reported"
+                shares.append(None)
+                continue
+            count, cell_base = cell["count"], cell["base"]
+            share = low = high = None
+            if cell["qualitative"] is None:
+                if count is not None and cell_base:
+                    share = count / cell_base
+                    low, high = stats.wilson_interval(count, cell_base)
+                elif cell["reported_percent"] is not None:
+                    share = cell["reported_percent"] / 100
+                    flags.append(f"{labels[group]}: percent only")
+            row.update({
+                prefix + "count": count,
+                prefix + "base": cell_base,
+                prefix + "share": share,
+                prefix + "low": low,
+                prefix + "high": high,
+                prefix + "basis": cell["basis"],
+                prefix + "base_note": cell["base_note"],
+            })
+            if cell["qualitative"] is not None:
+                row[prefix + "cell"] = f"qualitative: {cell['qualitative']}"
+            else:
+                row[prefix + "cell"] = _fmt_share(share, count, cell_base, cell["reported_percent"])
+                reported = cell["reported_percent"]
+                if reported is not None and share is not None and count is not None and abs(reported - share * 100) > 1:
+                    flags.append(f"{labels[group]}: source says {reported:g}%, {count} of {cell_base} is {share * 100:.1f}%")
+            if cell_base is not None and cell_base < SMALL_BASE:
+                flags.append(f"{labels[group]}: base {cell_base} under {SMALL_BASE}, too few to compare")
+            if cell["subgroup_base"]:
+                flags.append(f"{labels[group]}: base is a subgroup ({cell['base_note'] or 'see finding'})")
+            shares.append((count, cell_base, share))
+        _add_statistics(row, shares, flags)
+        row["flags"] = "; ".join(flags)
+        if min_base and any(
+            row.get(f"{g}.base") is not None and row[f"{g}.base"] < min_base for g in group_ids
+        ):
+            continue
+        rows.append(row)
+    p_values = np.array([r["p_value"] if r["p_value"] is not None else np.nan for r in rows], dtype=float)
+    q_values = stats.benjamini_hochberg(p_values) if len(rows) else []
+    for row, q in zip(rows, q_values):
+        row["q_value"] = None if math.isnan(q) else float(q)
+    _sort(rows, sort)
+    return Comparison(groups=group_ids, group_labels=labels, by=by, rows=rows, notes=notes)
+
+
+def _add_statistics(row, shares, flags):
+    row.update({"difference_points": None, "cohens_h": None, "test": None, "statistic": None, "p_value": None,
+                "q_value": None})
+    numbers = [s for s in shares if s is not None and s[2] is not None]
+    if len(numbers) != len(shares) or len(numbers) < 2:
+        return
+    if len(numbers) == 2:
+        (c1, n1, p1), (c2, n2, p2) = numbers
+        row["difference_points"] = round((p1 - p2) * 100, 1)
+        row["cohens_h"] = float(stats.cohens_h(p1, p2))
+        if None not in (c1, n1, c2, n2):
+            result = stats.compare_proportions(c1, n1, c2, n2)
+            row["test"], row["statistic"], row["p_value"] = result["test"], result["statistic"], result["p_value"]
+        else:
+            flags.append("no test: a count is not stated")
+        return
+    values = [p for _, _, p in numbers]
+    row["difference_points"] = round((max(values) - min(values)) * 100, 1)
+    row["cohens_h"] = float(stats.cohens_h(max(values), min(values)))
+    if all(c is not None and n for c, n, _ in numbers):
+        statistic, p_value, _ = stats.chi_square_k([c for c, _, _ in numbers], [n for _, n, _ in numbers])
+        row["test"], row["statistic"], row["p_value"] = "chi-square", float(statistic), float(p_value)
+
+
+def _sort(rows, how):
+    if how == "concept":
+        rows.sort(key=lambda r: (r["label"], r["stance"] or ""))
+    elif how in ("q", "p"):
+        key = "q_value" if how == "q" else "p_value"
+        rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0, r["label"]))
+    else:
+        rows.sort(key=lambda r: (r["difference_points"] is None, -abs(r["difference_points"] or 0), r["label"]))
+
+
+def display_rows(result):
+    """Rows for a human table: concept, stance, one cell per group, difference, test, q, flags."""
+    out = []
+    for row in result.rows:
+        shown = {"concept": row["label"], "stance": row["stance"] or ""}
+        for group in result.groups:
+            shown[result.group_labels[group]] = row[f"{group}.cell"]
+        diff = row["difference_points"]
+        shown["difference"] = "" if diff is None else f"{diff:+.0f} pts"
+        shown["test"] = "" if row["test"] is None else f"{row['test']} p={row['p_value']:.3g}"
+        shown["q"] = "" if row["q_value"] is None else f"{row['q_value']:.3g}"
+        shown["flags"] = row["flags"]
+        out.append(shown)
+    return out
