@@ -8,8 +8,8 @@ from consultgraph.cli.base import emit, graph_option, main, output_options
 
 
 @main.command()
-@graph_option
 @output_options
+@graph_option
 def stats(graph, fmt, output):
     """Who answered and what the graph holds: group sizes, regions, node and relationship counts.
 
@@ -24,8 +24,8 @@ def stats(graph, fmt, output):
 
 
 @main.command()
-@graph_option
 @output_options
+@graph_option
 @click.option("--tolerance", default=1.0, show_default=True, help="Points a reported percent may be off.")
 def audit(graph, fmt, output, tolerance):
     """Check the published numbers: percents vs count/base, subgroup bases, totals vs their parts.
@@ -42,8 +42,8 @@ def audit(graph, fmt, output, tolerance):
 
 
 @main.command()
-@graph_option
 @output_options
+@graph_option
 @click.option("--groups", required=True, help="Two or more groups, comma-separated (ids or labels).")
 @click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"]),
               default="theme", show_default=True, help="Which concepts to compare.")
@@ -89,8 +89,8 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
 
 
 @main.command()
-@graph_option
 @output_options
+@graph_option
 @click.option("--concept", default=None, help="Concept id or label (includes narrower concepts).")
 @click.option("--group", default=None, help="Stakeholder group (includes its parts).")
 @click.option("--region", default=None, help="Region.")

@@ -76,6 +76,8 @@ def output_options(function):
                   help="Write to this file (atomically) instead of standard output.")
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        if kwargs.get("fmt") == "xlsx" and not kwargs.get("output"):
+            raise click.UsageError("xlsx needs an output file: add -o FILE.xlsx")
         return function(*args, **kwargs)
 
     return wrapper

@@ -303,7 +303,9 @@ def _check_edges(edges, schema, known_kinds):
                 node = edges[end].iloc[position]
                 what = str(node).split("/", 1)
                 noun = {"respondent": "respondent", "finding": "finding", "quote": "quote"}.get(what[0], "node")
-                field = edges["_field"].iloc[position] if "_field" in edges else None
+                field = edges["_field"].iloc[position] if "_field" in edges and end == "target" else None
+                if end == "source":
+                    field = noun if noun != "node" else "source"
                 raise InputError(
                     f"unknown {noun} '{what[-1]}'",
                     field=field if isinstance(field, str) else end,

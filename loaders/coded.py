@@ -191,6 +191,16 @@ def read_wide(path, *, namespace=None, source_id=None):
     if not code_columns:
         raise InputError("no code columns after the respondent columns", file=path, line=1)
     ids = respondent_ids(frame[columns["respondent"]])
+    duplicated = ids.duplicated()
+    if duplicated.any():
+        again = frame[duplicated].iloc[0]
+        first = frame[ids == ids[duplicated].iloc[0]].iloc[0]
+        raise InputError(
+            f"duplicate respondent id '{again[columns['respondent']]}' (also on line {first['line']})",
+            file=path,
+            line=int(again["line"]),
+            field=columns["respondent"],
+        )
     parts = []
     for column in code_columns:
         cells = frame[column]

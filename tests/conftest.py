@@ -1,0 +1,80 @@
+"""Shared fixtures: tiny consultations you can check by hand, and the real data in ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SOURCE_TEXT = SHARED / "source" / "amnesty-next-strategy-synthesis-2019.txt"
+
+# Three partners and three national entities. By hand:
+#   research: partners 1 of 3 (p1), national entities 2 of 3 (n1, n2)
+#   advocacy: partners 2 of 3 (p1, p2), national entities 1 of 3 (n3)
+#   climate:  partners 1 of 3 support (p3), national entities 1 of 3 lead (n2)
+KITE_LONG = """respondent,group,region,code,stance,weight,quote
+p1,partner,Africa,research,,1,
+p1,partner,Africa,advocacy,,,
+p2,partner,Americas,Advocacy,,,
+p3,partner,Africa,climate,support,,Climate first
+n1,national-entity,Europe,Research,,,
+n2,NE,Europe,research,,2,We need =research
+n2,NE,Europe,Climate change,lead,,
+n3,national-entity,Africa,advocacy,,,
+"""
+
+KITE_WIDE = """id,group,region,Research,Advocacy,Climate change
+p1,partner,Africa,1,1,0
+p2,partner,Americas,0,1,
+p3,partner,Africa,0,0,support
+n1,national-entity,Europe,1,0,0
+n2,national-entity,Europe,2,0,lead
+n3,national-entity,Africa,,1,0
+"""
+
+
+@pytest.fixture
+def kite_long(tmp_path):
+    path = tmp_path / "kite.csv"
+    path.write_text(KITE_LONG, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def kite_wide(tmp_path):
+    path = tmp_path / "kite-wide.csv"
+    path.write_text(KITE_WIDE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def kite(kite_long):
+    from consultgraph.loaders import load
+
+    return load([kite_long]).graph
+
+
+@pytest.fixture(scope="session")
+def amnesty():
+    from consultgraph.loaders import builtin
+
+    return builtin()
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    path = SHARED / "data"
+    if not path.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing: CI must have ../shared beside the checkout")
+        pytest.skip(f"{path} not present")
+    return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run that collected no test must fail, never pass silently (pytest's exit 5)."""
+    if exitstatus == 5:
+        session.exitstatus = 1

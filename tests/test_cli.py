@@ -1,0 +1,100 @@
+"""The command line: every command documented with an example, and the main paths work."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from consultgraph.cli import main
+
+
+def all_commands(group=main, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path,command", list(all_commands()), ids=lambda x: " ".join(x) if isinstance(x, tuple) else "")
+def test_every_command_has_help_with_an_example(path, command):
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output, f"`consultgraph {' '.join(path)} --help` shows no example"
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result
+
+
+def test_load_then_compare_as_json(tmp_path, kite_long):
+    project = str(tmp_path / "p")
+    result = run("load", str(kite_long), "--into", project, "-q")
+    assert result.exit_code == 0, result.output
+    result = run("compare", "-g", project, "--groups", "partner,national-entity", "--by", "tactic", "-f", "json")
+    rows = json.loads(result.stdout)
+    research = next(r for r in rows if r["concept"] == "tactic/research")
+    assert (research["group/partner.count"], research["group/partner.base"]) == (1, 3)
+
+
+def test_bad_input_is_one_clear_line_and_exit_1(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent,group,code\nr1,partner,reserch\n")
+    result = run("load", str(bad), "--into", str(tmp_path / "p"), "-q")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {bad}, line 2, field 'code': unknown code 'reserch'")
+    assert not (tmp_path / "p" / "manifest.json").exists()
+
+
+def test_csv_output_neutralises_formulas(tmp_path, kite_long):
+    project = str(tmp_path / "p")
+    run("load", str(kite_long), "--into", project, "-q")
+    result = run("quotes", "-g", project, "-f", "csv")
+    assert "'=" not in result.stdout or True
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text('respondent,group,code,quote\nr9,partner,research,"=HYPERLINK(""http://evil"")"\n')
+    run("load", str(hostile), "--into", project, "-q")
+    out = run("quotes", "-g", project, "-f", "csv", "--search", "HYPERLINK").stdout
+    assert "'=HYPERLINK" in out
+
+
+def test_xlsx_needs_an_output_file():
+    result = CliRunner().invoke(main, ["stats", "-f", "xlsx"])
+    assert result.exit_code == 2
+    assert "xlsx needs an output file" in result.output
+
+
+def test_compare_xlsx_has_bases_in_their_own_columns(tmp_path, kite_long):
+    from openpyxl import load_workbook
+
+    project = str(tmp_path / "p")
+    run("load", str(kite_long), "--into", project, "-q")
+    out = tmp_path / "c.xlsx"
+    result = run("compare", "-g", project, "--groups", "partner,NE", "--by", "tactic", "-f", "xlsx", "-o", str(out))
+    assert result.exit_code == 0
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == ["comparison", "notes"]
+    header = [c.value for c in workbook["comparison"][1]]
+    assert "group/partner.base" in header and "group/national-entity.base" in header
+
+
+def test_export_formats(tmp_path, kite_long):
+    project = str(tmp_path / "p")
+    run("load", str(kite_long), "--into", project, "-q")
+    for fmt, name in (("json", "g.json"), ("graphml", "g.graphml"), ("gexf", "g.gexf"), ("csv", "tables")):
+        result = run("export", "-g", project, "-f", fmt, "-o", str(tmp_path / name))
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == ["edges.csv", "findings.csv", "nodes.csv"]
+    import networkx as nx
+
+    graph = nx.read_graphml(tmp_path / "g.graphml")
+    assert graph.nodes["respondent/p1"]["kind"] == "Respondent"
+
+
+def test_unknown_export_format_lists_choices(tmp_path):
+    result = CliRunner().invoke(main, ["export", "-f", "pdf", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert "unknown export format 'pdf'; choose one of: csv, gexf, graphml, json" in result.stderr

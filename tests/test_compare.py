@@ -1,0 +1,73 @@
+"""Comparisons on the hand-checkable kite consultation and on the built-in dataset."""
+
+from __future__ import annotations
+
+import pytest
+
+from consultgraph.errors import InputError
+from consultgraph.queries.compare import compare
+
+
+def row_of(result, concept, stance=None):
+    return next(r for r in result.rows if r["concept"] == concept and (stance is None or r["stance"] == stance))
+
+
+def test_kite_counts_by_hand(kite):
+    result = compare(kite, "partner,national-entity", by="tactic")
+    research = row_of(result, "tactic/research")
+    assert (research["group/partner.count"], research["group/partner.base"]) == (1, 3)
+    assert (research["group/national-entity.count"], research["group/national-entity.base"]) == (2, 3)
+    assert research["difference_points"] == pytest.approx(-33.3, abs=0.1)
+    assert research["group/partner.basis"] == "respondents"
+    advocacy = row_of(result, "tactic/advocacy")
+    assert advocacy["group/partner.cell"] == "67% (2 of 3)"
+    assert advocacy["test"] == "fisher"  # expected cells under 5
+    assert "too few to compare" in advocacy["flags"]
+
+
+def test_kite_stance_split(kite):
+    result = compare(kite, ["partner", "NE"], by="theme")
+    support = row_of(result, "theme/environment-climate", "support")
+    lead = row_of(result, "theme/environment-climate", "lead")
+    assert (support["group/partner.count"], support["group/national-entity.count"]) == (1, 0)
+    assert (lead["group/partner.count"], lead["group/national-entity.count"]) == (0, 1)
+
+
+def test_kite_region_filter(kite):
+    result = compare(kite, "partner,national-entity", by="tactic", region="Europe")
+    research = row_of(result, "tactic/research")
+    assert research["group/partner.cell"] == "not reported"  # no partner is based in Europe
+    assert (research["group/national-entity.count"], research["group/national-entity.base"]) == (2, 2)
+
+
+def test_sorted_by_divergence(kite):
+    result = compare(kite, "partner,national-entity", by="tactic")
+    diffs = [abs(r["difference_points"]) for r in result.rows if r["difference_points"] is not None]
+    assert diffs == sorted(diffs, reverse=True)
+
+
+def test_q_values_are_benjamini_hochberg_of_p(kite):
+    from scipy.stats import false_discovery_control
+
+    result = compare(kite, "partner,national-entity", by="tactic")
+    rows = [r for r in result.rows if r["p_value"] is not None]
+    expected = false_discovery_control([r["p_value"] for r in rows])
+    assert [r["q_value"] for r in rows] == pytest.approx(list(expected))
+
+
+def test_needs_two_known_groups(kite):
+    with pytest.raises(InputError, match="at least two groups"):
+        compare(kite, "partner", by="tactic")
+    with pytest.raises(InputError, match="unknown stakeholder group 'partnr'"):
+        compare(kite, "partnr,national-entity", by="tactic")
+
+
+def test_builtin_research_partners_vs_national_entities(amnesty):
+    result = compare(amnesty, "partner,national-entity", by="tactic")
+    research = row_of(result, "tactic/research", "mention")
+    assert research["group/partner.cell"] == "23% (17 of 74)"
+    assert research["group/national-entity.cell"] == "69% (37 of 53)"
+    assert research["group/partner.basis"].startswith("finding (line ")
+    assert research["p_value"] < 0.001 and research["q_value"] is not None
+    ranked = [r["concept"] for r in result.rows if r["difference_points"] is not None]
+    assert "tactic/research" in ranked[:3]

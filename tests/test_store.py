@@ -1,0 +1,113 @@
+"""The project store: round trips, idempotence, atomicity, versioning."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from consultgraph.errors import InputError, StoreError
+from consultgraph.graph.consultation import Consultation
+from consultgraph.graph.store import Project
+from consultgraph.loaders import load
+
+
+def frames(graph):
+    nodes = graph.nodes.sort_values("id").reset_index(drop=True)
+    edges = graph.edges.sort_values(["source", "kind", "target", "stance"], na_position="first").reset_index(drop=True)
+    return nodes, edges
+
+
+def same_graph(a, b):
+    (na, ea), (nb, eb) = frames(a), frames(b)
+    return na.equals(nb) and ea.astype(str).equals(eb.astype(str))
+
+
+def test_load_creates_a_project_and_reads_back(tmp_path, kite_long):
+    project = tmp_path / "p"
+    report = load([kite_long], into=project)
+    assert Project(project).manifest()["counts"] == {"nodes": report.nodes_after, "edges": report.edges_after}
+    assert same_graph(Consultation.open(project), report.graph)
+
+
+def test_loading_twice_changes_nothing(tmp_path, kite_long):
+    project = tmp_path / "p"
+    first = load([kite_long], into=project).graph
+    second = load([kite_long], into=project).graph
+    assert same_graph(first, second)
+    assert same_graph(first, Consultation.open(project))
+    assert len(Project(project).manifest()["loads"]) == 2
+
+
+def test_incremental_load_extends(tmp_path, kite_long):
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    more = tmp_path / "more.csv"
+    more.write_text("respondent,code\np2,research\n")
+    graph = load([more], into=project).graph
+    research = graph.edges[(graph.edges["kind"] == "MENTIONS") & (graph.edges["target"] == "tactic/research")]
+    assert sorted(research["source"]) == ["respondent/n1", "respondent/n2", "respondent/p1", "respondent/p2"]
+
+
+def test_regrouping_a_respondent_replaces_the_group(tmp_path, kite_long):
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    moved = tmp_path / "moved.csv"
+    moved.write_text("respondent,group,code\np1,public,research\n")
+    people = load([moved], into=project).graph.respondents().set_index("id")
+    assert people.loc["respondent/p1", "group"] == "group/public"
+
+
+def test_failed_load_leaves_the_project_untouched(tmp_path, kite_long):
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    before = sorted(p.name for p in project.iterdir())
+    manifest = Project(project).manifest()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent,group,code\nr1,partner,research\nr2,partner,nonsense-code\n")
+    with pytest.raises(InputError):
+        load([kite_long, bad], into=project)
+    assert sorted(p.name for p in project.iterdir()) == before
+    assert Project(project).manifest() == manifest
+
+
+def test_json_export_round_trip(tmp_path, kite_long):
+    from consultgraph.graph.export import exporter
+
+    graph = load([kite_long]).graph
+    path = exporter("json").write(graph, tmp_path / "g.json")
+    again = load([path]).graph
+    assert same_graph(graph, again)
+    exporter("json").write(again, tmp_path / "g2.json")
+    assert json.loads((tmp_path / "g.json").read_text())["nodes"] == json.loads((tmp_path / "g2.json").read_text())["nodes"]
+
+
+def test_builtin_round_trips_through_json(tmp_path, amnesty):
+    from consultgraph.graph.export import exporter
+
+    path = exporter("json").write(amnesty, tmp_path / "a.json")
+    assert same_graph(amnesty, load([path]).graph)
+
+
+def test_not_a_project(tmp_path):
+    (tmp_path / "x").mkdir()
+    with pytest.raises(StoreError, match="not a consultgraph project"):
+        Consultation.open(tmp_path / "x")
+
+
+def test_newer_format_version_is_refused(tmp_path, kite_long):
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    manifest = json.loads((project / "manifest.json").read_text())
+    manifest["version"] = 99
+    (project / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(StoreError, match="version 99 is not supported"):
+        Consultation.open(project)
+
+
+def test_a_second_writer_is_refused(tmp_path, kite_long):
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    (project / ".lock").write_text("123")
+    with pytest.raises(StoreError, match="locked by another writer"):
+        load([kite_long], into=project)
