@@ -34,13 +34,6 @@ def expand(frame, keep=("id", "label")):
     return out
 
 
-def _edge_keys(edges, functional):
-    is_fn = edges["kind"].isin(functional)
-    target = edges["target"].where(~is_fn, "")
-    stance = edges["stance"].fillna("").where(~is_fn, "")
-    return edges["source"] + "\x1f" + edges["kind"] + "\x1f" + target + "\x1f" + stance
-
-
 class Consultation:
     """A consultation graph.
 
@@ -114,10 +107,18 @@ class Consultation:
         edges = self.edges
         if len(batch.edges):
             if len(edges):
-                old_keys = _edge_keys(edges, functional)
-                new_keys = _edge_keys(batch.edges, functional)
-                edges = edges[~old_keys.isin(set(new_keys))]
-            edges = pd.concat([edges, batch.edges], ignore_index=True) if len(edges) else batch.edges
+                # the batch's edges replace old ones with the same key; exact, vectorised
+                both = pd.concat([edges, batch.edges], ignore_index=True)
+                is_fn = both["kind"].isin(functional)
+                keys = pd.DataFrame({
+                    "source": both["source"],
+                    "kind": both["kind"],
+                    "target": both["target"].where(~is_fn, ""),
+                    "stance": both["stance"].fillna("").where(~is_fn, ""),
+                })
+                edges = both[~keys.duplicated(keep="last")]
+            else:
+                edges = batch.edges
         nodes, edges = _with_concepts(nodes, edges, batch.concepts, schema)
         return Consultation(nodes, edges, name=self.name, manifest=self.manifest)
 
@@ -255,7 +256,7 @@ def _with_concepts(nodes, edges, index, schema):
     """Add nodes (and BROADER edges) for concepts the edges use but the tables lack."""
     concept_kinds = set(schema.concept_kinds)
     present = set(nodes["id"])
-    referenced = set(edges["target"]) | set(edges["source"])
+    referenced = set(edges["target"].unique()) | set(edges["source"].unique())
     wanted = {c for c in referenced if c in index and c not in present}
     queue = list(wanted)
     while queue:
@@ -293,7 +294,8 @@ def _with_concepts(nodes, edges, index, schema):
     nodes = pd.concat([nodes, pd.DataFrame(rows, columns=NODE_COLUMNS)], ignore_index=True)
     if broader:
         new = pd.DataFrame(broader, columns=EDGE_COLUMNS)
-        existing = set(zip(edges["source"], edges["target"], edges["kind"]))
+        old = edges[edges["kind"] == "BROADER"]
+        existing = set(zip(old["source"], old["target"], old["kind"]))
         new = new[[(s, t, k) not in existing for s, t, k in zip(new["source"], new["target"], new["kind"])]]
         edges = pd.concat([edges, new], ignore_index=True) if len(edges) else new
     return nodes, edges

@@ -103,7 +103,7 @@ class _Collector:
                     "source": record.source,
                     "target": target,
                     "_text": is_text,
-                    "_kinds": kinds,
+                    "_kinds": ",".join(kinds),
                     "file": record.file,
                     "line": record.line,
                     **record.props,
@@ -119,7 +119,7 @@ class _Collector:
             frame["kind"] = record.kind
             frame["file"] = record.file
             frame["_text"] = record.target_is_text
-            frame["_kinds"] = [record.target_kinds] * len(frame)
+            frame["_kinds"] = ",".join(record.target_kinds)
             self.edge_frames.append(frame)
         else:
             raise TypeError(f"a loader yielded {type(record).__name__}, not a record")
@@ -235,32 +235,37 @@ def _check_nodes(nodes, schema):
 
 
 def _resolve_targets(edges, index, schema):
-    """Replace free-text targets by concept ids, one lookup per distinct text."""
+    """Replace free-text targets by concept ids, one lookup per distinct text and context."""
     if "_text" not in edges or not edges["_text"].fillna(False).astype(bool).any():
         return edges
     edges = edges.copy()
-    is_text = edges["_text"].fillna(False).astype(bool)
+    is_text = edges["_text"].fillna(False).astype(bool).to_numpy()
     concept_kinds = tuple(schema.concept_kinds)
-    resolved = {}
-    sub = edges[is_text]
-    keys = list(zip(sub["target"].astype(str), sub["_kinds"].map(lambda k: tuple(k) if k else ()), sub["kind"]))
-    for position_in_sub, key in enumerate(keys):
-        if key in resolved:
-            continue
-        text, kinds, edge_kind = key
-        allowed = kinds or tuple(sorted(schema.edge_kind(edge_kind).range))
+    targets = edges["target"].to_numpy(dtype=object, copy=True)
+    sub = edges.loc[is_text, ["kind", "_kinds"]].astype(str)
+    for (edge_kind, kinds), group in sub.groupby(["kind", "_kinds"], sort=False):
+        allowed = tuple(k for k in kinds.split(",") if k) or tuple(sorted(schema.edge_kind(edge_kind).range))
         if "Concept" in allowed:
             allowed = concept_kinds
-        row = sub.iloc[position_in_sub]
-        line = row.get("line")
-        resolved[key] = index.resolve(
-            text,
-            allowed,
-            file=row.get("file"),
-            line=None if line is None or line != line else int(line),
-            field=row.get("_field") if isinstance(row.get("_field"), str) else "code",
-        )
-    edges.loc[is_text, "target"] = [resolved[k] for k in keys]
+        positions = edges.index.get_indexer(group.index)
+        codes, uniques = pd.factorize(edges["target"].iloc[positions].astype(str))
+        resolved = []
+        for number, text in enumerate(uniques):
+            try:
+                resolved.append(index.resolve(text, allowed))
+            except InputError:
+                position = positions[int(np.flatnonzero(codes == number)[0])]
+                row = edges.iloc[position]
+                line, field = row.get("line"), row.get("_field")
+                index.resolve(  # raise again, now naming where
+                    text,
+                    allowed,
+                    file=row.get("file"),
+                    line=None if line is None or line != line else int(line),
+                    field=field if isinstance(field, str) else "code",
+                )
+        targets[positions] = np.asarray(resolved, dtype=object)[codes]
+    edges["target"] = targets
     return edges
 
 
@@ -270,7 +275,9 @@ def _route_codings(edges, index, schema):
         return edges
     edges = edges.copy()
     coded = edges["kind"] == "CODED"
-    kinds = edges.loc[coded, "target"].map(lambda t: index.by_id[t].kind if t in index else None)
+    targets = edges.loc[coded, "target"]
+    kind_of = {t: index.by_id[t].kind for t in targets.unique() if t in index}
+    kinds = targets.map(kind_of)
     proposes = kinds.isin(schema.edge_kind("PROPOSES").range)
     edges.loc[coded, "kind"] = proposes.map({True: "PROPOSES", False: "MENTIONS"})
     if "stance" in edges:
@@ -295,29 +302,25 @@ def _check_edges(edges, schema, known_kinds):
             allowed = set(allowed)
             if "Concept" in allowed:
                 allowed = (allowed - {"Concept"}) | concept_kinds
-            kinds = group[end].map(known_kinds)
-            missing = kinds.isna()
-            if missing.any():
-                label = group.index[missing.to_numpy()][0]
-                position = edges.index.get_loc(label)
-                node = edges[end].iloc[position]
-                what = str(node).split("/", 1)
-                noun = {"respondent": "respondent", "finding": "finding", "quote": "quote"}.get(what[0], "node")
-                field = edges["_field"].iloc[position] if "_field" in edges and end == "target" else None
-                if end == "source":
-                    field = noun if noun != "node" else "source"
+            # check each distinct endpoint once; find a row only to report a problem
+            for node in group[end].unique():
+                node_kind = known_kinds.get(node)
+                if node_kind in allowed:
+                    continue
+                position = edges.index.get_loc(group.index[(group[end] == node).to_numpy()][0])
+                if node_kind is None:
+                    what = str(node).split("/", 1)
+                    noun = {"respondent": "respondent", "finding": "finding", "quote": "quote"}.get(what[0], "node")
+                    field = edges["_field"].iloc[position] if "_field" in edges and end == "target" else None
+                    if end == "source":
+                        field = noun if noun != "node" else "source"
+                    raise InputError(
+                        f"unknown {noun} '{what[-1]}'",
+                        field=field if isinstance(field, str) else end,
+                        **_where(edges, position),
+                    )
                 raise InputError(
-                    f"unknown {noun} '{what[-1]}'",
-                    field=field if isinstance(field, str) else end,
-                    **_where(edges, position),
-                )
-            wrong = ~kinds.isin(allowed)
-            if wrong.any():
-                label = group.index[wrong.to_numpy()][0]
-                position = edges.index.get_loc(label)
-                raise InputError(
-                    f"{kind} cannot {'start' if end == 'source' else 'end'} at a {kinds[label]} "
-                    f"('{edges[end].iloc[position]}')",
+                    f"{kind} cannot {'start' if end == 'source' else 'end'} at a {node_kind} ('{node}')",
                     field=end,
                     hint=f"expected {' or '.join(sorted(allowed))}",
                     **_where(edges, position),

@@ -107,10 +107,16 @@ def detect(path):
     from consultgraph.loaders.coded import find_columns, fold
     from consultgraph.loaders.tables import read_table
 
-    if suffix in (".csv", ".tsv", ".tab", ".xlsx", ".xlsm"):
-        from consultgraph.loaders.tables import read_csv, read_xlsx
+    if suffix in (".csv", ".tsv", ".tab", ".txt"):
+        import pandas as pd
 
-        frame = read_xlsx(path) if suffix.startswith(".xls") else read_csv(path)
+        from consultgraph.loaders.tables import read_header
+
+        frame = pd.DataFrame(columns=read_header(path))  # the header decides; no need to parse rows
+    elif suffix in (".xlsx", ".xlsm"):
+        from consultgraph.loaders.tables import read_xlsx
+
+        frame = read_xlsx(path)
     else:
         frame = read_table(path)
     columns = {fold(c) for c in frame.columns if c != "line"}

@@ -30,6 +30,13 @@ def _header(path, delimiter):
             raise InputError(f"not a readable CSV file ({error})", file=path, line=1) from None
 
 
+def read_header(path):
+    """The column names of a CSV/TSV file (first line only)."""
+    path = Path(path)
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    return [h.strip() for h in _header(path, delimiter)]
+
+
 def _csv_exact(path, delimiter, header):
     """The slow, exact reader: Python's csv module, which knows each record's line."""
     rows, lines = [], []
@@ -93,8 +100,6 @@ def read_csv(path, delimiter=None):
     if physical - 1 > len(frame) + 1 or (len(frame) and physical < len(frame)):
         # blank lines or quoted newlines: line numbers need the exact reader
         return _csv_exact(path, delimiter, header)
-    for column in header:
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame["line"] = range(2, len(frame) + 2)
     return frame
 

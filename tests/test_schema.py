@@ -36,14 +36,18 @@ def test_concept_ids_match_their_kind_prefix():
         assert concept.id.split("/")[0] == schema.node_kind(concept.kind).prefix, concept.id
 
 
-def test_no_label_names_two_concepts_of_one_kind():
+CODE_KINDS = {"Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience"}
+
+
+def test_no_label_names_two_concepts_a_code_could_mean():
+    """Codes resolve across themes, tactics, approaches, ideas, partner types and audiences."""
     index = schema_concepts()
     from consultgraph.graph.concepts import normalise_label
 
     seen = {}
     for concept in index.concepts:
         for label in {concept.label, *concept.alt_labels}:
-            key = (concept.kind, normalise_label(label))
+            key = ("code" if concept.kind in CODE_KINDS else concept.kind, normalise_label(label))
             assert seen.setdefault(key, concept.id) == concept.id, f"{label!r}: {seen[key]} and {concept.id}"
 
 
