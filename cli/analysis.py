@@ -115,3 +115,49 @@ def quotes(graph, fmt, output, concept, group, region, search, limit):
         click.echo(f"{len(rows)} quote(s)", err=True)
         return
     emit(rows, fmt, output)
+
+
+def _comparison_options(function):
+    function = click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"]),
+                            default="theme", show_default=True, help="Which concepts.")(function)
+    function = click.option("--groups", required=True, help="Two or more groups, comma-separated.")(function)
+    function = click.option("--min-base", type=int, default=0, show_default=True,
+                            help="Ignore rows where a base is under N.")(function)
+    return function
+
+
+@main.command()
+@output_options
+@graph_option
+@_comparison_options
+@click.option("--threshold", type=float, default=0.5, show_default=True, help="Share every group must reach.")
+@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention"]), default=None)
+def consensus(graph, fmt, output, groups, by, min_base, threshold, stance):
+    """Concepts every group raises at a threshold share or more, and what the source calls consensus.
+
+    \b
+    Examples:
+      consultgraph consensus --groups partner,national-entity --by tactic
+      consultgraph consensus --groups partner,NE,IS --by theme --threshold 0.3 -f markdown
+    """
+    from consultgraph.queries.consensus import consensus as run
+
+    emit(run(graph, groups, by, threshold=threshold, stance=stance, min_base=min_base), fmt, output)
+
+
+@main.command()
+@output_options
+@graph_option
+@_comparison_options
+@click.option("--min-difference", type=float, default=20.0, show_default=True, help="Points apart that count.")
+def contention(graph, fmt, output, groups, by, min_base, min_difference):
+    """Concepts the groups split on: far apart between groups, or split on stance within one.
+
+    \b
+    Examples:
+      consultgraph contention --groups partner,national-entity --by tactic
+      consultgraph contention --groups national-entity,international-secretariat --by theme -f csv
+    """
+    from consultgraph.queries.consensus import contention as run
+
+    emit(run(graph, groups, by, min_difference=min_difference, min_base=min_base), fmt, output)

@@ -189,3 +189,22 @@ register("csv", "consultgraph.graph.export", "write_csv_tables", "a folder of no
          "", writes_folder=True)
 register("graphml", "consultgraph.graph.export", "write_graphml", "GraphML (Gephi, yEd, Cytoscape)", ".graphml")
 register("gexf", "consultgraph.graph.export", "write_gexf", "GEXF (Gephi)", ".gexf")
+
+
+def _rdf_writer(fmt):
+    def write(graph, path):
+        from consultgraph.graph.rdf import write_rdf
+
+        return write_rdf(graph, path, fmt)
+
+    return write
+
+
+write_turtle = _rdf_writer("turtle")
+write_jsonld = _rdf_writer("jsonld")
+write_ntriples = _rdf_writer("ntriples")
+write_trig = _rdf_writer("trig")
+register("turtle", "consultgraph.graph.export", "write_turtle", "RDF Turtle (SKOS, PROV-O; loads back)", ".ttl", aliases=("ttl",))
+register("jsonld", "consultgraph.graph.export", "write_jsonld", "RDF JSON-LD (loads back)", ".jsonld", aliases=("json-ld",))
+register("ntriples", "consultgraph.graph.export", "write_ntriples", "RDF N-Triples (loads back)", ".nt", aliases=("nt",))
+register("trig", "consultgraph.graph.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig")

@@ -56,7 +56,7 @@ def _clean(value):
         return None
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
+    if isinstance(value, (float, np.floating)):
         value = float(value)
         return int(value) if value.is_integer() else value
     if isinstance(value, (list, tuple)):

@@ -169,6 +169,12 @@ def _quotes_from_codings(frame, columns, path):
         ["source", "target"]
     )
     yield EdgeTable("SAID", said, file=str(path))
+    if "group" in columns:
+        groups = pd.DataFrame(
+            {"source": ids, "target": sub[columns["group"]].astype(str).str.strip().values, "line": sub["line"].values}
+        ).drop_duplicates("source")
+        groups["_field"] = columns["group"]
+        yield EdgeTable("FOR_GROUP", groups, file=str(path), target_is_text=True, target_kinds=("StakeholderGroup",))
     illustrates = pd.DataFrame(
         {"source": ids, "target": sub[columns["code"]].astype(str).str.strip().values, "line": sub["line"].values}
     )

@@ -1,4 +1,4 @@
-"""SKOS concept schemes (Turtle, RDF/XML, JSON-LD, N-Triples) as concept nodes.
+"""RDF in: SKOS concept schemes as concept nodes, or a whole consultgraph RDF export.
 
 A project may bring its own codes (the finer "ideas" of a report, a QDA code tree);
 each ``skos:Concept`` becomes a node of the kind its class or scheme names, with its
@@ -13,7 +13,20 @@ from consultgraph.errors import InputError
 from consultgraph.graph.concepts import concepts_from_rdf
 from consultgraph.graph.records import Edge, Node
 
-RDF_FORMATS = {".ttl": "turtle", ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".jsonld": "json-ld", ".nt": "nt", ".n3": "n3"}
+RDF_FORMATS = {".ttl": "turtle", ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".jsonld": "json-ld", ".nt": "nt", ".n3": "n3", ".trig": "trig"}
+
+
+def _is_graph_export(rdf):
+    """True for a consultgraph RDF export (it holds respondents, findings, quotes or sources)."""
+    from rdflib import RDF
+
+    from consultgraph.schema.namespaces import CG
+
+    return any((None, RDF.type, cls) in rdf for cls in (CG.Respondent, CG.Finding, CG.Quote, CG.Source))
+
+
+def _fields(record):
+    return {name: getattr(record, name) for name in record.__slots__}
 
 
 def read_skos(path, *, namespace=None, source_id=None):
@@ -25,6 +38,12 @@ def read_skos(path, *, namespace=None, source_id=None):
     except Exception as error:  # rdflib raises parser-specific exceptions
         message = str(error).strip().splitlines()
         raise InputError(f"not a readable RDF file ({message[0] if message else type(error).__name__})", file=path) from None
+    if _is_graph_export(rdf):
+        from consultgraph.graph.rdf import from_rdf
+
+        for record in from_rdf(rdf):
+            yield record.__class__(**{**_fields(record), "file": str(path)})
+        return
     concepts = concepts_from_rdf(rdf)
     if not concepts:
         raise InputError("no skos:Concept in this file", file=path)

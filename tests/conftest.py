@@ -36,6 +36,34 @@ n3,national-entity,Africa,,1,0
 """
 
 
+# Published findings for the kite: sizes, shares (one over a subgroup base), a stance split.
+KITE_FINDINGS = """id,group,concept,stance,measure,count,base,base_ref,reported_percent,source_line,statement
+size-p,partner,,,size,3,,,,1,3 partners
+size-n,national-entity,,,size,3,,,,2,3 national entities
+total,partner,,,total,7,,,,3,7 submissions
+r-p,partner,research,mention,share,1,3,,33,4,33% of partners (1 of 3) research
+r-n,national-entity,research,mention,share,2,3,,67,5,67% of NEs (2 of 3) research
+a-p,partner,advocacy,mention,share,2,3,,67,6,67% of partners (2 of 3) advocacy
+c-l,national-entity,climate,lead,share,1,3,,33,7,33% lead on climate
+c-s,national-entity,climate,support,share,2,3,,50,8,50% support climate (2 of 3; reported 50; the audit flags it)
+sub,partner,HRE,lead,share,1,2,a-p,50,9,1 of the 2 partners who mention advocacy lead on HRE
+"""
+
+
+@pytest.fixture
+def kite_findings(tmp_path):
+    path = tmp_path / "kite-findings.csv"
+    path.write_text(KITE_FINDINGS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def kite_full(kite_long, kite_findings):
+    from consultgraph.loaders import load
+
+    return load([kite_long, kite_findings]).graph
+
+
 @pytest.fixture
 def kite_long(tmp_path):
     path = tmp_path / "kite.csv"

@@ -1,0 +1,432 @@
+"""The catalogue of named analyst questions, each in Python, SPARQL and Cypher.
+
+Each question is a file ``queries/catalogue/<name>.yaml`` with declared parameters, a
+Cypher text, a SPARQL text and the name of its Python implementation. All three return
+the same rows (a test checks this on the built-in dataset and on a tiny consultation);
+an optional shared post-processing step (e.g. pivoting counts into divergences) is
+applied to whichever language ran.
+
+Parameters are bound, never pasted: SPARQL gets rdflib ``initBindings``; Neo4j gets
+driver parameters; the embedded Cypher engine (grand-cypher, which has no parameter
+support) gets them as escaped literals by a binder that only replaces ``$name`` tokens
+outside string literals, as client-side drivers do.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from consultgraph.errors import QueryError, UnknownNameError
+
+CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
+LANGUAGES = ("python", "sparql", "cypher")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str = ""
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A named question with its three texts."""
+
+    name: str
+    description: str
+    params: tuple
+    columns: tuple
+    cypher: str
+    sparql: str
+    python: str
+    post: str | None = None
+    distinct: bool = False
+
+    def bind(self, graph, values):
+        """Check and normalise parameter values: node ids resolved through labels, kinds checked."""
+        values = dict(values or {})
+        unknown = set(values) - {p.name for p in self.params}
+        if unknown:
+            raise QueryError(
+                f"query '{self.name}' has no parameter '{sorted(unknown)[0]}'; "
+                f"its parameters: {', '.join(p.name for p in self.params) or 'none'}"
+            )
+        bound = {}
+        for param in self.params:
+            value = values.get(param.name, param.default)
+            if value is None:
+                raise QueryError(f"query '{self.name}' needs --param {param.name}=... ({param.description})")
+            if param.type == "node":
+                value = str(value)
+                if value not in graph.concepts and graph.nodes["id"].eq(value).sum() == 0:
+                    value = graph.concepts.resolve(value, field=param.name)
+            elif param.type == "kind":
+                from consultgraph.graph.model import load_schema
+
+                schema = load_schema()
+                kinds = {k.lower(): k for k in schema.node_kinds}
+                kinds.update({v.prefix: k for k, v in schema.node_kinds.items()})
+                key = str(value).strip()
+                if key not in schema.node_kinds:
+                    if key.lower() not in kinds:
+                        raise QueryError(f"'{value}' is not a node kind; use one of: {', '.join(sorted(schema.node_kinds))}")
+                    key = kinds[key.lower()]
+                value = key
+            bound[param.name] = value
+        return bound
+
+
+@functools.lru_cache(maxsize=1)
+def catalogue():
+    """All catalogue queries by name."""
+    queries = {}
+    for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        params = tuple(
+            Param(name, spec.get("type", "string"), spec.get("description", ""), spec.get("default"))
+            for name, spec in (data.get("params") or {}).items()
+        )
+        queries[data["name"]] = Query(
+            name=data["name"],
+            description=" ".join(data.get("description", "").split()),
+            params=params,
+            columns=tuple(data["columns"]),
+            cypher=data["cypher"],
+            sparql=data["sparql"],
+            python=data["python"],
+            post=data.get("post"),
+            distinct=bool(data.get("distinct")),
+        )
+    return queries
+
+
+def get(name):
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise UnknownNameError("query", name, catalogue()) from None
+
+
+# ---------------------------------------------------------------- running
+
+
+def normalise_rows(rows, columns):
+    """Rows as tuples of plain values (ints for whole numbers), sorted: comparable across languages."""
+    out = []
+    for row in rows:
+        values = []
+        for column in columns:
+            value = row.get(column)
+            if hasattr(value, "toPython"):
+                value = value.toPython()
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float):
+                value = None if math.isnan(value) else (int(value) if value.is_integer() else round(value, 6))
+            values.append(value)
+        out.append(dict(zip(columns, values)))
+    out.sort(key=lambda r: json.dumps([r[c] for c in columns], default=str))
+    return out
+
+
+def run(graph, name, params=None, *, language="python", post=True, neo4j=None):
+    """Run catalogue query ``name`` on ``graph`` in ``language`` and return its rows.
+
+    ``neo4j`` (a :class:`consultgraph.graph.neo4j.Neo4jBackend`) runs the Cypher text on
+    a server instead of the embedded engine.
+    """
+    query = get(name)
+    bound = query.bind(graph, params)
+    if language == "python":
+        module, function = query.python.split(":")
+        rows = getattr(importlib.import_module(module), function)(graph, **bound)
+    elif language == "sparql":
+        rows = run_sparql(graph, query.sparql, sparql_bindings(query, bound))
+    elif language == "cypher":
+        if neo4j is not None:
+            rows = neo4j.run(query.cypher, bound)
+        else:
+            rows = run_cypher(graph, query.cypher, bound)
+    else:
+        raise UnknownNameError("query language", language, LANGUAGES)
+    rows = normalise_rows(rows, query.columns)
+    if query.distinct:
+        rows = [dict(t) for t in dict.fromkeys(tuple(r.items()) for r in rows)]
+    if post and query.post:
+        rows = POST[query.post](rows, bound)
+    return rows
+
+
+def sparql_bindings(query, bound):
+    from rdflib import URIRef
+
+    from consultgraph.graph.model import load_schema, node_iri
+
+    schema = load_schema()
+    out = {}
+    for param in query.params:
+        value = bound[param.name]
+        if param.type == "node":
+            out[param.name] = node_iri(value)
+        elif param.type == "kind":
+            out[param.name] = URIRef(schema.node_kinds[value].iri)
+        else:
+            from rdflib import Literal
+
+            out[param.name] = Literal(value)
+    return out
+
+
+def rdf_of(graph):
+    """The graph's RDF (cached on the graph object)."""
+    cached = getattr(graph, "_rdf_cache", None)
+    if cached is None:
+        from consultgraph.graph.rdf import to_rdf
+
+        cached = to_rdf(graph)
+        graph._rdf_cache = cached
+    return cached
+
+
+def run_sparql(graph, text, bindings=None):
+    """Run SPARQL on the graph's embedded rdflib store; rows as dicts of Python values."""
+    try:
+        result = rdf_of(graph).query(text, initBindings=bindings or {})
+    except Exception as error:  # rdflib raises pyparsing and evaluation errors of many kinds
+        raise QueryError(f"SPARQL failed: {str(error).splitlines()[0]}") from None
+    names = [str(v) for v in result.vars]
+    return [{n: (None if v is None else v.toPython()) for n, v in zip(names, row)} for row in result]
+
+
+def cypher_graph(graph):
+    """The networkx graph grand-cypher queries: ``__labels__`` from kinds, ids as ``id``."""
+    cached = getattr(graph, "_cypher_cache", None)
+    if cached is not None:
+        return cached
+    import networkx as nx
+
+    from consultgraph.graph.consultation import parse_props
+
+    host = nx.MultiDiGraph()
+    for (node_id, kind, label), props in zip(
+        graph.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), parse_props(graph.nodes["props"])
+    ):
+        props = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in props.items()}
+        host.add_node(node_id, **props, id=node_id, kind=kind, label=label, __labels__={kind})
+    for source, target, kind, stance, weight, props in graph.edges.itertuples(index=False, name=None):
+        attrs = {"__labels__": {kind}}
+        if isinstance(stance, str):
+            attrs["stance"] = stance
+        if weight == weight and weight is not None:
+            attrs["weight"] = float(weight)
+        if props and props != "{}":
+            attrs.update(json.loads(props))
+        host.add_edge(source, target, **attrs)
+    graph._cypher_cache = host
+    return host
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\$([A-Za-z_][A-Za-z0-9_]*)')
+
+
+def bind_cypher(text, params):
+    """Replace ``$name`` outside string literals by the escaped literal of ``params[name]``.
+
+    Examples
+    --------
+    >>> bind_cypher('MATCH (n) WHERE n.id = $id AND n.x = "$id" RETURN n', {"id": 'a"b'})
+    'MATCH (n) WHERE n.id = "a\\\\"b" AND n.x = "$id" RETURN n'
+    """
+
+    def literal(value):
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(literal(v) for v in value) + "]"
+        return json.dumps(str(value), ensure_ascii=False)
+
+    def replace(match):
+        name = match.group(1)
+        if name is None:
+            return match.group(0)
+        if name not in params:
+            raise QueryError(f"Cypher parameter ${name} is not bound; pass --param {name}=...")
+        return literal(params[name])
+
+    return _TOKENS.sub(replace, text)
+
+
+def run_cypher(graph, text, params=None):
+    """Run Cypher on the embedded engine (grand-cypher over networkx); rows as dicts.
+
+    Limits of the embedded engine (use ``--neo4j`` for full Cypher): no OPTIONAL MATCH,
+    WITH, UNWIND, CASE or arithmetic in RETURN; one pattern per MATCH (chain patterns as
+    paths, or use several MATCH clauses); aggregation with COUNT/SUM/AVG/MIN/MAX/COLLECT.
+    """
+    from grandcypher import GrandCypher
+
+    try:
+        result = GrandCypher(cypher_graph(graph)).run(bind_cypher(text, params or {}))
+    except QueryError:
+        raise
+    except Exception as error:  # lark and grand-cypher raise many kinds
+        raise QueryError(f"Cypher failed on the embedded engine: {str(error).splitlines()[0]}") from None
+    names = list(result)
+    alias = {}
+    for item in re.findall(r"(\S+(?:\([^)]*\))?)\s+AS\s+(\w+)", text, flags=re.IGNORECASE):
+        alias[item[0]] = item[1]
+    columns = [alias.get(n, n) for n in names]
+    length = len(result[names[0]]) if names else 0
+    return [{c: result[n][i] for c, n in zip(columns, names)} for i in range(length)]
+
+
+# ---------------------------------------------------------------- Python implementations
+
+
+def _findings(graph):
+    return graph.findings()
+
+
+def _clean(value):
+    if value is None:
+        return None
+    try:
+        if value != value:
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.item() if hasattr(value, "item") else value
+
+
+def py_group_sizes(graph):
+    findings = _findings(graph)
+    sizes = findings[findings["measure"] == "size"]
+    return [{"group": g, "size": _clean(c)} for g, c in zip(sizes["group"], sizes["count"])]
+
+
+def py_respondents_per_group(graph):
+    people = graph.respondents()
+    counts = people.groupby("group")["id"].count()
+    return [{"group": g, "respondents": int(n)} for g, n in counts.items()]
+
+
+def py_divergence(graph, group_a, group_b, kind):
+    findings = _findings(graph)
+    sub = findings[(findings["measure"] == "share") & findings["group"].isin([group_a, group_b])]
+    sub = sub[sub["concept_kind"] == kind]
+    return [
+        {"group": r.group, "concept": r.concept, "stance": _clean(r.stance), "count": _clean(r.count), "base": _clean(r.base)}
+        for r in sub.itertuples()
+    ]
+
+
+def py_codings_per_group(graph, kind):
+    codings = graph.codings()
+    codings = codings[codings["kind"] == "MENTIONS"]
+    kinds = {c.id: c.kind for c in graph.concepts.concepts}
+    codings = codings[codings["concept"].map(kinds) == kind]
+    counts = codings.groupby(["group", "concept", "stance"])["respondent"].nunique()
+    return [{"group": g, "concept": c, "stance": s, "respondents": int(n)} for (g, c, s), n in counts.items()]
+
+
+def py_stance_split(graph, concept):
+    findings = _findings(graph)
+    sub = findings[(findings["concept"] == concept) & findings["stance"].isin(["lead", "support", "drop"])]
+    return [
+        {"group": r.group, "stance": r.stance, "count": _clean(r.count), "base": _clean(r.base),
+         "reported_percent": _clean(r.reported_percent)}
+        for r in sub.itertuples()
+    ]
+
+
+def _quote_rows(graph):
+    quotes = graph.table("Quote")
+    own_group = dict(zip(graph.edges_of("FOR_GROUP")["source"], graph.edges_of("FOR_GROUP")["target"]))
+    illustrates = graph.edges_of("ILLUSTRATES")
+    return quotes, own_group, illustrates
+
+
+def py_quotes_by_group(graph, concept, group):
+    quotes, own_group, illustrates = _quote_rows(graph)
+    about = set(illustrates.loc[illustrates["target"] == concept, "source"])
+    rows = []
+    for row in quotes.itertuples():
+        if row.id in about and own_group.get(row.id) == group:
+            rows.append({"quote": row.id, "text": row.text, "source_line": _clean(getattr(row, "source_line", None))})
+    return rows
+
+
+def py_quotes_by_region(graph, concept, region):
+    quotes, _, illustrates = _quote_rows(graph)
+    about = set(illustrates.loc[illustrates["target"] == concept, "source"])
+    people = graph.respondents().set_index("id")
+    said = graph.edges_of("SAID")
+    text = dict(zip(quotes["id"], quotes["text"]))
+    rows = []
+    for respondent, quote in zip(said["source"], said["target"]):
+        if quote in about and respondent in people.index and people.loc[respondent, "region"] == region:
+            rows.append({"quote": quote, "respondent": respondent, "text": text.get(quote)})
+    return rows
+
+
+def py_raised_by_every_group(graph, kind):
+    findings = _findings(graph)
+    sub = findings[(findings["measure"] == "share") & (findings["concept_kind"] == kind)]
+    raised = (sub["count"].fillna(0) > 0) | (sub["reported_percent"].fillna(0) > 0)
+    pairs = {(c, g) for c, g in zip(sub.loc[raised, "concept"], sub.loc[raised, "group"])}
+    return [{"concept": c, "group": g} for c, g in pairs]
+
+
+# ---------------------------------------------------------------- shared post-processing
+
+
+def _post_divergence(rows, params):
+    a, b = params["group_a"], params["group_b"]
+    table = {}
+    for row in rows:
+        key = (row["concept"], row["stance"])
+        table.setdefault(key, {})[row["group"]] = row
+    out = []
+    for (concept, stance), cells in table.items():
+        entry = {"concept": concept, "stance": stance}
+        shares = []
+        for tag, group in (("a", a), ("b", b)):
+            cell = cells.get(group, {})
+            count, base = cell.get("count"), cell.get("base")
+            entry[f"count_{tag}"], entry[f"base_{tag}"] = count, base
+            share = round(count / base, 6) if count is not None and base else None
+            entry[f"share_{tag}"] = share
+            shares.append(share)
+        entry["difference_points"] = None if None in shares else round((shares[0] - shares[1]) * 100, 1)
+        out.append(entry)
+    out.sort(key=lambda r: (r["difference_points"] is None, -abs(r["difference_points"] or 0), r["concept"], str(r["stance"])))
+    return out
+
+
+def _post_every_group(rows, params):
+    groups = {r["group"] for r in rows}
+    by_concept = {}
+    for row in rows:
+        by_concept.setdefault(row["concept"], set()).add(row["group"])
+    return [
+        {"concept": c, "groups": len(gs), "of_groups": len(groups)}
+        for c, gs in sorted(by_concept.items())
+        if gs == groups
+    ]
+
+
+POST = {"divergence": _post_divergence, "every-group": _post_every_group}

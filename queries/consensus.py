@@ -1,0 +1,137 @@
+"""Consensus and contention across stakeholder groups.
+
+Consensus: concepts that every compared group raises at or above a threshold share.
+Contention: concepts where groups split (a large difference between groups), or where
+one group splits on stance (many say lead, many say support or drop), plus what the
+source itself calls consensual or contentious. Both work on the rows of
+:func:`consultgraph.queries.compare.compare`, so bases and tests come with them.
+"""
+
+from __future__ import annotations
+
+from consultgraph.queries.compare import compare, resolve_groups
+
+#: Default share every group must reach for consensus.
+CONSENSUS_SHARE = 0.5
+#: Default difference (percentage points) between groups that counts as contention.
+CONTENTION_POINTS = 20.0
+#: A stance split: the smaller of two stances is at least this fraction of the larger.
+SPLIT_RATIO = 0.5
+
+
+def _cells(row, groups):
+    return {f"{g}": row[f"{g}.cell"] for g in groups}
+
+
+def _source_assessments(graph, groups, by, assessment):
+    """Findings the source itself marks as consensus/contention, for these groups."""
+    from consultgraph.queries.compare import BY_KINDS
+
+    findings = graph.findings()
+    wanted = findings[(findings["assessment"] == assessment) & findings["group"].isin(groups)]
+    if by is not None:
+        wanted = wanted[wanted["concept_kind"].isna() | (wanted["concept_kind"] == BY_KINDS[by])]
+    rows = []
+    for row in wanted.itertuples():
+        rows.append({
+            "concept": row.concept,
+            "label": row.concept_label or "",
+            "kind": assessment,
+            "reason": f"the source says so (line {row.source_line}): {row.statement or ''}".strip(),
+            "groups": graph.concepts[row.group].label,
+        })
+    return rows
+
+
+def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=None, min_base=0):
+    """Concepts every group raises at ``threshold`` share or more (and what the source calls consensus).
+
+    Returns rows: ``concept, label, stance, <group label> (cell), lowest_share, reason``.
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> rows = consensus(builtin(), "partner,national-entity", by="tactic", threshold=0.5)
+    >>> all(r["lowest_share"] >= 0.5 for r in rows if r["lowest_share"] is not None)
+    True
+    """
+    group_ids = resolve_groups(graph, groups)
+    result = compare(graph, group_ids, by, stance=stance, min_base=min_base, sort="concept")
+    out = []
+    for row in result.rows:
+        shares = [row.get(f"{g}.share") for g in group_ids]
+        if any(s is None for s in shares):
+            continue
+        lowest = min(shares)
+        if lowest >= threshold:
+            entry = {"concept": row["concept"], "label": row["label"], "stance": row["stance"]}
+            entry.update({result.group_labels[g]: row[f"{g}.cell"] for g in group_ids})
+            entry["lowest_share"] = round(lowest, 3)
+            entry["reason"] = f"every group at {threshold:.0%} or more"
+            if row["flags"]:
+                entry["reason"] += f" ({row['flags']})"
+            out.append(entry)
+    out.sort(key=lambda r: -r["lowest_share"])
+    for extra in _source_assessments(graph, group_ids, by, "consensus"):
+        out.append({"concept": extra["concept"], "label": extra["label"], "stance": None,
+                    "lowest_share": None, "reason": f"{extra['groups']}: {extra['reason']}"})
+    return out
+
+
+def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, split_ratio=SPLIT_RATIO, min_base=0):
+    """Concepts the groups split on, by difference between groups or by stance within a group.
+
+    Returns rows: ``concept, label, kind (between-groups | stance-split | source), cells,
+    difference_points, q_value, reason``.
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> rows = contention(builtin(), "partner,national-entity", by="tactic")
+    >>> any(r["concept"] == "tactic/research" for r in rows)
+    True
+    """
+    group_ids = resolve_groups(graph, groups)
+    result = compare(graph, group_ids, by, min_base=min_base, sort="divergence")
+    labels = result.group_labels
+    out = []
+    for row in result.rows:
+        diff = row["difference_points"]
+        if diff is not None and abs(diff) >= min_difference:
+            entry = {"concept": row["concept"], "label": row["label"], "kind": "between-groups", "stance": row["stance"]}
+            entry.update({labels[g]: row[f"{g}.cell"] for g in group_ids})
+            entry["difference_points"] = diff
+            entry["q_value"] = row["q_value"]
+            significant = row["q_value"] is not None and row["q_value"] < 0.05
+            entry["reason"] = f"{abs(diff):.0f} points apart" + (" (q < 0.05)" if significant else "")
+            if row["flags"]:
+                entry["reason"] += f"; {row['flags']}"
+            out.append(entry)
+    # stance splits within a group: two stances each held by many
+    by_concept = {}
+    for row in result.rows:
+        if row["stance"] in ("lead", "support", "drop"):
+            by_concept.setdefault(row["concept"], []).append(row)
+    for concept, rows in by_concept.items():
+        for group in group_ids:
+            shares = {r["stance"]: r.get(f"{group}.share") for r in rows if r.get(f"{group}.share")}
+            if len(shares) < 2:
+                continue
+            ordered = sorted(shares.items(), key=lambda kv: -kv[1])
+            (top, top_share), (second, second_share) = ordered[0], ordered[1]
+            if second_share >= split_ratio * top_share:
+                cells = {r["stance"]: r[f"{group}.cell"] for r in rows}
+                out.append({
+                    "concept": concept,
+                    "label": rows[0]["label"],
+                    "kind": "stance-split",
+                    "stance": f"{top}/{second}",
+                    labels[group]: f"{top}: {cells[top]}; {second}: {cells[second]}",
+                    "difference_points": round((top_share - second_share) * 100, 1),
+                    "q_value": None,
+                    "reason": f"{labels[group]} split between {top} and {second}",
+                })
+    for extra in _source_assessments(graph, group_ids, by, "contention"):
+        out.append({"concept": extra["concept"], "label": extra["label"], "kind": "source",
+                    "reason": f"{extra['groups']}: {extra['reason']}"})
+    return out
