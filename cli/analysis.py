@@ -54,7 +54,12 @@ def audit(graph, fmt, output, tolerance):
 @click.option("--base", "base_mode", type=click.Choice(["stated", "group"]), default="stated", show_default=True,
               help="'group' re-expresses subgroup bases over the whole group.")
 @click.option("--sort", type=click.Choice(["divergence", "concept", "q", "p"]), default="divergence", show_default=True)
-def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort):
+@click.option("--quotes", "quote_count", type=int, default=0, metavar="N", help="Show up to N quotes per concept and group.")
+@click.option("--reweight", type=click.Choice(["region"]), default=None,
+              help="Post-stratify respondent-level shares to a regional mix.")
+@click.option("--mix", default=None, metavar="REGION=W,...",
+              help="The regional mix for --reweight (default: equal over the regions present).")
+def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort, quote_count, reweight, mix):
     """Compare how often groups raise each concept: shares with bases, differences, tests, q-values.
 
     Cells read "69% (37 of 53)": share, count and base. Bases under 30 are flagged as too
@@ -67,11 +72,20 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
       consultgraph compare --groups partner,national-entity --by tactic
       consultgraph compare --groups national-entity,international-secretariat --by theme --stance lead
       consultgraph compare --groups partner,NE --by tactic -f xlsx -o tactics.xlsx
+      consultgraph compare -g my-project --groups partner,public --by theme --quotes 2
+      consultgraph compare -g my-project --groups partner,NE --by theme --reweight region --mix Africa=0.5,Europe=0.5
     """
     from consultgraph.queries.compare import compare as run_compare
     from consultgraph.queries.compare import display_rows
 
-    result = run_compare(graph, groups, by, stance=stance, region=region, min_base=min_base, base=base_mode, sort=sort)
+    target_mix = None
+    if mix:
+        try:
+            target_mix = {k.strip(): float(v) for k, v in (part.split("=", 1) for part in mix.split(","))}
+        except ValueError:
+            raise click.BadParameter("use REGION=WEIGHT,... e.g. Africa=0.2,Europe=0.2", param_hint="--mix") from None
+    result = run_compare(graph, groups, by, stance=stance, region=region, min_base=min_base, base=base_mode, sort=sort,
+                         quotes=quote_count, reweight=reweight, target_mix=target_mix)
     if fmt in ("table", "markdown"):
         emit(display_rows(result), fmt, output)
         if fmt == "table" and not output:

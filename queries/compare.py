@@ -160,7 +160,8 @@ def _cell_from_finding(row, base_mode, group_size):
     return cell
 
 
-def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, base="stated", sort="divergence"):
+def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, base="stated", sort="divergence",
+            quotes=0, reweight=None, target_mix=None):
     """Compare how often stakeholder groups raise each concept of one kind.
 
     Parameters
@@ -180,6 +181,15 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
         ``group`` re-expresses subgroup bases ("34 of the 39 who commented") over the
         whole group ("34 of 74").
     sort : {'divergence', 'concept', 'q', 'p'}
+    quotes : int
+        Up to this many illustrative quotes per concept and group (``<group>.quotes``).
+    reweight : {'region'}, optional
+        Post-stratify respondent-level shares to a regional mix (``target_mix``, a
+        mapping region -> weight summing to 1; default: equal weight for every region
+        the compared groups' respondents come from). Shares become reweighted shares,
+        bases become Kish effective bases, tests use the z-test. Groups known only
+        from published findings cannot be reweighted; the notes say so.
+    target_mix : mapping, optional
 
     Returns
     -------
@@ -209,7 +219,12 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     sizes = graph.group_sizes()
     labels = {g: graph.concepts[g].label for g in group_ids}
 
-    cells, notes = {}, []
+    if reweight not in (None, "region"):
+        raise InputError(f"cannot reweight by '{reweight}'", field="reweight", hint="use region")
+    mix = _target_mix(graph, group_ids, target_mix) if reweight else None
+    if mix:
+        shown = ", ".join(f"{graph.concepts[r].label if r in graph.concepts else r} {w:.0%}" for r, w in mix.items())
+    cells, notes = {}, ([f"reweighted to the regional mix: {shown}"] if mix else [])
     for group in group_ids:
         found = _respondent_cells(graph, group, kind, stance, region_id, graph.concepts)
         if found is not None:
@@ -222,16 +237,20 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
             cells[group]["__base__"] = group_base
             notes.append(f"{labels[group]}: from respondent-level codings ({group_base} respondents"
                          + (f" based in {graph.concepts[region_id].label})" if region_id else ")"))
+            if reweight:
+                notes.append(_reweight_cells(graph, group, kind, stance, region_id, cells[group], mix, labels[group]))
         else:
             cells[group] = _finding_cells(graph, group, kind, stance, region_id, base, sizes)
             notes.append(f"{labels[group]}: from published findings (aggregates as stated in the source)")
+            if reweight:
+                notes.append(f"{labels[group]}: not reweighted: respondent regions are not known for published findings")
 
     keys = sorted({k for g in group_ids for k in cells[g] if k != "__base__"}, key=lambda k: (k[0], str(k[1])))
     rows = []
     for concept, row_stance in keys:
         row = {"concept": concept, "label": graph.concepts[concept].label if concept in graph.concepts else concept,
                "stance": row_stance if isinstance(row_stance, str) else None}
-        shares, flags = [], []
+        shares, flags, reweighted = [], [], False
         for group in group_ids:
             cell = cells[group].get((concept, row_stance))
             if cell is None and "__base__" in cells[group]:
@@ -248,7 +267,12 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
             count, cell_base = cell["count"], cell["base"]
             share = low = high = None
             if cell["qualitative"] is None:
-                if count is not None and cell_base:
+                if cell.get("reweighted_share") is not None:
+                    reweighted = True
+                    share, cell_base = cell["reweighted_share"], cell["effective_base"]
+                    count = round(share * cell_base, 2)
+                    low, high = stats.wilson_interval(share * cell_base, cell_base) if cell_base else (None, None)
+                elif count is not None and cell_base:
                     share = count / cell_base
                     low, high = stats.wilson_interval(count, cell_base)
                 elif cell["reported_percent"] is not None:
@@ -263,7 +287,10 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
                 prefix + "basis": cell["basis"],
                 prefix + "base_note": cell["base_note"],
             })
-            if cell["qualitative"] is not None:
+            if cell.get("reweighted_share") is not None:
+                row[prefix + "raw_share"] = cell["count"] / cell["base"] if cell["base"] else None
+                row[prefix + "cell"] = f"{share * 100:.0f}% reweighted (raw {cell['count']} of {cell['base']}; effective base {cell_base:.0f})"
+            elif cell["qualitative"] is not None:
                 row[prefix + "cell"] = f"qualitative: {cell['qualitative']}"
             else:
                 row[prefix + "cell"] = _fmt_share(share, count, cell_base, cell["reported_percent"])
@@ -275,7 +302,10 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
             if cell["subgroup_base"]:
                 flags.append(f"{labels[group]}: base is a subgroup ({cell['base_note'] or 'see finding'})")
             shares.append((count, cell_base, share))
-        _add_statistics(row, shares, flags)
+        _add_statistics(row, shares, flags, z_only=reweighted)
+        if quotes:
+            for group in group_ids:
+                row[f"{group}.quotes"] = _quotes_for(graph, concept, group, quotes)
         row["flags"] = "; ".join(flags)
         if min_base and any(
             row.get(f"{g}.base") is not None and row[f"{g}.base"] < min_base for g in group_ids
@@ -290,7 +320,7 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     return Comparison(groups=group_ids, group_labels=labels, by=by, rows=rows, notes=notes)
 
 
-def _add_statistics(row, shares, flags):
+def _add_statistics(row, shares, flags, z_only=False):
     row.update({"difference_points": None, "cohens_h": None, "test": None, "statistic": None, "p_value": None,
                 "q_value": None})
     numbers = [s for s in shares if s is not None and s[2] is not None]
@@ -300,7 +330,10 @@ def _add_statistics(row, shares, flags):
         (c1, n1, p1), (c2, n2, p2) = numbers
         row["difference_points"] = round((p1 - p2) * 100, 1)
         row["cohens_h"] = float(stats.cohens_h(p1, p2))
-        if None not in (c1, n1, c2, n2):
+        if z_only and None not in (c1, n1, c2, n2):
+            z, p_value = stats.two_proportion_z(c1, n1, c2, n2)
+            row["test"], row["statistic"], row["p_value"] = "z (effective bases)", float(z), float(p_value)
+        elif None not in (c1, n1, c2, n2):
             result = stats.compare_proportions(c1, n1, c2, n2)
             row["test"], row["statistic"], row["p_value"] = result["test"], result["statistic"], result["p_value"]
         else:
@@ -312,6 +345,55 @@ def _add_statistics(row, shares, flags):
     if all(c is not None and n for c, n, _ in numbers):
         statistic, p_value, _ = stats.chi_square_k([c for c, _, _ in numbers], [n for _, n, _ in numbers])
         row["test"], row["statistic"], row["p_value"] = "chi-square", float(statistic), float(p_value)
+
+
+def _target_mix(graph, group_ids, target_mix):
+    """The regional mix to reweight to: given (labels resolved), or equal over regions present."""
+    people = graph.respondents()
+    members = set()
+    for group in group_ids:
+        members |= graph.concepts.descendants(group)
+    present = sorted(people.loc[people["group"].isin(members), "region"].dropna().unique())
+    if target_mix:
+        mix = {graph.concepts.resolve(r, ("Region",), field="target_mix"): float(w) for r, w in target_mix.items()}
+    else:
+        if not present:
+            raise InputError("cannot reweight by region: no respondent of these groups has a region", field="reweight")
+        mix = {r: 1 / len(present) for r in present}
+    return mix
+
+
+def _reweight_cells(graph, group, kind, stance, region_id, group_cells, mix, label):
+    """Replace each cell's share by its post-stratified share; return a note."""
+    people = graph.respondents()
+    people = people[people["group"].isin(graph.concepts.descendants(group))]
+    if people["region"].isna().any():
+        missing = int(people["region"].isna().sum())
+        return f"{label}: not reweighted: {missing} respondents have no region"
+    counts_by_region = people["region"].value_counts().to_dict()
+    missing = [r for r, w in mix.items() if w > 0 and r not in counts_by_region]
+    if missing:
+        names = ", ".join(graph.concepts[r].label if r in graph.concepts else r for r in missing)
+        return f"{label}: not reweighted: no respondents from {names}"
+    per_region = {}
+    for region in counts_by_region:
+        found = _respondent_cells(graph, group, kind, stance, region, graph.concepts)
+        per_region[region] = found[0] if found is not None else {}
+    keys = [k for k in group_cells if k != "__base__"]
+    for key in keys:
+        shares = {r: per_region[r].get(key, (0, n))[0] / n for r, n in counts_by_region.items()}
+        share, effective = stats.reweight_share(shares, counts_by_region, {r: mix.get(r, 0.0) for r in counts_by_region})
+        group_cells[key]["reweighted_share"] = share
+        group_cells[key]["effective_base"] = effective
+    return f"{label}: reweighted by region ({', '.join(f'{n} {graph.concepts[r].label}' for r, n in sorted(counts_by_region.items()))})"
+
+
+def _quotes_for(graph, concept, group, limit):
+    from consultgraph.queries.quotes import quotes
+
+    rows = quotes(graph, concept=concept, group=group, limit=limit)
+    return [f"\u201c{r['text']}\u201d \u2014 {r['attribution']}" + (f", line {r['source_line']}" if r["source_line"] else "")
+            for r in rows]
 
 
 def _sort(rows, how):
@@ -336,5 +418,8 @@ def display_rows(result):
         shown["test"] = "" if row["test"] is None else f"{row['test']} p={row['p_value']:.3g}"
         shown["q"] = "" if row["q_value"] is None else f"{row['q_value']:.3g}"
         shown["flags"] = row["flags"]
+        quotes = [q for g in result.groups for q in row.get(f"{g}.quotes", [])]
+        if any(f"{g}.quotes" in row for g in result.groups):
+            shown["quotes"] = "\n".join(quotes)
         out.append(shown)
     return out

@@ -71,3 +71,37 @@ def test_builtin_research_partners_vs_national_entities(amnesty):
     assert research["p_value"] < 0.001 and research["q_value"] is not None
     ranked = [r["concept"] for r in result.rows if r["difference_points"] is not None]
     assert "tactic/research" in ranked[:3]
+
+
+def test_reweighting_by_region_by_hand(tmp_path):
+    from consultgraph.loaders import load
+
+    # partners: 2 in Africa both raise research, 2 in Europe neither -> raw 2 of 4 = 50%
+    # national entities: 1 in Africa raises it, 1 in Europe raises it -> 2 of 2
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "respondent,group,region,code\n"
+        "a1,partner,Africa,research\na2,partner,Africa,research\ne1,partner,Europe,advocacy\ne2,partner,Europe,advocacy\n"
+        "n1,NE,Africa,research\nn2,NE,Europe,research\n"
+    )
+    graph = load([path]).graph
+    result = compare(graph, "partner,NE", by="tactic", reweight="region", target_mix={"Africa": 0.25, "Europe": 0.75})
+    research = row_of(result, "tactic/research")
+    assert research["group/partner.share"] == pytest.approx(0.25)  # 0.25 * 1 + 0.75 * 0
+    assert research["group/partner.raw_share"] == pytest.approx(0.5)
+    # Kish: weights 0.25/2 for 2 Africans, 0.75/2 for 2 Europeans -> (1)^2 / (2*0.125^2 + 2*0.375^2) = 3.2
+    assert research["group/partner.base"] == pytest.approx(3.2)
+    assert research["test"] == "z (effective bases)"
+    assert any("reweighted to the regional mix" in n for n in result.notes)
+
+
+def test_reweighting_says_when_it_cannot(amnesty):
+    result = compare(amnesty, "partner,national-entity", by="tactic", reweight="region", target_mix={"Europe": 1.0})
+    assert any("not reweighted: respondent regions are not known" in n for n in result.notes)
+
+
+def test_quotes_per_row(kite):
+    result = compare(kite, "partner,national-entity", by="tactic", quotes=3)
+    research = row_of(result, "tactic/research")
+    assert research["group/national-entity.quotes"] == ["\u201cWe need =research\u201d \u2014 n2"]
+    assert research["group/partner.quotes"] == []
