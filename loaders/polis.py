@@ -12,7 +12,7 @@ Two layouts are read:
 * the *xid* layout of newer Pol.is servers: file names may carry a prefix
   (``2025-08-29-0002-7btrabcujr-votes.csv``), the matrix file may be called
   ``participant-votes.csv``, it may hold an ``xid`` column (or a separate
-  ``*xid*.csv`` with ``participant, xid``), and timestamps are in seconds.
+  ``*-xid.csv`` with ``participant, xid``), and timestamps are in seconds.
 
 Pol.is conventions kept here: a vote is 1 = agree, -1 = disagree, 0 = pass (exports
 flip Pol.is's internal sign); ``moderated`` is 1 = accepted, 0 = not yet moderated,
@@ -203,7 +203,7 @@ def _find(folder, names, *, required=False, exclude=()):
 
 
 def _find_xid_file(folder):
-    candidates = [p for p in sorted(folder.glob("*.csv")) if "xid" in p.name.lower()]
+    candidates = [p for p in sorted(folder.glob("*.csv")) if p.name.lower().endswith(("xid.csv", "xids.csv"))]
     return candidates[0] if candidates else None
 
 
@@ -242,7 +242,7 @@ def _numbers(frame, column, path, *, whole=True):
         row = int(np.argmax(bad))
         raw = text.iloc[row]
         line = int(frame["line"].iloc[row])
-        if raw is None or str(raw).strip() == "":
+        if raw is None or pd.isna(raw) or str(raw).strip() == "":
             message = f"empty {column}, expected a number"
         elif pd.isna(values.iloc[row]):
             message = f"{column} '{raw}' is not a number"

@@ -267,24 +267,31 @@ def _principal_components(centred, n):
 
 def _cluster_once(points, base_k, max_groups, random_state):
     """One Pol.is clustering: base k-means, then weighted k-means of base centres by silhouette."""
+    import warnings
+
     from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import silhouette_score
 
     n = len(points)
     if n == 0:
         return np.zeros(0, dtype=int), 0, {}, np.zeros(0, dtype=int)
-    n_distinct = len(np.unique(points, axis=0))
+    # Rounded, so that the last-bit noise of the SVD does not make copies look distinct.
+    n_distinct = len(np.unique(np.round(points, 9), axis=0))
     k_base = min(base_k, n_distinct)
     if k_base <= 1:
         return np.zeros(n, dtype=int), 1, {}, np.zeros(n, dtype=int)
     # One k-means++ start per run, as Pol.is runs one k-means per update: the spread of
     # starts comes from the n_runs repetitions, which opinion_groups reconciles.
-    base = KMeans(k_base, n_init=1, max_iter=100, random_state=random_state).fit(points)
+    with warnings.catch_warnings():
+        # Near-duplicate points can leave a base cluster empty; empty ones are dropped below.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        base = KMeans(k_base, n_init=1, max_iter=100, random_state=random_state).fit(points)
     used, base_labels = np.unique(base.labels_, return_inverse=True)
     centres = base.cluster_centers_[used]
     weights = np.bincount(base_labels).astype(float)
 
-    n_centres = len(np.unique(centres, axis=0))
+    n_centres = len(np.unique(np.round(centres, 9), axis=0))
     max_k = min(max_groups, 2 + len(centres) // 12)
     candidates = [k for k in range(2, max_k + 1) if k < n_centres]
     silhouette = {}
@@ -542,6 +549,9 @@ def representative_statements(table, pick_max=5):
 
     Examples
     --------
+    Statement 7 splits two groups of three; everybody agrees with statement 8. Group 0's
+    pick is 7; group 1 is shown 8 first (what it agrees on), then 7 (what it rejects).
+
     >>> import pandas as pd
     >>> matrix = pd.DataFrame({7: [1, 1, 1, -1, -1, -1], 8: [1, 1, 1, 1, 1, 1]}, index=range(6))
     >>> groups = pd.Series([0, 0, 0, 1, 1, 1], index=range(6))

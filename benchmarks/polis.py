@@ -1,0 +1,132 @@
+"""Benchmark: Pol.is export reading and opinion math on two real conversations.
+
+For each conversation: the time (best of 3) to read the export, to find opinion groups
+and to compute the per-statement statistics; the numbers of participants, statements and
+votes; the k chosen; and the adjusted Rand index (ARI) between our opinion groups and
+Pol.is's own ``group-id`` (on the participants both clustered). Then the ARI over
+seeds 0-9 for the Pol.is way and for variations of it. Reference: red-dwarf 0.4.0
+reports ARI 0.46 (15-per-hour-seattle) and 0.95 (scoop-hivemind.biodiversity).
+
+    python benchmarks/polis.py [--data ../shared/data/polis] [--seeds 10] [--repeat 3]
+
+Pol.is's group-id is used only to score, never as an input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
+CONVERSATIONS = ["15-per-hour-seattle", "scoop-hivemind.biodiversity"]
+RED_DWARF = {"15-per-hour-seattle": 0.46, "scoop-hivemind.biodiversity": 0.95}
+
+
+def best_of(repeat, function, *args, **kwargs):
+    """The shortest of ``repeat`` timings (seconds) and the function's result."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def statement_statistics(matrix, groups):
+    """Every per-statement statistic of :mod:`consultgraph.queries.opinion`."""
+    from consultgraph.queries import opinion
+
+    return (
+        opinion.group_informed_consensus(matrix, groups),
+        opinion.representative_statements(opinion.repness(matrix, groups)),
+        opinion.divisive_statements(matrix, groups),
+        opinion.uncertain_statements(matrix),
+    )
+
+
+def ari_with_polis(result, polis):
+    from sklearn.metrics import adjusted_rand_score
+
+    both = result.groups.index.intersection(polis.index)
+    return adjusted_rand_score(polis[both].astype(int), result.groups[both]), len(both)
+
+
+def variations(export):
+    """(label, matrix, options) for the Pol.is way and the variations we tried."""
+    from consultgraph.queries.opinion import vote_matrix
+
+    full = vote_matrix(export, include_moderated=True)
+    kept = vote_matrix(export)
+    polis_way = {"moderated_out": export.moderated_out}
+    return [
+        ("Pol.is way, best of 10 runs (default)", full, polis_way),
+        ("Pol.is way, single run", full, {**polis_way, "n_runs": 1}),
+        ("moderated statements dropped, not zeroed", kept, {}),
+        ("no sqrt(n/seen) scaling", full, {**polis_way, "scale": False}),
+        ("no scaling, single run", full, {**polis_way, "scale": False, "n_runs": 1}),
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding the Pol.is export folders")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds for the variation table (default 10)")
+    parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs (default 3)")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        raise SystemExit(f"no Pol.is data at {args.data}; pass --data")
+
+    import sklearn.cluster  # noqa: F401  (import time is not the algorithm's)
+
+    from consultgraph.loaders.polis import read_polis_export
+    from consultgraph.queries.opinion import opinion_groups, vote_matrix
+
+    print(f"Pol.is data: {args.data}\n")
+    header = f"{'conversation':30} {'read s':>7} {'groups s':>8} {'stats s':>7} {'ptpts':>6} {'stmts':>5} {'votes':>6} {'k':>2} {'ARI':>6} {'red-dwarf':>9}"
+    print(header)
+    print("-" * len(header))
+    exports = {}
+    for name in CONVERSATIONS:
+        read_s, export = best_of(args.repeat, read_polis_export, args.data / name)
+        exports[name] = export
+        matrix = vote_matrix(export, include_moderated=True)
+        groups_s, result = best_of(args.repeat, opinion_groups, matrix, moderated_out=export.moderated_out)
+        stats_s, _ = best_of(args.repeat, statement_statistics, vote_matrix(export), result.groups)
+        polis = export.participants.set_index("participant")["polis_group"].dropna()
+        ari, _ = ari_with_polis(result, polis)
+        print(
+            f"{name:30} {read_s:7.3f} {groups_s:8.3f} {stats_s:7.3f} {len(export.participants):6d} "
+            f"{len(export.comments):5d} {len(export.votes):6d} {result.k:2d} {ari:6.3f} {RED_DWARF[name]:9.2f}"
+        )
+
+    print()
+    for name, export in exports.items():
+        polis = export.participants.set_index("participant")["polis_group"].dropna()
+        print(
+            f"{name}: {export.n_vote_rows} vote rows, {export.n_superseded} superseded by a later vote; "
+            f"{len(export.moderated_out)} of {len(export.comments)} statements moderated out; "
+            f"Pol.is grouped {len(polis)} of {len(export.participants)} participants"
+        )
+
+    print(f"\nARI with Pol.is's group-id over seeds 0-{args.seeds - 1}: min / median / max (k chosen; seconds per call)")
+    for name, export in exports.items():
+        polis = export.participants.set_index("participant")["polis_group"].dropna()
+        print(f"  {name}")
+        for label, matrix, options in variations(export):
+            scores, ks, seconds = [], set(), []
+            for seed in range(args.seeds):
+                started = time.perf_counter()
+                result = opinion_groups(matrix, seed=seed, **options)
+                seconds.append(time.perf_counter() - started)
+                scores.append(ari_with_polis(result, polis)[0])
+                ks.add(result.k)
+            print(
+                f"    {label:42} {min(scores):.3f} / {statistics.median(scores):.3f} / {max(scores):.3f}"
+                f"  (k {'/'.join(map(str, sorted(ks)))}; {statistics.median(seconds):.2f} s)"
+            )
+
+
+if __name__ == "__main__":
+    main()
