@@ -139,17 +139,20 @@ def normalise_rows(rows, columns):
     return out
 
 
-def run(graph, name, params=None, *, language="python", post=True, neo4j=None):
+def run(graph, name, params=None, *, language="python", post=True, neo4j=None, sparql=None, sparql_graph=None):
     """Run catalogue query ``name`` on ``graph`` in ``language`` and return its rows.
 
     ``neo4j`` (a :class:`consultgraph.graph.neo4j.Neo4jBackend`) runs the Cypher text on
-    a server instead of the embedded engine.
+    a server instead of the embedded engine; ``sparql`` (a
+    :class:`consultgraph.graph.endpoint.SparqlEndpoint`) runs the SPARQL text on an endpoint.
     """
     query = get(name)
     bound = query.bind(graph, params)
     if language == "python":
         module, function = query.python.split(":")
         rows = getattr(importlib.import_module(module), function)(graph, **bound)
+    elif language == "sparql" and sparql is not None:
+        rows = sparql.query(query.sparql, sparql_bindings(query, bound), graph_iri=sparql_graph)
     elif language == "sparql":
         rows = run_sparql(graph, query.sparql, sparql_bindings(query, bound))
     elif language == "cypher":

@@ -1,0 +1,76 @@
+"""RDF export is built from schema/, round-trips, and SHACL catches broken graphs."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from consultgraph.graph.consultation import Consultation
+from consultgraph.graph.export import exporter
+from consultgraph.graph.rdf import to_rdf
+from consultgraph.graph.validate import validate
+from consultgraph.loaders import load
+
+RDF_FORMATS = [("turtle", "g.ttl"), ("jsonld", "g.jsonld"), ("ntriples", "g.nt")]
+
+
+@pytest.mark.parametrize("fmt,name", RDF_FORMATS)
+def test_export_import_export_is_isomorphic(tmp_path, kite_full, fmt, name):
+    first = exporter(fmt).write(kite_full, tmp_path / name)
+    again = load([first]).graph
+    second = exporter(fmt).write(again, tmp_path / ("2" + name))
+    rdf_format = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}[fmt]
+    assert isomorphic(Graph().parse(first, format=rdf_format), Graph().parse(second, format=rdf_format))
+
+
+def test_builtin_round_trips_through_turtle(tmp_path, amnesty):
+    first = exporter("turtle").write(amnesty, tmp_path / "a.ttl")
+    second = exporter("turtle").write(load([first]).graph, tmp_path / "b.ttl")
+    assert isomorphic(Graph().parse(first), Graph().parse(second))
+
+
+def test_trig_holds_a_named_graph(tmp_path, kite_full):
+    from rdflib import Dataset
+
+    path = exporter("trig").write(kite_full, tmp_path / "g.trig")
+    dataset = Dataset().parse(path, format="trig")
+    assert len([g for g in dataset.graphs() if len(g)]) == 1
+
+
+def test_classes_and_properties_come_from_the_ontology(kite_full):
+    from consultgraph import schema as schema_files
+
+    ontology = Graph().parse(schema_files.ONTOLOGY)
+    rdf = to_rdf(kite_full)
+    cg = "https://w3id.org/consultgraph/ontology#"
+    used = {str(p) for p in rdf.predicates() if str(p).startswith(cg)}
+    used |= {str(o) for o in rdf.objects() if str(o).startswith(cg)}
+    declared = {str(s) for s in ontology.subjects() if str(s).startswith(cg)}
+    assert used <= declared, used - declared
+
+
+def test_stance_is_queryable_in_sparql(kite_full):
+    from consultgraph.queries.catalogue import run_sparql
+
+    rows = run_sparql(kite_full, """
+        PREFIX cg: <https://w3id.org/consultgraph/ontology#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?r WHERE { ?s rdf:subject ?r ; rdf:predicate cg:mentions ; cg:stance "lead" }""")
+    assert [r["r"].rsplit("/", 1)[1] for r in rows] == ["n2"]
+
+
+def test_valid_graphs_conform(kite_full, amnesty):
+    assert validate(kite_full) == []
+    assert validate(amnesty) == []
+
+
+def test_shacl_catches_a_respondent_without_group_and_count_over_base(kite_full):
+    nodes = kite_full.nodes.copy()
+    finding = nodes["id"] == "finding/kite-findings/r-p"
+    nodes.loc[finding, "props"] = '{"measure": "share", "count": 80, "base": 74}'
+    edges = kite_full.edges[~((kite_full.edges["kind"] == "MEMBER_OF") & (kite_full.edges["source"] == "respondent/p1"))]
+    problems = validate(Consultation(nodes, edges))
+    messages = {(p["focus"], p["message"]) for p in problems}
+    assert ("respondent/p1", "A respondent belongs to exactly one stakeholder group.") in messages
+    assert ("finding/kite-findings/r-p", "A finding's count must not exceed its base.") in messages

@@ -1,0 +1,152 @@
+"""Integration tests against a real Neo4j and a real SPARQL server (Fuseki).
+
+`.ci/run` starts both (tests/servers/start.sh). Locally a test skips with a reason when
+no server answers; under CI=true a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from consultgraph.errors import BackendUnavailable
+from consultgraph.queries import catalogue as cat
+
+SERVERS = Path(__file__).resolve().parent / "servers"
+CI = os.environ.get("CI") == "true"
+
+
+def _unavailable(what, reason):
+    if CI:
+        pytest.fail(f"{what} is not available under CI: {reason}")
+    pytest.skip(f"{what} not running ({reason}); start it with `bash tests/servers/start.sh`")
+
+
+@pytest.fixture(scope="module")
+def neo4j():
+    from consultgraph.graph.neo4j import Neo4jBackend
+
+    try:
+        backend = Neo4jBackend(timeout=5)
+    except BackendUnavailable as error:
+        _unavailable("Neo4j", error)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def fuseki():
+    from consultgraph.graph.endpoint import SparqlEndpoint
+
+    endpoint = SparqlEndpoint(os.environ.get("SPARQL_ENDPOINT"))
+    try:
+        urllib.request.urlopen(endpoint.url.rsplit("/", 1)[0] + "/$/ping", timeout=5).read()
+    except OSError as error:
+        _unavailable("Fuseki", error)
+    return endpoint
+
+
+DIVERGENCE = {"group_a": "partner", "group_b": "national-entity", "kind": "Tactic"}
+
+
+def test_push_builtin_to_neo4j_counts_and_idempotence(neo4j, amnesty):
+    neo4j.push(amnesty, replace=True)
+    first = neo4j.counts()
+    assert first == (len(amnesty.nodes), len(amnesty.edges))
+    neo4j.push(amnesty)
+    assert neo4j.counts() == first
+
+
+def test_catalogue_on_neo4j_equals_embedded(neo4j, amnesty):
+    neo4j.push(amnesty, replace=True)
+    for name, params in [("divergence", DIVERGENCE), ("group-sizes", {}), ("stance-split", {"concept": "theme/environment-climate"})]:
+        embedded = cat.run(amnesty, name, params, language="python")
+        server = cat.run(amnesty, name, params, language="cypher", neo4j=neo4j)
+        assert server == embedded, name
+    assert cat.run(amnesty, "divergence", DIVERGENCE), "divergence gave no rows: the comparison proves nothing"
+
+
+def test_synthetic_consultation_on_neo4j(neo4j, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import generate
+
+    from consultgraph.loaders import load
+
+    path = tmp_path / "synthetic.csv"
+    generate(path, respondents=300, codings=5, seed=3)
+    graph = load([path]).graph
+    neo4j.push(graph, replace=True)
+    assert neo4j.counts() == (len(graph.nodes), len(graph.edges))
+    embedded = cat.run(graph, "codings-per-group", {"kind": "Tactic"})
+    server = cat.run(graph, "codings-per-group", {"kind": "Tactic"}, language="cypher", neo4j=neo4j)
+    assert embedded and server == embedded
+
+
+def test_neo4j_push_converges_after_a_restart_mid_push(neo4j, tmp_path):
+    """Stop the server during a push, start it again, push again: same counts, nothing doubled."""
+    if not (SERVERS / "start.sh").exists():
+        pytest.skip("no tests/servers/start.sh")
+    import sys
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import generate
+
+    from consultgraph.graph.neo4j import Neo4jBackend
+    from consultgraph.loaders import load
+
+    path = tmp_path / "synthetic.csv"
+    generate(path, respondents=4000, codings=10, seed=5)
+    graph = load([path]).graph
+    neo4j.clear()
+    stopper = threading.Timer(1.0, lambda: subprocess.run(["bash", str(SERVERS / "stop.sh"), "neo4j"], check=False))
+    stopper.start()
+    with pytest.raises(BackendUnavailable):
+        backend = Neo4jBackend(timeout=5)
+        try:
+            backend.push(graph, batch_size=500)
+        finally:
+            backend.close()
+    stopper.join()
+    subprocess.run(["bash", str(SERVERS / "start.sh"), "neo4j"], check=True)
+    with Neo4jBackend(timeout=30) as again:
+        again.push(graph)
+        assert again.counts() == (len(graph.nodes), len(graph.edges))
+
+
+def test_push_sparql_and_query_equals_embedded(fuseki, amnesty):
+    result = fuseki.push(amnesty, graph_iri="https://example.org/amnesty")
+    assert result["triples"] > 0
+    assert fuseki.triples("https://example.org/amnesty") == result["triples"]
+    for name, params in [("divergence", DIVERGENCE), ("group-sizes", {})]:
+        embedded = cat.run(amnesty, name, params, language="sparql")
+        server = cat.run(amnesty, name, params, language="sparql", sparql=fuseki, sparql_graph="https://example.org/amnesty")
+        assert server == embedded, name
+
+
+def test_push_sparql_replaces_the_graph(fuseki, kite_full, amnesty):
+    fuseki.push(amnesty, graph_iri="https://example.org/replace")
+    fuseki.push(kite_full, graph_iri="https://example.org/replace")
+    from consultgraph.graph.rdf import to_rdf
+
+    assert fuseki.triples("https://example.org/replace") == len(to_rdf(kite_full))
+
+
+def test_unreachable_neo4j_is_a_clear_error():
+    from consultgraph.graph.neo4j import Neo4jBackend
+
+    with pytest.raises(BackendUnavailable, match="Neo4j not reachable at bolt://127.0.0.1:1"):
+        Neo4jBackend("bolt://127.0.0.1:1", timeout=2)
+
+
+def test_unreachable_endpoint_is_a_clear_error(kite_full):
+    from consultgraph.graph.endpoint import SparqlEndpoint
+
+    with pytest.raises(BackendUnavailable, match="SPARQL endpoint not reachable at http://127.0.0.1:1/kg/data"):
+        SparqlEndpoint("http://127.0.0.1:1/kg").push(kite_full)
