@@ -123,11 +123,20 @@ class Consultation:
         return Consultation(nodes, edges, name=self.name, manifest=self.manifest)
 
     # ------------------------------------------------------------------ views
+    # A Consultation is not changed in place (merge returns a new one), so views are memoised.
+    def _memo(self, key, compute):
+        cache = self.__dict__.setdefault("_views", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     def ids_of_kind(self, kind):
         return self.nodes.loc[self.nodes["kind"] == kind, "id"]
 
     def edges_of(self, kind):
-        return self.edges[self.edges["kind"] == kind]
+        """Edges of one kind (a cached split of the edge table by kind)."""
+        groups = self._memo("edges_by_kind", lambda: {k: g for k, g in self.edges.groupby("kind", sort=False, observed=True)})
+        return groups.get(kind, self.edges.iloc[0:0])
 
     @cached_property
     def _props(self):
@@ -146,6 +155,9 @@ class Consultation:
 
     def respondents(self):
         """One row per respondent: id, label, group, region (based in), focus region."""
+        return self._memo("respondents", self._respondents).copy()
+
+    def _respondents(self):
         frame = self.table("Respondent")
         for kind, column in (("MEMBER_OF", "group"), ("BASED_IN", "region"), ("WORKS_IN", "focus_region")):
             frame = self._link(frame, kind, column)
@@ -153,7 +165,10 @@ class Consultation:
 
     def codings(self):
         """MENTIONS and PROPOSES edges with the respondent's group and region."""
-        edges = self.edges[self.edges["kind"].isin(["MENTIONS", "PROPOSES"])]
+        return self._memo("codings", self._codings)
+
+    def _codings(self):
+        edges = pd.concat([self.edges_of("MENTIONS"), self.edges_of("PROPOSES")])
         frame = edges[["source", "target", "kind", "stance", "weight"]].rename(
             columns={"source": "respondent", "target": "concept"}
         )
@@ -163,6 +178,9 @@ class Consultation:
 
     def findings(self):
         """One row per finding with its group, concept, region, base finding and source."""
+        return self._memo("findings", self._findings).copy()
+
+    def _findings(self):
         frame = self.table("Finding")
         for kind, column in (
             ("FOR_GROUP", "group"),

@@ -26,7 +26,7 @@ from consultgraph.schema.namespaces import CG, ID
 #: Formats of ``export`` that are RDF serialisations, by our name -> rdflib's.
 RDF_FORMATS = {"turtle": "turtle", "ttl": "turtle", "jsonld": "json-ld", "json-ld": "json-ld", "ntriples": "nt",
                "nt": "nt", "trig": "trig", "nquads": "nquads", "xml": "xml", "rdfxml": "xml"}
-STATEMENT = "statement"
+STATEMENT = "edge"
 _LIST_PROPS = {"alt_labels"}
 
 

@@ -128,10 +128,12 @@ class Project:
             edges = pq.read_table(self.path / manifest["tables"]["edges"]).to_pandas()
         except (OSError, pa.ArrowInvalid, KeyError) as error:
             raise StoreError(f"{self.path}: cannot read the project tables ({error})") from None
-        for frame in (nodes, edges):
-            for column in frame.columns:
-                if column != "weight":
-                    frame[column] = frame[column].astype(object)
+        for column in nodes.columns:
+            nodes[column] = nodes[column].astype(object)
+        for column in ("source", "target", "props"):
+            edges[column] = edges[column].astype(object)
+        edges["kind"] = edges["kind"].astype(object)
+        edges["stance"] = edges["stance"].astype(object).where(edges["stance"].notna(), None)
         return nodes, edges, manifest
 
     def write(self, nodes, edges, *, load=None, name=None):

@@ -97,14 +97,14 @@ def _respondent_cells(graph, group, kind, stance, region, concepts):
         hits = [code] if target_kind.get(code) == kind else []
         hits += [a for a in graph.concepts.ancestors(code) if target_kind.get(a) == kind]
         roll[code] = hits
-    rows = []
-    for respondent, code, code_stance in codings[["respondent", "concept", "stance"]].itertuples(index=False, name=None):
-        for concept in roll.get(code, ()):
-            rows.append((respondent, concept, stance if stance is not None else (code_stance or "mention")))
-    if not rows:
+    frame = pd.DataFrame({
+        "respondent": codings["respondent"].to_numpy(),
+        "concept": codings["concept"].map(roll).to_numpy(),
+        "stance": codings["stance"].fillna("mention").to_numpy() if stance is None else stance,
+    }).explode("concept").dropna(subset=["concept"])
+    if not len(frame):
         return {}, base
-    frame = pd.DataFrame(rows, columns=["respondent", "concept", "stance"]).drop_duplicates()
-    counts = frame.groupby(["concept", "stance"])["respondent"].nunique()
+    counts = frame.drop_duplicates().groupby(["concept", "stance"])["respondent"].nunique()
     return {key: (int(n), base) for key, n in counts.items()}, base
 
 

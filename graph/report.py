@@ -1,0 +1,525 @@
+"""The consultation report: one self-contained HTML file a researcher can open offline and send on.
+
+Sections follow the consultation's questions (vision, issues to lead / support / drop,
+approach to change, how we talk, tactics, ways of working, partnerships, diversity):
+top concepts per group, the largest divergences with their statistics, consensus and
+contention, what the source says in words, illustrative quotes; then the audit of the
+published numbers and the interactive graph. Charts are inline SVG images, the graph an
+``iframe srcdoc``; every text from the data is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+from dataclasses import dataclass
+
+from consultgraph import __version__
+from consultgraph.errors import ConsultGraphError
+
+
+class Markup(str):
+    """Text that is already HTML (built here from escaped parts); :func:`h` leaves it alone."""
+
+
+def h(value):
+    """``value`` as HTML text: escaped unless it is :class:`Markup`; None is empty.
+
+    Examples
+    --------
+    >>> h("<script>alert(1)</script>")
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    >>> h(Markup("<b>ok</b>"))
+    '<b>ok</b>'
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, float):
+        value = f"{value:.3g}"
+    return html.escape(str(value), quote=True)
+
+
+def tag(name, content="", **attrs):
+    """``<name attrs>content</name>`` with attributes and content escaped."""
+    attributes = "".join(f' {key.rstrip("_").replace("_", "-")}="{h(value)}"' for key, value in attrs.items()
+                         if value is not None)
+    if isinstance(content, (list, tuple)):
+        content = "".join(h(c) for c in content)
+    else:
+        content = h(content)
+    return Markup(f"<{name}{attributes}>{content}</{name}>")
+
+
+def table(columns, rows, *, caption=None, numeric=()):
+    """An HTML table; ``columns`` are ``(key, heading)`` pairs, cells escaped."""
+    head = "".join(f"<th scope=\"col\">{h(heading)}</th>" for _, heading in columns)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f"<td class=\"num\">{h(row.get(key))}</td>" if key in numeric else f"<td>{h(row.get(key))}</td>"
+            for key, _ in columns
+        )
+        body.append(f"<tr>{cells}</tr>")
+    caption_html = f"<caption>{h(caption)}</caption>" if caption else ""
+    return Markup(f"<table>{caption_html}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the consultation: a heading, the approach it hangs from, the kinds it compares."""
+
+    key: str
+    title: str
+    root: str | None
+    kinds: tuple
+    stances: tuple = ()
+    intro: str = ""
+
+
+#: The consultation's questions, in the order of the source report.
+QUESTIONS = (
+    Question("vision", "Vision", "approach/vision", ("approach", "idea"),
+             intro="The kind of organisation respondents want Amnesty to be."),
+    Question("issues", "Issues to lead, support or drop", None, ("theme",), ("lead", "support", "drop"),
+             intro="Which human rights issues respondents want the movement to lead on, support others on, or drop."),
+    Question("approach", "Approach to change", "approach/approach-to-change", ("approach", "idea")),
+    Question("talk", "How we talk about human rights", "approach/how-we-talk", ("approach", "idea")),
+    Question("tactics", "Toolbox: tactics", None, ("tactic",),
+             intro="Which tactics respondents want more of, and who says so."),
+    Question("ways", "Ways of working", "approach/ways-of-working", ("approach", "idea")),
+    Question("partnerships", "Partnerships", "approach/ecosystem", ("approach", "idea", "partner-type"),
+             intro="The broader human rights ecosystem: who to work with and how."),
+    Question("diversity", "Diversity", "approach/internal-diversity", ("approach", "idea", "audience"),
+             intro="Internal diversity, and the audiences and people the movement should reach."),
+)
+TOP_CONCEPTS = 5
+TOP_DIVERGENCES = 6
+QUOTES_PER_SECTION = 6
+WORDS_PER_SECTION = 8
+
+
+# ---------------------------------------------------------------------------- data
+def _group_candidates(graph):
+    """Stakeholder groups that hold data: sizes, findings, respondents."""
+    index = graph.concepts
+    groups = set(graph.group_sizes())
+    findings = graph.findings()
+    groups |= set(findings["group"].dropna().unique())
+    return sorted((g for g in groups if g in index and index[g].kind == "StakeholderGroup"),
+                  key=lambda g: index[g].label)
+
+
+def _comparison(graph, groups, by, stance=None):
+    """compare() over the groups with data for ``by``: the finest groups (a part's data beats its whole's)."""
+    from consultgraph.queries.compare import compare
+
+    if len(groups) < 2:
+        return None
+    first = compare(graph, groups, by, stance=stance, sort="divergence")
+    with_data = [g for g in groups if any(r.get(f"{g}.share") is not None or
+                                          str(r.get(f"{g}.cell", "")).startswith("qualitative") for r in first.rows)]
+    index = graph.concepts
+    finest = [g for g in with_data if not any(g in index[o].broader for o in with_data if o != g)]
+    if len(finest) < 2:
+        return first if len(with_data) >= 1 else None
+    if finest == groups:
+        return first
+    return compare(graph, finest, by, stance=stance, sort="divergence")
+
+
+def _in_scope(graph, question, concept):
+    if question.root is None or question.root not in graph.concepts:
+        return True
+    return concept in graph.concepts.descendants(question.root)
+
+
+def _section_data(graph, question, groups):
+    """Rows of every comparison a question needs, with the groups compared."""
+    from consultgraph.queries.compare import BY_KINDS
+
+    parts = []
+    for by in question.kinds:
+        kind = BY_KINDS[by]
+        scoped = question.root is not None and by in ("approach", "idea")
+        result = _comparison(graph, groups, by)
+        if result is None:
+            continue
+        rows = [r for r in result.rows if not scoped or _in_scope(graph, question, r["concept"])]
+        if question.stances and by == "theme":
+            rows = [r for r in rows if r["stance"] in question.stances + ("mention", None)]
+        if rows:
+            parts.append({"by": by, "kind": kind, "result": result, "rows": rows})
+    return parts
+
+
+def _top_concepts(part):
+    """Per group, the concepts with the highest shares (with their cells)."""
+    result = part["result"]
+    out = {}
+    for group in result.groups:
+        ranked = [r for r in part["rows"] if r.get(f"{group}.share") is not None]
+        ranked.sort(key=lambda r: (-r[f"{group}.share"], r["label"]))
+        out[group] = [
+            (r["label"] + (f" ({r['stance']})" if r["stance"] and r["stance"] != "mention" else ""), r[f"{group}.cell"])
+            for r in ranked[:TOP_CONCEPTS]
+        ]
+    return out
+
+
+def _fmt_p(value):
+    if value is None:
+        return ""
+    return f"{value:.2g}" if value >= 0.001 else f"{value:.1e}"
+
+
+def _divergence_rows(part):
+    result = part["result"]
+    rows = [r for r in part["rows"] if r.get("difference_points") is not None]
+    rows.sort(key=lambda r: (-abs(r["difference_points"]), r["label"]))
+    out = []
+    for row in rows[:TOP_DIVERGENCES]:
+        entry = {"concept": row["label"], "stance": row["stance"] or ""}
+        for group in result.groups:
+            entry[group] = row[f"{group}.cell"]
+        entry["difference"] = f"{row['difference_points']:+.0f} pts"
+        entry["h"] = "" if row.get("cohens_h") is None else f"{row['cohens_h']:.2f}"
+        entry["test"] = row.get("test") or ""
+        entry["p"] = _fmt_p(row.get("p_value"))
+        entry["q"] = _fmt_p(row.get("q_value"))
+        entry["flags"] = row.get("flags") or ""
+        out.append(entry)
+    return out
+
+
+def _words(part):
+    """What the source says in words (qualitative findings) for this part."""
+    result = part["result"]
+    out = []
+    for row in part["rows"]:
+        for group in result.groups:
+            cell = str(row.get(f"{group}.cell") or "")
+            if cell.startswith("qualitative"):
+                basis = row.get(f"{group}.basis") or ""
+                out.append({"group": result.group_labels[group], "concept": row["label"],
+                            "stance": row["stance"] or "", "says": cell.split(":", 1)[-1].strip(), "source": basis})
+    return out
+
+
+def _consensus_rows(graph, part, question):
+    """Consensus and contention rows if :mod:`consultgraph.queries.consensus` is there."""
+    try:
+        from consultgraph.queries import consensus as module
+    except ImportError:
+        return None, None
+    groups = part["result"].groups
+    try:
+        agreed = module.consensus(graph, groups, part["by"])
+        split = module.contention(graph, groups, part["by"])
+    except ConsultGraphError:
+        return None, None
+    keep = lambda rows: [r for r in rows if not r.get("concept") or _in_scope(graph, question, r["concept"])  # noqa: E731
+                         or part["by"] not in ("approach", "idea")]
+    return keep(agreed), keep(split)
+
+
+def _section_quotes(graph, question, parts, quotes):
+    """Up to QUOTES_PER_SECTION quotes on the question's concepts, taking groups in turn."""
+    index = graph.concepts
+    wanted = set()
+    if question.root and question.root in index:
+        wanted |= index.descendants(question.root)
+    for part in parts:
+        wanted |= {r["concept"] for r in part["rows"]}
+        if question.root is None or part["by"] not in ("approach", "idea"):
+            wanted |= {c.id for c in index.of_kind(part["kind"])}
+    by_group = {}
+    for quote in quotes:
+        if wanted.intersection(quote["concepts"]):
+            by_group.setdefault(quote["group"] or "", []).append(quote)
+    picked = []
+    while len(picked) < QUOTES_PER_SECTION and any(by_group.values()):
+        for group in sorted(by_group):
+            if by_group[group] and len(picked) < QUOTES_PER_SECTION:
+                picked.append(by_group[group].pop(0))
+    total = sum(len(v) for v in by_group.values()) + len(picked)
+    return picked, total
+
+
+def _chart_img(figure, alt):
+    from consultgraph.graph.charts import figure_bytes
+
+    payload = base64.b64encode(figure_bytes(figure, "svg")).decode("ascii")
+    return Markup(f'<img class="chart" alt="{h(alt)}" src="data:image/svg+xml;base64,{payload}">')
+
+
+# ---------------------------------------------------------------------------- html
+_CSS = """
+:root{--ink:#1d1d1d;--muted:#555;--rule:#ddd;--accent:#0072B2}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:#fff}
+main{max-width:1100px;margin:0 auto;padding:16px 24px 48px}
+h1{font-size:26px;margin:8px 0 4px}h2{font-size:21px;margin:36px 0 8px;border-bottom:2px solid var(--accent);padding-bottom:2px}
+h3{font-size:16px;margin:18px 0 6px}
+p.lede{color:var(--muted);margin-top:0}
+nav.toc{background:#f6f8fa;border:1px solid var(--rule);padding:8px 14px;margin:12px 0}
+nav.toc ol{margin:4px 0;padding-left:22px;columns:2}
+table{border-collapse:collapse;margin:8px 0 14px;width:100%;font-size:13px}
+caption{text-align:left;color:var(--muted);font-size:12px;padding:2px 0}
+th,td{border:1px solid var(--rule);padding:4px 6px;vertical-align:top;text-align:left}
+th{background:#f3f5f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:10px}
+.card{border:1px solid var(--rule);border-radius:4px;padding:6px 10px}
+.card h4{margin:2px 0 4px;font-size:14px}
+.card ol{margin:0;padding-left:20px;font-size:13px}
+blockquote{margin:8px 0;padding:6px 12px;border-left:4px solid var(--accent);background:#f3f7fb}
+blockquote p{margin:0;font-style:italic}
+blockquote footer{color:var(--muted);font-size:12px;margin-top:2px}
+.note{color:var(--muted);font-size:13px}
+.empty{color:var(--muted);font-style:italic}
+img.chart{max-width:100%;height:auto;display:block;margin:8px 0}
+iframe.graph{width:100%;height:760px;border:1px solid var(--rule)}
+.print-only{display:none}
+footer.meta{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--rule);padding-top:6px}
+@media print{
+ body{font-size:11pt}main{max-width:none;padding:0}
+ nav.toc,iframe.graph{display:none}.print-only{display:block}
+ h2{break-after:avoid;page-break-after:avoid}h3{break-after:avoid}
+ table,blockquote,img.chart,.card{break-inside:avoid;page-break-inside:avoid}
+ section.question{break-before:page;page-break-before:always}
+ a{color:inherit;text-decoration:none}
+}
+"""
+
+
+def _overview(graph, quotes):
+    from consultgraph.queries.overview import stats
+
+    rows = stats(graph)
+    index = graph.concepts
+    parts = []
+    sources = graph.table("Source")
+    for row in sources.itertuples():
+        bits = [getattr(row, "title", None) if isinstance(getattr(row, "title", None), str) else row.label]
+        for key in ("publisher", "issued"):
+            value = getattr(row, key, None)
+            if isinstance(value, str):
+                bits.append(value)
+        parts.append(tag("li", ", ".join(b for b in bits if b)))
+    if parts:
+        parts = [tag("p", "Sources:"), Markup("<ul>" + "".join(parts) + "</ul>")]
+    groups = [r for r in rows if r["section"] == "group"]
+    group_rows = []
+    for row in groups:
+        detail = row["detail"]
+        detail = "counted from respondents in the data" if detail == "respondents" else detail
+        group_rows.append({"group": row["name"], "size": row["count"], "basis": detail})
+    parts.append(tag("h3", "Who answered"))
+    parts.append(table([("group", "Stakeholder group"), ("size", "Size"), ("basis", "Where the size comes from")],
+                       group_rows, numeric=("size",)) if group_rows else tag("p", "No group sizes.", class_="empty"))
+    regions = [r for r in rows if r["section"] == "respondents by region"]
+    findings = graph.findings()
+    regional = findings[findings["region"].notna()]
+    parts.append(tag("h3", "Regions"))
+    if regions:
+        parts.append(table([("name", "Region"), ("count", "Named respondents based there")], regions,
+                           numeric=("count",)))
+    if len(regional):
+        counts = regional["region"].map(lambda r: index[r].label if r in index else r).value_counts().sort_index()
+        parts.append(table([("region", "Region"), ("n", "Findings about the region")],
+                           [{"region": k, "n": int(v)} for k, v in counts.items()], numeric=("n",)))
+    if not regions and not len(regional):
+        parts.append(tag("p", "No regional breakdown in the data.", class_="empty"))
+    measures = findings["measure"].value_counts().to_dict() if len(findings) else {}
+    summary = (f"The graph holds {len(graph.nodes)} nodes and {len(graph.edges)} relationships: "
+               f"{len(findings)} published findings ({', '.join(f'{n} {m}' for m, n in sorted(measures.items()))}), "
+               f"{len(quotes)} quotes and {len(graph.respondents())} respondents.")
+    parts.append(tag("p", summary, class_="note"))
+    return Markup("".join(parts))
+
+
+def _question_section(graph, question, groups, quotes, number):
+    parts = _section_data(graph, question, groups)
+    out = [f'<section class="question" id="{h(question.key)}"><h2>{number}. {h(question.title)}</h2>']
+    if question.intro:
+        out.append(tag("p", question.intro, class_="lede"))
+    if not parts:
+        out.append(tag("p", "The data holds no figures for this question.", class_="empty"))
+    for part in parts:
+        result = part["result"]
+        labels = result.group_labels
+        heading = {"approach": "Approaches", "idea": "Ideas", "theme": "Themes", "tactic": "Tactics",
+                   "partner-type": "Partner types", "audience": "Audiences"}[part["by"]]
+        out.append(tag("h3", f"{heading}: top concepts per group"))
+        top = _top_concepts(part)
+        cards = []
+        for group in result.groups:
+            items = "".join(f"<li>{h(name)} \u2014 {h(cell)}</li>" for name, cell in top[group])
+            body = f"<ol>{items}</ol>" if items else '<p class="empty">no shares reported</p>'
+            cards.append(f'<div class="card"><h4>{h(labels[group])}</h4>{body}</div>')
+        out.append(f'<div class="cols">{"".join(cards)}</div>')
+        divergent = _divergence_rows(part)
+        if divergent:
+            out.append(tag("h3", f"{heading}: largest divergences"))
+            columns = [("concept", "Concept"), ("stance", "Stance")]
+            columns += [(g, labels[g]) for g in result.groups]
+            columns += [("difference", "Difference"), ("h", "Cohen's h"), ("test", "Test"), ("p", "p"),
+                        ("q", "q (BH)"), ("flags", "Flags")]
+            out.append(table(columns, divergent, numeric=("difference", "h", "p", "q"),
+                             caption="Share of each group with count and base; the difference is between the "
+                                     "highest and lowest share (first minus second for two groups); "
+                                     "q-values are Benjamini-Hochberg across the whole comparison."))
+            from consultgraph.graph.charts import dumbbell_figure
+
+            figure = dumbbell_figure(result if part["rows"] is result.rows else _subset(result, part["rows"]),
+                                     top=12, title=f"{question.title}: {heading.lower()}, most divergent first")
+            out.append(_chart_img(figure, f"Dot-and-line chart of {heading.lower()} shares by group"))
+        if question.stances and part["by"] == "theme":
+            from consultgraph.graph.charts import stance_figure
+
+            figure = stance_figure(graph, result.groups, None, by="theme", top=10,
+                                   title="Lead, support or drop: themes by group")
+            out.append(_chart_img(figure, "Stacked bars of lead, support and drop shares per group"))
+        agreed, split = _consensus_rows(graph, part, question)
+        if agreed is not None:
+            out.append(tag("h3", f"{heading}: consensus and contention"))
+            out.append(_assessment_table(agreed, "Consensus", result))
+            out.append(_assessment_table(split, "Contention", result))
+        words = _words(part)
+        if words:
+            out.append(tag("h3", f"{heading}: what the source says in words"))
+            out.append(table([("group", "Group"), ("concept", "Concept"), ("stance", "Stance"), ("says", "Says"),
+                              ("source", "Source")], words[:WORDS_PER_SECTION]))
+            if len(words) > WORDS_PER_SECTION:
+                out.append(tag("p", f"… and {len(words) - WORDS_PER_SECTION} more.", class_="note"))
+    picked, total = _section_quotes(graph, question, parts, quotes)
+    if picked:
+        out.append(tag("h3", "In their words"))
+        for quote in picked:
+            out.append(_blockquote(quote))
+        if total > len(picked):
+            out.append(tag("p", f"{total - len(picked)} more quote(s) on this question: "
+                                f"consultgraph quotes --concept …", class_="note"))
+    out.append("</section>")
+    return Markup("".join(out))
+
+
+def _subset(result, rows):
+    from consultgraph.queries.compare import Comparison
+
+    return Comparison(groups=result.groups, group_labels=result.group_labels, by=result.by, rows=rows,
+                      notes=result.notes)
+
+
+def _assessment_table(rows, title, result):
+    if not rows:
+        return tag("p", f"{title}: none found.", class_="empty")
+    labels = [result.group_labels[g] for g in result.groups]
+    columns = [("label", "Concept"), ("stance", "Stance")] + [(label, label) for label in labels]
+    columns += [("reason", "Why")]
+    shown = [{**r, "stance": r.get("stance") or ""} for r in rows[:10]]
+    out = table(columns, shown, caption=title)
+    if len(rows) > 10:
+        out = Markup(out + tag("p", f"… and {len(rows) - 10} more.", class_="note"))
+    return out
+
+
+def _blockquote(quote):
+    return Markup(f"<blockquote><p>\u201c{h(quote['text'])}\u201d</p><footer>\u2014 {h(quote['who'])}</footer>"
+                  "</blockquote>")
+
+
+def _audit_section(graph):
+    from consultgraph.queries.audit import audit
+
+    problems = audit(graph)
+    out = ['<section id="audit"><h2>Do the published numbers add up?</h2>']
+    out.append(tag("p", "Each published percent is checked against its count and base, subgroup bases against "
+                        "the group they come from, and totals against the sum of their parts.", class_="lede"))
+    if problems:
+        out.append(table([("source_line", "Source line"), ("check", "Check"), ("group", "Group"),
+                          ("concept", "Concept"), ("message", "Problem")], problems, numeric=("source_line",),
+                         caption=f"{len(problems)} problem(s)"))
+    else:
+        out.append(tag("p", "No problems found.", class_="empty"))
+    out.append("</section>")
+    return Markup("".join(out))
+
+
+def _graph_section(graph):
+    from consultgraph.graph.visual import graph_html
+
+    page = graph_html(graph, height="640px", title=f"{graph.name or 'Consultation'}: interactive graph")
+    return Markup(
+        '<section id="graph"><h2>The graph</h2>'
+        '<p class="lede">Stakeholder groups, the concepts they raised (edges labelled with the share of the group, '
+        'count and base), regions and named respondents. Hover for counts and quotes; use the side bar to find a '
+        'node or filter by group and kind.</p>'
+        f'<iframe class="graph" title="Interactive graph" sandbox="allow-scripts" srcdoc="{h(page)}"></iframe>'
+        '<p class="print-only note">The interactive graph is left out of the printed copy; open the HTML file '
+        'to explore it.</p></section>'
+    )
+
+
+def report_html(graph, *, title=None, graph_section=True):
+    """The whole report as one self-contained HTML page (no network access needed).
+
+    Parameters
+    ----------
+    graph : Consultation
+    title : str, optional
+        Defaults to the graph's name.
+    graph_section : bool
+        Embed the interactive graph (an ``iframe srcdoc``, about 0.6 MB).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> page = report_html(builtin(), graph_section=False)
+    >>> "Toolbox: tactics" in page and "69% (37 of 53)" in page
+    True
+    """
+    from consultgraph.graph.visual import quote_rows
+
+    quotes = quote_rows(graph)
+    groups = _group_candidates(graph)
+    name = title or graph.name or "Consultation"
+    toc = ['<li><a href="#overview">Overview</a></li>']
+    body = [f'<section id="overview"><h2>Overview</h2>{_overview(graph, quotes)}</section>']
+    for number, question in enumerate(QUESTIONS, start=1):
+        toc.append(f'<li><a href="#{h(question.key)}">{h(question.title)}</a></li>')
+        body.append(_question_section(graph, question, groups, quotes, number))
+    toc.append('<li><a href="#audit">Do the published numbers add up?</a></li>')
+    body.append(_audit_section(graph))
+    if graph_section:
+        toc.append('<li><a href="#graph">The graph</a></li>')
+        body.append(_graph_section(graph))
+    generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    intro = ("Every share is given with its count and base, \u201c69% (37 of 53)\u201d: the share of the group, "
+             "how many said so, and of how many. Where the source states only a percent, the page says so. "
+             "Bases under 30 are flagged as too few to compare.")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{h(name)} \u2014 consultation report</title><style>{_CSS}</style></head><body><main>"
+        f"<header><h1>{h(name)}</h1><p class=\"lede\">{h(intro)}</p></header>"
+        f"<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong><ol>{''.join(toc)}</ol></nav>"
+        + "".join(body)
+        + f"<footer class=\"meta\">Made by consultgraph {h(__version__)} on {h(generated)}. "
+        "Figures as published in the source, with their source lines; shares computed from counts where "
+        "both are stated.</footer></main></body></html>\n"
+    )
+
+
+def write_report(graph, path, **options):
+    """Write :func:`report_html` to ``path`` atomically; returns the path."""
+    from consultgraph.graph.store import atomic_write
+
+    page = report_html(graph, **options)
+    return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
