@@ -144,7 +144,8 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     highest = max((row.get(f"{g}.high") or row.get(f"{g}.share") or 0) for row in rows for g in comparison.groups)
     axes.set_xlim(0, _axis_end(highest * 100))
     axes.set_ylim(-0.7, len(rows) - 0.3)
-    axes.set_xlabel("share of the group (%), with 95% Wilson interval; hollow marker: percent only, no count")
+    axes.set_xlabel("share of the group (%), with 95% Wilson interval; hollow marker: percent only, no count\n"
+                    "tick labels: count of base per group, in legend order", fontsize=9)
     axes.grid(axis="x", color="#eeeeee")
     axes.set_axisbelow(True)
     for side in ("top", "right"):
@@ -161,7 +162,6 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     if top and total > len(rows):
         heading += f" \u2014 top {len(rows)} of {total}"
     axes.set_title(heading, fontsize=11, pad=26)
-    figure.text(0.01, 0.0, "Tick labels give count of base per group, in legend order.", fontsize=7, color="#555555")
     return figure
 
 

@@ -128,12 +128,18 @@ class ConceptIndex:
         close = difflib.get_close_matches(normalise_label(text), list(labels), n=n, cutoff=0.5)
         return [labels[c] for c in close]
 
-    def resolve(self, text, kinds=None, *, file=None, line=None, field=None):
+    def resolve(self, text, kinds=None, *, prefer=None, file=None, line=None, field=None):
         """The id of the one concept ``text`` names, or an :class:`InputError`.
 
-        ``kinds`` limits the search to some node kinds (e.g. ``("StakeholderGroup",)``).
+        ``kinds`` limits the search to some node kinds (e.g. ``("StakeholderGroup",)``);
+        ``prefer`` settles a label two kinds share in favour of these kinds (a code
+        "Indigenous peoples" is the theme, not the audience of the same name).
         """
         ids = self.candidates(str(text).strip(), kinds)
+        if len(ids) > 1 and prefer:
+            preferred = [i for i in ids if self.by_id[i].kind in prefer]
+            if len(preferred) == 1:
+                return preferred[0]
         if len(ids) == 1:
             return ids[0]
         nouns = {"StakeholderGroup": "stakeholder group", "Region": "region", "PartnerType": "partner type"}

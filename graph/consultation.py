@@ -230,10 +230,14 @@ class Consultation:
         """``group id -> (size, basis)``: respondents counted, else the stated size finding."""
         sizes = {}
         people = self.respondents()
+        coded = set(self.codings()["group"].dropna().unique())
         if len(people):
+            # respondent-level data counts only where the group's respondents carry codings:
+            # a few named respondents (quoted by name in a report) are not the group
             counts = people["group"].value_counts()
             for group, count in counts.items():
-                sizes[group] = (int(count), "respondents")
+                if group in coded:
+                    sizes[group] = (int(count), "respondents")
         findings = self.findings()
         stated = findings[findings["measure"] == "size"]
         for row in stated.itertuples():

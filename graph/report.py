@@ -155,15 +155,25 @@ def _section_data(graph, question, groups):
     return parts
 
 
+def cell_text(row, group):
+    """A comparison cell for reading: compare's text, or the bare count when no base is stated."""
+    text = row.get(f"{group}.cell") or ""
+    if not text and row.get(f"{group}.count") is not None:
+        text = f"{row[f'{group}.count']} respondents (base not stated)"
+    return text
+
+
 def _top_concepts(part):
     """Per group, the concepts with the highest shares (with their cells)."""
     result = part["result"]
     out = {}
     for group in result.groups:
-        ranked = [r for r in part["rows"] if r.get(f"{group}.share") is not None]
-        ranked.sort(key=lambda r: (-r[f"{group}.share"], r["label"]))
+        # shares first, then bare counts ("20 respondents", base not stated)
+        ranked = [r for r in part["rows"] if r.get(f"{group}.share") or r.get(f"{group}.count")]
+        ranked.sort(key=lambda r: (r.get(f"{group}.share") is None, -(r.get(f"{group}.share") or 0),
+                                   -(r.get(f"{group}.count") or 0), r["label"]))
         out[group] = [
-            (r["label"] + (f" ({r['stance']})" if r["stance"] and r["stance"] != "mention" else ""), r[f"{group}.cell"])
+            (r["label"] + (f" ({r['stance']})" if r["stance"] and r["stance"] != "mention" else ""), cell_text(r, group))
             for r in ranked[:TOP_CONCEPTS]
         ]
     return out
@@ -183,7 +193,7 @@ def _divergence_rows(part):
     for row in rows[:TOP_DIVERGENCES]:
         entry = {"concept": row["label"], "stance": row["stance"] or ""}
         for group in result.groups:
-            entry[group] = row[f"{group}.cell"]
+            entry[group] = cell_text(row, group)
         entry["difference"] = f"{row['difference_points']:+.0f} pts"
         entry["h"] = "" if row.get("cohens_h") is None else f"{row['cohens_h']:.2f}"
         entry["test"] = row.get("test") or ""

@@ -25,6 +25,8 @@ NODE_COLUMNS = ["id", "kind", "label", "props"]
 EDGE_COLUMNS = ["source", "target", "kind", "stance", "weight", "props"]
 _EDGE_BASE = {"source", "target", "kind", "stance", "weight", "line", "file"}
 _NODE_BASE = {"id", "kind", "label", "line", "file"}
+#: A code that names both, say, a theme and an audience means the theme.
+PREFERRED_CODE_KINDS = ("Theme", "Tactic", "Approach", "Idea")
 
 
 @dataclass
@@ -250,9 +252,10 @@ def _resolve_targets(edges, index, schema):
         positions = edges.index.get_indexer(group.index)
         codes, uniques = pd.factorize(edges["target"].iloc[positions].astype(str))
         resolved = []
+        prefer = PREFERRED_CODE_KINDS if set(allowed) > set(PREFERRED_CODE_KINDS) else None
         for number, text in enumerate(uniques):
             try:
-                resolved.append(index.resolve(text, allowed))
+                resolved.append(index.resolve(text, allowed, prefer=prefer))
             except InputError:
                 position = positions[int(np.flatnonzero(codes == number)[0])]
                 row = edges.iloc[position]
@@ -260,6 +263,7 @@ def _resolve_targets(edges, index, schema):
                 index.resolve(  # raise again, now naming where
                     text,
                     allowed,
+                    prefer=prefer,
                     file=row.get("file"),
                     line=None if line is None or line != line else int(line),
                     field=field if isinstance(field, str) else "code",

@@ -182,7 +182,7 @@ def _group_cells_from_codings(graph, people, codings, concept_ids):
     return cells
 
 
-def _finding_cells(findings, concept_ids):
+def _finding_cells(findings, concept_ids, sizes):
     """{(group, concept): {stance: cell}} from published share and qualitative findings."""
     sub = findings[findings["measure"].isin(["share", "qualitative"]) & findings["concept"].isin(concept_ids)]
     sub = sub[sub["group"].notna()]
@@ -198,14 +198,22 @@ def _finding_cells(findings, concept_ids):
                     "score": 0}
         else:
             share = count / base if count is not None and base else (reported / 100 if reported is not None else None)
-            if share is None:
+            if share is None and count is None:
                 continue
-            text = share_text(share, count, base, reported)
+            if share is None:
+                # "20 respondents" with no base: shown as a count; the width uses the group's size
+                size = (sizes.get(row.group) or (None,))[0]
+                text = f"{count} respondents (base not stated)"
+                share_for_width = count / size if size else None
+            else:
+                text = share_text(share, count, base, reported)
+                share_for_width = share
             note = _text(row.base_note)
             if isinstance(row.base_ref, str):
                 text += f" [subgroup base{': ' + note if note else ''}]"
-            cell = {"share": share, "count": count, "base": base, "text": text, "line": line,
-                    "score": (count is not None) * 4 + (reported is not None) * 2 + (not isinstance(row.base_ref, str))}
+            cell = {"share": share_for_width, "count": count, "base": base, "text": text, "line": line,
+                    "score": (count is not None) * 4 + (reported is not None) * 2 + (not isinstance(row.base_ref, str))
+                    + (share is not None) * 8}
         key = (row.group, row.concept)
         if isinstance(row.region, str):
             regional.setdefault(key, []).append((row.region, stance, cell))
@@ -297,7 +305,7 @@ def graph_view(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
 
     # group -> concept edges
     coded = _group_cells_from_codings(graph, people, codings, concept_ids)
-    published, regional = _finding_cells(findings, concept_ids)
+    published, regional = _finding_cells(findings, concept_ids, sizes)
     for key in sorted(set(coded) | set(published) | set(regional)):
         group, concept = key
         if group not in nodes or concept not in nodes:
@@ -320,7 +328,7 @@ def graph_view(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
             order = sorted(cells.items(), key=lambda kv: (kv[0] != "mention", -(kv[1]["share"] or 0)))
             stance, main = order[0]
             weight = main["share"] or 0.0
-            dashed = main["share"] is None
+            dashed = main["share"] is None and main["count"] is None
             label = main["text"] if stance == "mention" else f"{stance}: {main['text']}"
             if dashed:
                 label = "qualitative"

@@ -133,7 +133,8 @@ def read_findings(path, *, namespace, source_id=None):
         statement = record.get("statement") or ""
         props["label"] = statement[:80] + ("…" if len(statement) > 80 else "") if statement else local
         yield Node("Finding", node_id, props, file=path_text, line=line)
-        yield Edge("FOR_GROUP", node_id, Ref(record["group"], ("StakeholderGroup",)), {"_field": "group"}, file=path_text, line=line)
+        if record.get("group"):
+            yield Edge("FOR_GROUP", node_id, Ref(record["group"], ("StakeholderGroup",)), {"_field": "group"}, file=path_text, line=line)
         if record.get("concept"):
             yield Edge("ABOUT", node_id, Ref(record["concept"], _CONCEPT_KINDS[:6]), {"_field": "concept"}, file=path_text, line=line)
         if record.get("region"):

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from consultgraph.errors import QueryError, UnknownNameError
@@ -129,6 +130,8 @@ def normalise_rows(rows, columns):
             value = row.get(column)
             if hasattr(value, "toPython"):
                 value = value.toPython()
+            if value is not None and not isinstance(value, (str, list, dict, tuple)) and pd.isna(value):
+                value = None
             if hasattr(value, "item"):
                 value = value.item()
             if isinstance(value, float):

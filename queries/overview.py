@@ -20,6 +20,9 @@ def stats(graph):
         rows.append({"section": "group", "name": name, "count": size, "detail": basis})
     people = graph.respondents()
     if len(people):
+        for group, n in people["group"].value_counts().sort_index().items():
+            name = concepts[group].label if group in concepts else group
+            rows.append({"section": "respondents in the graph", "name": name, "count": int(n), "detail": ""})
         for region, n in people["region"].fillna("(not given)").value_counts().sort_index().items():
             name = concepts[region].label if region in concepts else region
             rows.append({"section": "respondents by region", "name": name, "count": int(n), "detail": ""})

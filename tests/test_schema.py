@@ -36,7 +36,10 @@ def test_concept_ids_match_their_kind_prefix():
         assert concept.id.split("/")[0] == schema.node_kind(concept.kind).prefix, concept.id
 
 
-CODE_KINDS = {"Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience"}
+# Codes resolve across themes, tactics, approaches and ideas first, then partner types and
+# audiences (translator.PREFERRED_CODE_KINDS): a label may repeat across the two tiers, not within one.
+CODE_TIERS = {"Theme": "code", "Tactic": "code", "Approach": "code", "Idea": "code",
+              "PartnerType": "proposal", "Audience": "proposal"}
 
 
 def test_no_label_names_two_concepts_a_code_could_mean():
@@ -47,7 +50,7 @@ def test_no_label_names_two_concepts_a_code_could_mean():
     seen = {}
     for concept in index.concepts:
         for label in {concept.label, *concept.alt_labels}:
-            key = ("code" if concept.kind in CODE_KINDS else concept.kind, normalise_label(label))
+            key = (CODE_TIERS.get(concept.kind, concept.kind), normalise_label(label))
             assert seen.setdefault(key, concept.id) == concept.id, f"{label!r}: {seen[key]} and {concept.id}"
 
 
