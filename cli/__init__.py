@@ -9,6 +9,7 @@ from consultgraph.cli.base import main
 from consultgraph.cli import data as _data  # noqa: F401  (registers load, export)
 from consultgraph.cli import analysis as _analysis  # noqa: F401  (registers stats, audit, compare, quotes)
 from consultgraph.cli import querying as _querying  # noqa: F401  (registers query, sparql, cypher)
+from consultgraph.cli import network as _network  # noqa: F401  (registers cooccur, central, bridges)
 from consultgraph.cli import servers as _servers  # noqa: F401  (registers push, validate)
 
 __all__ = ["main"]

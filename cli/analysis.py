@@ -175,3 +175,21 @@ def contention(graph, fmt, output, groups, by, min_base, min_difference):
     from consultgraph.queries.consensus import contention as run
 
     emit(run(graph, groups, by, min_difference=min_difference, min_base=min_base), fmt, output)
+
+
+@main.command()
+@output_options
+@graph_option
+@click.option("--concept", required=True, help="The concept (usually a theme): id or label.")
+@click.option("--groups", default=None, help="Groups to show (default: every group with a stance on it).")
+def stances(graph, fmt, output, concept, groups):
+    """Lead / support / drop split of one concept for each group.
+
+    \b
+    Examples:
+      consultgraph stances --concept climate
+      consultgraph stances --concept ESCR --groups partner,national-entity,IS -f markdown
+    """
+    from consultgraph.queries.compare import stance_split
+
+    emit(stance_split(graph, concept, groups), fmt, output)

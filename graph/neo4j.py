@@ -127,7 +127,7 @@ class Neo4jBackend:
         labels = list(load_schema().node_kinds)
         while True:
             deleted = self.run(
-                "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) WITH n LIMIT 20000 DETACH DELETE n "
+                "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) WITH n LIMIT 2000 DETACH DELETE n "
                 "RETURN count(*) AS n",
                 {"labels": labels},
             )[0]["n"]

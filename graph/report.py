@@ -112,46 +112,56 @@ def _group_candidates(graph):
                   key=lambda g: index[g].label)
 
 
-def _comparison(graph, groups, by, stance=None):
-    """compare() over the groups with data for ``by``: the finest groups (a part's data beats its whole's)."""
-    from consultgraph.queries.compare import compare
-
-    if len(groups) < 2:
-        return None
-    first = compare(graph, groups, by, stance=stance, sort="divergence")
-    with_data = [g for g in groups if any(r.get(f"{g}.share") is not None or
-                                          str(r.get(f"{g}.cell", "")).startswith("qualitative") for r in first.rows)]
-    index = graph.concepts
-    finest = [g for g in with_data if not any(g in index[o].broader for o in with_data if o != g)]
-    if len(finest) < 2:
-        return first if len(with_data) >= 1 else None
-    if finest == groups:
-        return first
-    return compare(graph, finest, by, stance=stance, sort="divergence")
+def _has_data(row, group):
+    return (row.get(f"{group}.share") is not None or row.get(f"{group}.count") is not None
+            or str(row.get(f"{group}.cell") or "").startswith("qualitative"))
 
 
-def _in_scope(graph, question, concept):
-    if question.root is None or question.root not in graph.concepts:
+def _in_scope(graph, question, by, concept):
+    """Whether a concept belongs to the question (approaches and ideas under its root)."""
+    if question.root is None or question.root not in graph.concepts or by not in ("approach", "idea"):
         return True
     return concept in graph.concepts.descendants(question.root)
 
 
 def _section_data(graph, question, groups):
-    """Rows of every comparison a question needs, with the groups compared."""
-    from consultgraph.queries.compare import BY_KINDS
+    """Per kind the question compares: the groups with data, their comparison and pairwise divergences.
 
+    Groups are the finest with data (a part's figures beat its whole's), so groups do
+    not overlap; statistics come from pairwise comparisons, since a k-group test needs
+    every group to report the concept.
+    """
+    from itertools import combinations
+
+    from consultgraph.queries.compare import BY_KINDS, compare
+
+    if len(groups) < 2:
+        return []
+    index = graph.concepts
     parts = []
     for by in question.kinds:
-        kind = BY_KINDS[by]
-        scoped = question.root is not None and by in ("approach", "idea")
-        result = _comparison(graph, groups, by)
-        if result is None:
+        first = compare(graph, groups, by, sort="divergence")
+        scoped = [r for r in first.rows if _in_scope(graph, question, by, r["concept"])]
+        with_data = [g for g in groups if any(_has_data(r, g) for r in scoped)]
+        finest = [g for g in with_data if not any(g in index[o].broader for o in with_data if o != g)]
+        if not finest:
             continue
-        rows = [r for r in result.rows if not scoped or _in_scope(graph, question, r["concept"])]
+        result = compare(graph, finest, by, sort="divergence") if len(finest) >= 2 else first
+        rows = [r for r in result.rows if _in_scope(graph, question, by, r["concept"])]
         if question.stances and by == "theme":
             rows = [r for r in rows if r["stance"] in question.stances + ("mention", None)]
+        pairs = []
+        for a, b in combinations(finest, 2):
+            pair = compare(graph, [a, b], by, sort="divergence")
+            for row in pair.rows:
+                if row.get("difference_points") is None or not _in_scope(graph, question, by, row["concept"]):
+                    continue
+                if question.stances and by == "theme" and row["stance"] not in question.stances + ("mention", None):
+                    continue
+                pairs.append((a, b, row, pair.group_labels))
         if rows:
-            parts.append({"by": by, "kind": kind, "result": result, "rows": rows})
+            parts.append({"by": by, "kind": BY_KINDS[by], "result": result, "rows": rows, "groups": finest,
+                          "pairs": pairs})
     return parts
 
 
@@ -165,9 +175,8 @@ def cell_text(row, group):
 
 def _top_concepts(part):
     """Per group, the concepts with the highest shares (with their cells)."""
-    result = part["result"]
     out = {}
-    for group in result.groups:
+    for group in part["groups"]:
         # shares first, then bare counts ("20 respondents", base not stated)
         ranked = [r for r in part["rows"] if r.get(f"{group}.share") or r.get(f"{group}.count")]
         ranked.sort(key=lambda r: (r.get(f"{group}.share") is None, -(r.get(f"{group}.share") or 0),
@@ -186,21 +195,23 @@ def _fmt_p(value):
 
 
 def _divergence_rows(part):
-    result = part["result"]
-    rows = [r for r in part["rows"] if r.get("difference_points") is not None]
-    rows.sort(key=lambda r: (-abs(r["difference_points"]), r["label"]))
+    """The largest pairwise differences, tested ones first."""
+    pairs = sorted(part["pairs"], key=lambda p: (p[2].get("p_value") is None, -abs(p[2]["difference_points"]),
+                                                   p[2]["label"]))
     out = []
-    for row in rows[:TOP_DIVERGENCES]:
-        entry = {"concept": row["label"], "stance": row["stance"] or ""}
-        for group in result.groups:
-            entry[group] = cell_text(row, group)
-        entry["difference"] = f"{row['difference_points']:+.0f} pts"
-        entry["h"] = "" if row.get("cohens_h") is None else f"{row['cohens_h']:.2f}"
-        entry["test"] = row.get("test") or ""
-        entry["p"] = _fmt_p(row.get("p_value"))
-        entry["q"] = _fmt_p(row.get("q_value"))
-        entry["flags"] = row.get("flags") or ""
-        out.append(entry)
+    for a, b, row, labels in pairs[:TOP_DIVERGENCES]:
+        out.append({
+            "concept": row["label"],
+            "stance": row["stance"] or "",
+            "first": f"{labels[a]}: {cell_text(row, a)}",
+            "second": f"{labels[b]}: {cell_text(row, b)}",
+            "difference": f"{row['difference_points']:+.0f} pts",
+            "h": "" if row.get("cohens_h") is None else f"{row['cohens_h']:.2f}",
+            "test": row.get("test") or "",
+            "p": _fmt_p(row.get("p_value")),
+            "q": _fmt_p(row.get("q_value")),
+            "flags": row.get("flags") or "",
+        })
     return out
 
 
@@ -209,7 +220,7 @@ def _words(part):
     result = part["result"]
     out = []
     for row in part["rows"]:
-        for group in result.groups:
+        for group in part["groups"]:
             cell = str(row.get(f"{group}.cell") or "")
             if cell.startswith("qualitative"):
                 basis = row.get(f"{group}.basis") or ""
@@ -224,14 +235,16 @@ def _consensus_rows(graph, part, question):
         from consultgraph.queries import consensus as module
     except ImportError:
         return None, None
-    groups = part["result"].groups
+    groups = part["groups"]
+    if len(groups) < 2:
+        return None, None
     try:
         agreed = module.consensus(graph, groups, part["by"])
         split = module.contention(graph, groups, part["by"])
     except ConsultGraphError:
         return None, None
-    keep = lambda rows: [r for r in rows if not r.get("concept") or _in_scope(graph, question, r["concept"])  # noqa: E731
-                         or part["by"] not in ("approach", "idea")]
+    keep = lambda rows: [r for r in rows if not r.get("concept")  # noqa: E731
+                         or _in_scope(graph, question, part["by"], r["concept"])]
     return keep(agreed), keep(split)
 
 
@@ -365,31 +378,31 @@ def _question_section(graph, question, groups, quotes, number):
         out.append(tag("h3", f"{heading}: top concepts per group"))
         top = _top_concepts(part)
         cards = []
-        for group in result.groups:
+        for group in part["groups"]:
             items = "".join(f"<li>{h(name)} \u2014 {h(cell)}</li>" for name, cell in top[group])
-            body = f"<ol>{items}</ol>" if items else '<p class="empty">no shares reported</p>'
+            body = f"<ol>{items}</ol>" if items else '<p class="empty">only qualitative findings</p>'
             cards.append(f'<div class="card"><h4>{h(labels[group])}</h4>{body}</div>')
         out.append(f'<div class="cols">{"".join(cards)}</div>')
         divergent = _divergence_rows(part)
         if divergent:
-            out.append(tag("h3", f"{heading}: largest divergences"))
-            columns = [("concept", "Concept"), ("stance", "Stance")]
-            columns += [(g, labels[g]) for g in result.groups]
-            columns += [("difference", "Difference"), ("h", "Cohen's h"), ("test", "Test"), ("p", "p"),
-                        ("q", "q (BH)"), ("flags", "Flags")]
+            out.append(tag("h3", f"{heading}: largest divergences between groups"))
+            columns = [("concept", "Concept"), ("stance", "Stance"), ("first", "Group A"), ("second", "Group B"),
+                       ("difference", "A \u2212 B"), ("h", "Cohen's h"), ("test", "Test"), ("p", "p"),
+                       ("q", "q (BH)"), ("flags", "Flags")]
             out.append(table(columns, divergent, numeric=("difference", "h", "p", "q"),
-                             caption="Share of each group with count and base; the difference is between the "
-                                     "highest and lowest share (first minus second for two groups); "
-                                     "q-values are Benjamini-Hochberg across the whole comparison."))
+                             caption="Pairs of groups, largest differences first (tested ones before those "
+                                     "without counts). q-values are Benjamini-Hochberg across all concepts "
+                                     "of the pair's comparison."))
+        if len(part["groups"]) >= 2 and len(part["rows"]) >= 2:
             from consultgraph.graph.charts import dumbbell_figure
 
-            figure = dumbbell_figure(result if part["rows"] is result.rows else _subset(result, part["rows"]),
-                                     top=12, title=f"{question.title}: {heading.lower()}, most divergent first")
+            figure = dumbbell_figure(_subset(result, part["rows"]), top=12,
+                                     title=f"{question.title}: {heading.lower()}, most divergent first")
             out.append(_chart_img(figure, f"Dot-and-line chart of {heading.lower()} shares by group"))
-        if question.stances and part["by"] == "theme":
+        if question.stances and part["by"] == "theme" and len(part["groups"]) >= 2:
             from consultgraph.graph.charts import stance_figure
 
-            figure = stance_figure(graph, result.groups, None, by="theme", top=10,
+            figure = stance_figure(graph, part["groups"], None, by="theme", top=10,
                                    title="Lead, support or drop: themes by group")
             out.append(_chart_img(figure, "Stacked bars of lead, support and drop shares per group"))
         agreed, split = _consensus_rows(graph, part, question)
@@ -410,8 +423,8 @@ def _question_section(graph, question, groups, quotes, number):
         for quote in picked:
             out.append(_blockquote(quote))
         if total > len(picked):
-            out.append(tag("p", f"{total - len(picked)} more quote(s) on this question: "
-                                f"consultgraph quotes --concept …", class_="note"))
+            out.append(tag("p", f"{total - len(picked)} more quote(s) on this question in the data "
+                                "(consultgraph quotes --concept NAME lists them).", class_="note"))
     out.append("</section>")
     return Markup("".join(out))
 
@@ -430,6 +443,7 @@ def _assessment_table(rows, title, result):
     columns = [("label", "Concept"), ("stance", "Stance")] + [(label, label) for label in labels]
     columns += [("reason", "Why")]
     shown = [{**r, "stance": r.get("stance") or ""} for r in rows[:10]]
+    columns = [(key, heading) for key, heading in columns if any(r.get(key) not in (None, "") for r in shown)]
     out = table(columns, shown, caption=title)
     if len(rows) > 10:
         out = Markup(out + tag("p", f"… and {len(rows) - 10} more.", class_="note"))

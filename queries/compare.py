@@ -423,3 +423,61 @@ def display_rows(result):
             shown["quotes"] = "\n".join(quotes)
         out.append(shown)
     return out
+
+
+def stance_split(graph, concept, groups=None):
+    """For one concept (a theme), each group's lead / support / drop split.
+
+    One row per group: a cell per stance ("36% (of 53; count not stated)", a count, or
+    the source's words when it gives none), and ``dominant``: the stance with the
+    largest stated share (qualitative statements are shown, never ranked as numbers).
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> rows = stance_split(builtin(), "climate")
+    >>> {r["group"]: r["dominant"] for r in rows}["National entities"]
+    'support'
+    """
+    concept_id = graph.concepts.resolve(concept, field="concept")
+    if groups:
+        group_ids = resolve_groups(graph, groups) if len(str(groups).split(",")) > 1 else [
+            graph.concepts.resolve(groups, ("StakeholderGroup",), field="groups")]
+    else:
+        group_ids = None
+    kind = graph.concepts[concept_id].kind
+    sizes = graph.group_sizes()
+    findings = graph.findings()
+    present = findings.loc[(findings["concept"] == concept_id) & findings["stance"].isin(["lead", "support", "drop"]), "group"]
+    rows = []
+    for group in group_ids or sorted(present.dropna().unique()):
+        found = _respondent_cells(graph, group, kind, None, None, graph.concepts)
+        if found is not None:
+            counts, base = found
+            cells = {s: {"basis": "respondents", "count": counts.get((concept_id, s), (0, base))[0], "base": base,
+                         "base_note": None, "subgroup_base": False, "reported_percent": None, "qualitative": None}
+                     for s in ("lead", "support", "drop")}
+        else:
+            all_cells = _finding_cells(graph, group, kind, None, None, "stated", sizes)
+            cells = {s: all_cells.get((concept_id, s)) for s in ("lead", "support", "drop")}
+        row = {"group": graph.concepts[group].label, "concept": graph.concepts[concept_id].label}
+        shares = {}
+        for stance_name in ("lead", "support", "drop"):
+            cell = cells.get(stance_name)
+            if cell is None:
+                row[stance_name] = ""
+                continue
+            if cell["qualitative"] is not None:
+                row[stance_name] = f"qualitative: {cell['qualitative']}"
+                continue
+            count, base = cell["count"], cell["base"]
+            share = count / base if count is not None and base else (
+                cell["reported_percent"] / 100 if cell["reported_percent"] is not None else None)
+            if share is not None:
+                shares[stance_name] = share
+            row[stance_name] = _fmt_share(share, count, base, cell["reported_percent"])
+        top = max(shares.values()) if shares else None
+        row["dominant"] = " = ".join(s for s, v in shares.items() if abs(v - top) < 1e-9) if shares else ""
+        row["basis"] = "respondents" if found is not None else "published findings"
+        rows.append(row)
+    return rows

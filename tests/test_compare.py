@@ -105,3 +105,34 @@ def test_quotes_per_row(kite):
     research = row_of(result, "tactic/research")
     assert research["group/national-entity.quotes"] == ["\u201cWe need =research\u201d \u2014 n2"]
     assert research["group/partner.quotes"] == []
+
+
+def test_stance_split_kite(kite):
+    from consultgraph.queries.compare import stance_split
+
+    rows = {r["group"]: r for r in stance_split(kite, "climate", "partner,national-entity")}
+    assert rows["Partners"]["support"] == "33% (1 of 3)" and rows["Partners"]["dominant"] == "support"
+    assert rows["National entities"]["lead"] == "33% (1 of 3)" and rows["National entities"]["dominant"] == "lead"
+
+
+def test_builtin_climate_support_dominates_for_ne_and_is(amnesty):
+    from consultgraph.queries.compare import stance_split
+
+    rows = {r["group"]: r for r in stance_split(amnesty, "theme/environment-climate")}
+    assert rows["National entities"]["dominant"] == "support"
+    assert rows["International Secretariat"]["dominant"] == "support"
+    assert rows["Partners"]["dominant"] == ""  # partners' split is qualitative only: never ranked as numbers
+
+
+def test_builtin_escr_tie_is_shown_as_a_tie(amnesty):
+    from consultgraph.queries.compare import stance_split
+
+    rows = {r["group"]: r for r in stance_split(amnesty, "ESCR")}
+    assert rows["National entities"]["dominant"] == "lead = support"
+
+
+def test_builtin_ne_vs_is_themes_lead(amnesty):
+    result = compare(amnesty, "national-entity,international-secretariat", by="theme", stance="lead")
+    foe = row_of(result, "theme/freedom-of-expression", "lead")
+    assert foe["group/national-entity.cell"].startswith("38%")
+    assert "percent only" in foe["flags"]
