@@ -65,6 +65,8 @@ register("skos", "consultgraph.loaders.skos", "read_skos",
          "a SKOS concept scheme (Turtle, RDF/XML, JSON-LD): the project's own codes", aliases=("concepts", "turtle"))
 register("json", "consultgraph.loaders.graphjson", "read_graph_json",
          "consultgraph's own JSON export (export --format json)", aliases=("graph-json",))
+register("polis", "consultgraph.loaders.polis", "read_polis",
+         "a Pol.is export folder (comments.csv, votes.csv, participants-votes.csv): the general public's votes")
 register("dataset", "consultgraph.loaders", "read_dataset",
          "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
 
@@ -91,7 +93,9 @@ def detect(path):
     if path.is_dir():
         if (path / "dataset.yaml").is_file():
             return "dataset"
-        raise InputError("a folder must hold a dataset.yaml", file=path)
+        if any(path.glob("*votes.csv")) and any(path.glob("*comments.csv")):
+            return "polis"
+        raise InputError("a folder must hold a dataset.yaml or a Pol.is export (comments.csv, votes.csv)", file=path)
     if not path.exists():
         raise InputError("no such file", file=path)
     suffix = path.suffix.lower()

@@ -383,3 +383,94 @@ def _participants(votes, comments, matrix, xids):
     authored = comments.groupby("author").size()
     out["n_comments"] = authored.reindex(out["participant"]).fillna(0).astype("int64").to_numpy()
     return out
+
+
+# ---------------------------------------------------------------- graph records
+
+
+def _letter(number):
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(number)] if int(number) < 26 else str(int(number))
+
+
+def read_polis(path, *, namespace=None, source_id=None, seed=0):
+    """Yield graph records for a Pol.is export folder.
+
+    Participants become Respondents of the ``public`` group (ids
+    ``respondent/<conversation>/p<id>``), comments become Statements (moderated-out ones
+    kept, with ``moderated = -1``), latest votes become VOTED edges (vote 1/-1/0 and the
+    numeric timestamp). Opinion groups become stakeholder groups under ``public``, with
+    IN_OPINION_GROUP edges: Pol.is's own ``group-id`` (``<conversation>/polis-A`` ...)
+    when the export has it, and the groups computed here the Pol.is way
+    (``<conversation>/opinion-1`` ..., :func:`consultgraph.queries.opinion.opinion_groups`).
+    """
+    from consultgraph.graph.concepts import slugify
+    from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable
+    from consultgraph.queries.opinion import opinion_groups, vote_matrix
+
+    export = read_polis_export(path)
+    conversation = namespace or slugify(Path(path).name)
+    file = str(path)
+    topic = export.summary.get("topic") or Path(path).name
+
+    def person(pid):
+        return f"respondent/{conversation}/p{int(pid)}"
+
+    people = export.participants
+    nodes = pd.DataFrame({
+        "id": [person(p) for p in people["participant"]],
+        "label": [f"participant {int(p)} ({conversation})" for p in people["participant"]],
+        "polis_id": people["participant"].astype(str).to_numpy(),
+        "line": None,
+    })
+    yield NodeTable("Respondent", nodes, file=file)
+    yield EdgeTable("MEMBER_OF", pd.DataFrame({"source": nodes["id"], "target": "group/public", "line": None}), file=file)
+
+    comments = export.comments
+    statement_ids = [f"statement/{conversation}/{int(i)}" for i in comments["id"]]
+    statements = pd.DataFrame({
+        "id": statement_ids,
+        "label": comments["text"].astype(str).str.slice(0, 80).to_numpy(),
+        "text": comments["text"].astype(str).to_numpy(),
+        "moderated": comments["moderated"].astype(int).to_numpy(),
+        "polis_id": comments["id"].astype(str).to_numpy(),
+        "line": None,
+    })
+    yield NodeTable("Statement", statements, file=file)
+    authors = comments["author"].notna()
+    yield EdgeTable("AUTHORED", pd.DataFrame({
+        "source": [person(a) for a in comments.loc[authors, "author"]],
+        "target": [s for s, keep in zip(statement_ids, authors) if keep],
+        "line": None,
+    }), file=file)
+    votes = export.votes
+    yield EdgeTable("VOTED", pd.DataFrame({
+        "source": [person(p) for p in votes["participant"]],
+        "target": [f"statement/{conversation}/{int(s)}" for s in votes["statement"]],
+        "vote": votes["vote"].astype(int).to_numpy(),
+        "timestamp": votes["timestamp"].astype(float).to_numpy(),
+        "line": None,
+    }), file=file)
+
+    def groups(labels, prefix, title):
+        labels = labels.dropna()
+        for value in sorted(labels.unique()):
+            group_id = f"group/{conversation}/{prefix}-{value}"
+            yield Node("StakeholderGroup", group_id, {
+                "label": f"{title} {value} ({topic})",
+                "scheme": f"scheme/{conversation}-opinion-groups",
+            }, file=file)
+            yield Edge("BROADER", group_id, "group/public", file=file)
+        yield EdgeTable("IN_OPINION_GROUP", pd.DataFrame({
+            "source": [person(p) for p in labels.index],
+            "target": [f"group/{conversation}/{prefix}-{v}" for v in labels],
+            "line": None,
+        }), file=file)
+
+    if export.has_polis_groups:
+        polis = people.set_index("participant")["polis_group"].dropna().map(_letter)
+        yield from groups(polis, "polis", "Pol.is group")
+    matrix = vote_matrix(export, include_moderated=True)
+    if len(matrix) >= 2:
+        found = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed)
+        ours = (found.groups + 1).astype(int)
+        yield from groups(ours, "opinion", "Opinion group")

@@ -20,6 +20,7 @@ class CG(DefinedNamespace):
     Quote: object
     Finding: object
     Source: object
+    Statement: object
     StakeholderGroup: object
     Region: object
     Theme: object
@@ -50,6 +51,9 @@ class CG(DefinedNamespace):
     hasBase: object
     sumOf: object
     fromSource: object
+    voted: object
+    inOpinionGroup: object
+    authored: object
     # properties
     label: object
     name: object
@@ -74,3 +78,7 @@ class CG(DefinedNamespace):
     file: object
     publisher: object
     issued: object
+    vote: object
+    timestamp: object
+    moderated: object
+    polisId: object
