@@ -11,5 +11,6 @@ from consultgraph.cli import analysis as _analysis  # noqa: F401  (registers sta
 from consultgraph.cli import querying as _querying  # noqa: F401  (registers query, sparql, cypher)
 from consultgraph.cli import network as _network  # noqa: F401  (registers cooccur, central, bridges)
 from consultgraph.cli import servers as _servers  # noqa: F401  (registers push, validate)
+from consultgraph.cli import visual as _visual  # noqa: F401  (registers viz, chart, report)
 
 __all__ = ["main"]

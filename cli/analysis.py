@@ -45,10 +45,10 @@ def audit(graph, fmt, output, tolerance):
 @output_options
 @graph_option
 @click.option("--groups", required=True, help="Two or more groups, comma-separated (ids or labels).")
-@click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"]),
+@click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience", "statement"]),
               default="theme", show_default=True, help="Which concepts to compare.")
-@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention"]), default=None,
-              help="Only this stance (default: every stance, one row each).")
+@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention", "agree", "disagree", "pass"]),
+              default=None, help="Only this stance (default: every stance, one row each); for --by statement, the vote.")
 @click.option("--region", default=None, help="Only respondents based in (or findings about) this region.")
 @click.option("--min-base", type=int, default=0, show_default=True, help="Drop rows where a base is under N.")
 @click.option("--base", "base_mode", type=click.Choice(["stated", "group"]), default="stated", show_default=True,
@@ -132,7 +132,7 @@ def quotes(graph, fmt, output, concept, group, region, search, limit):
 
 
 def _comparison_options(function):
-    function = click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"]),
+    function = click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience", "statement"]),
                             default="theme", show_default=True, help="Which concepts.")(function)
     function = click.option("--groups", required=True, help="Two or more groups, comma-separated.")(function)
     function = click.option("--min-base", type=int, default=0, show_default=True,

@@ -32,7 +32,7 @@ def push():
     \b
     Examples:
       consultgraph push neo4j
-      consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --graph https://example.org/amnesty
+      consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --named-graph https://example.org/amnesty
     """
 
 
@@ -71,7 +71,8 @@ def push_neo4j(graph, uri, user, password, database, replace, batch_size):
 @graph_option
 @click.option("--endpoint", envvar="SPARQL_ENDPOINT", default="http://127.0.0.1:3030/kg", show_default=True,
               help="Dataset URL (Fuseki: http://host:3030/DATASET), or $SPARQL_ENDPOINT.")
-@click.option("--graph", "graph_iri", default=None, help="Named graph IRI to replace (default: the default graph).")
+@click.option("--named-graph", "graph_iri", default=None, metavar="IRI",
+              help="Named graph to replace (default: the store's default graph). -g/--graph names the project.")
 @click.option("--data-url", default=None, help="Graph Store Protocol URL (default: ENDPOINT/data).")
 def push_sparql(graph, endpoint, graph_iri, data_url):
     """Replace a graph in a SPARQL 1.1 store (Graph Store Protocol PUT, one request).
@@ -79,7 +80,7 @@ def push_sparql(graph, endpoint, graph_iri, data_url):
     \b
     Examples:
       consultgraph push sparql --endpoint http://127.0.0.1:3030/kg
-      consultgraph push sparql -g my-project --graph https://example.org/my-project
+      consultgraph push sparql -g my-project --named-graph https://example.org/my-project
     """
     from consultgraph.graph.endpoint import SparqlEndpoint
 

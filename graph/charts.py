@@ -71,7 +71,7 @@ def _wrap(text, width=34):
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
-def _plottable(comparison):
+def plottable(comparison):
     """Rows where at least two groups have a share (percent-only shares included)."""
     rows = []
     for row in comparison.rows:
@@ -83,7 +83,7 @@ def _plottable(comparison):
 
 def dumbbell_figure(comparison, *, top=20, title=None):
     """The matplotlib figure of :func:`dumbbell_chart` (for embedding)."""
-    rows = _plottable(comparison)
+    rows = plottable(comparison)
     total = len(rows)
 
     def divergence(row):

@@ -176,6 +176,27 @@ class Consultation:
         frame = frame.join(people, on="respondent")
         return frame.reset_index(drop=True)
 
+    def members(self, group):
+        """Ids of the respondents in ``group`` or its parts: MEMBER_OF, or IN_OPINION_GROUP for opinion groups."""
+        wanted = self.concepts.descendants(group)
+        people = self.respondents()
+        ids = set(people.loc[people["group"].isin(wanted), "id"])
+        opinion = self.edges_of("IN_OPINION_GROUP")
+        ids |= set(opinion.loc[opinion["target"].isin(wanted), "source"])
+        return ids
+
+    def votes(self):
+        """One row per VOTED edge: respondent, statement, vote (1 agree, -1 disagree, 0 pass)."""
+        return self._memo("votes", self._votes)
+
+    def _votes(self):
+        voted = self.edges_of("VOTED")
+        return pd.DataFrame({
+            "respondent": voted["source"].to_numpy(),
+            "statement": voted["target"].to_numpy(),
+            "vote": [p.get("vote") for p in parse_props(voted["props"])],
+        })
+
     def findings(self):
         """One row per finding with its group, concept, region, base finding and source."""
         return self._memo("findings", self._findings).copy()

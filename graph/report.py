@@ -160,8 +160,9 @@ def _section_data(graph, question, groups):
                     continue
                 pairs.append((a, b, row, pair.group_labels))
         if rows:
+            numeric = [g for g in finest if any(r.get(f"{g}.share") is not None for r in rows)]
             parts.append({"by": by, "kind": BY_KINDS[by], "result": result, "rows": rows, "groups": finest,
-                          "pairs": pairs})
+                          "numeric": numeric, "pairs": pairs})
     return parts
 
 
@@ -235,7 +236,7 @@ def _consensus_rows(graph, part, question):
         from consultgraph.queries import consensus as module
     except ImportError:
         return None, None
-    groups = part["groups"]
+    groups = part["numeric"]
     if len(groups) < 2:
         return None, None
     try:
@@ -393,16 +394,18 @@ def _question_section(graph, question, groups, quotes, number):
                              caption="Pairs of groups, largest differences first (tested ones before those "
                                      "without counts). q-values are Benjamini-Hochberg across all concepts "
                                      "of the pair's comparison."))
-        if len(part["groups"]) >= 2 and len(part["rows"]) >= 2:
-            from consultgraph.graph.charts import dumbbell_figure
+        from consultgraph.graph.charts import plottable, dumbbell_figure
 
-            figure = dumbbell_figure(_subset(result, part["rows"]), top=12,
+        chartable = _subset(result, part["rows"], part["numeric"])
+        if len(part["numeric"]) >= 2 and len(plottable(chartable)) >= 2:
+
+            figure = dumbbell_figure(chartable, top=12,
                                      title=f"{question.title}: {heading.lower()}, most divergent first")
             out.append(_chart_img(figure, f"Dot-and-line chart of {heading.lower()} shares by group"))
-        if question.stances and part["by"] == "theme" and len(part["groups"]) >= 2:
+        if question.stances and part["by"] == "theme" and len(part["numeric"]) >= 2:
             from consultgraph.graph.charts import stance_figure
 
-            figure = stance_figure(graph, part["groups"], None, by="theme", top=10,
+            figure = stance_figure(graph, part["numeric"], None, by="theme", top=10,
                                    title="Lead, support or drop: themes by group")
             out.append(_chart_img(figure, "Stacked bars of lead, support and drop shares per group"))
         agreed, split = _consensus_rows(graph, part, question)
@@ -429,17 +432,17 @@ def _question_section(graph, question, groups, quotes, number):
     return Markup("".join(out))
 
 
-def _subset(result, rows):
+def _subset(result, rows, groups):
     from consultgraph.queries.compare import Comparison
 
-    return Comparison(groups=result.groups, group_labels=result.group_labels, by=result.by, rows=rows,
+    return Comparison(groups=list(groups), group_labels=result.group_labels, by=result.by, rows=rows,
                       notes=result.notes)
 
 
 def _assessment_table(rows, title, result):
     if not rows:
         return tag("p", f"{title}: none found.", class_="empty")
-    labels = [result.group_labels[g] for g in result.groups]
+    labels = [result.group_labels[g] for g in result.groups if g in result.group_labels]
     columns = [("label", "Concept"), ("stance", "Stance")] + [(label, label) for label in labels]
     columns += [("reason", "Why")]
     shown = [{**r, "stance": r.get("stance") or ""} for r in rows[:10]]

@@ -456,13 +456,14 @@ def resolve_node(graph, nodes, text):
         text = rest.strip()
     if kinds is not None and f"{prefix.strip().lower()}/{text}" in nodes:
         return f"{prefix.strip().lower()}/{text}"
-    found = None
+    found = problem = None
     if kinds != ("Respondent",):
         try:
             found = graph.concepts.resolve(text, kinds, field="focus")
         except InputError as error:
             if "ambiguous" in error.message:
                 raise
+            problem = error
     if found in nodes:
         return found
     folded = text.lower()
@@ -472,6 +473,8 @@ def resolve_node(graph, nodes, text):
     if found is not None:
         raise InputError(f"'{graph.concepts[found].label}' is not in the graph as filtered", field="focus",
                          hint="drop --kinds/--groups/--min-weight, or focus on something else")
+    if problem is not None and kinds is not None:
+        raise problem
     raise InputError(f"no node '{text}' in the graph", field="focus",
                      hint="use an id (theme/environment-climate), kind:label (theme:climate) or a label")
 

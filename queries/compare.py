@@ -26,6 +26,7 @@ BY_KINDS = {
     "approach": "Approach",
     "partner-type": "PartnerType",
     "audience": "Audience",
+    "statement": "Statement",
 }
 #: Bases under this are flagged "too few to compare" (the source report warns of small samples).
 SMALL_BASE = 30
@@ -225,6 +226,8 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     if mix:
         shown = ", ".join(f"{graph.concepts[r].label if r in graph.concepts else r} {w:.0%}" for r, w in mix.items())
     cells, notes = {}, ([f"reweighted to the regional mix: {shown}"] if mix else [])
+    if kind == "Statement":
+        return _compare_votes(graph, group_ids, labels, stance, min_base, sort)
     for group in group_ids:
         found = _respondent_cells(graph, group, kind, stance, region_id, graph.concepts)
         if found is not None:
@@ -345,6 +348,59 @@ def _add_statistics(row, shares, flags, z_only=False):
     if all(c is not None and n for c, n, _ in numbers):
         statistic, p_value, _ = stats.chi_square_k([c for c, _, _ in numbers], [n for _, n, _ in numbers])
         row["test"], row["statistic"], row["p_value"] = "chi-square", float(statistic), float(p_value)
+
+
+VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
+
+
+def _vote_counts(graph, group_ids, vote):
+    """Per group: a frame statement -> (count of ``vote``, members who voted)."""
+    votes = graph.votes()
+    out = {}
+    for group in group_ids:
+        mine = votes[votes["respondent"].isin(graph.members(group))]
+        table = mine.groupby("statement")["vote"].agg(count=lambda v: int((v == vote).sum()), base="size")
+        out[group] = table
+    return out
+
+
+def _compare_votes(graph, group_ids, labels, stance, min_base, sort):
+    """Compare groups on statements they voted on: agree share among members who voted."""
+    vote_name = stance if stance in VOTE_VALUES else "agree"
+    if stance is not None and stance not in VOTE_VALUES:
+        raise InputError(f"'{stance}' is not a vote", field="stance", hint="use agree, disagree or pass")
+    counts = _vote_counts(graph, group_ids, VOTE_VALUES[vote_name])
+    texts = graph.table("Statement").set_index("id")
+    statements = sorted(set().union(*[set(t.index) for t in counts.values()]))
+    rows = []
+    for statement in statements:
+        text = texts.loc[statement, "text"] if statement in texts.index else statement
+        row = {"concept": statement, "label": text, "stance": vote_name}
+        shares, flags = [], []
+        for group in group_ids:
+            table = counts[group]
+            count, base = (int(table.loc[statement, "count"]), int(table.loc[statement, "base"])) if statement in table.index else (0, 0)
+            prefix = f"{group}."
+            share = count / base if base else None
+            low, high = stats.wilson_interval(count, base) if base else (None, None)
+            row.update({prefix + "count": count, prefix + "base": base, prefix + "share": share, prefix + "low": low,
+                        prefix + "high": high, prefix + "basis": "votes", prefix + "base_note": "members who voted on it",
+                        prefix + "cell": _fmt_share(share, count, base) if base else "no votes"})
+            if base and base < SMALL_BASE:
+                flags.append(f"{labels[group]}: base {base} under {SMALL_BASE}, too few to compare")
+            shares.append((count, base, share) if base else None)
+        _add_statistics(row, shares, flags)
+        row["flags"] = "; ".join(flags)
+        if min_base and any(row[f"{g}.base"] < min_base for g in group_ids):
+            continue
+        rows.append(row)
+    p_values = np.array([r["p_value"] if r["p_value"] is not None else np.nan for r in rows], dtype=float)
+    for row, q in zip(rows, stats.benjamini_hochberg(p_values) if rows else []):
+        row["q_value"] = None if math.isnan(q) else float(q)
+    _sort(rows, sort)
+    notes = [f"{labels[g]}: from votes ({len(graph.members(g))} members; share = {vote_name} votes of members who voted)"
+             for g in group_ids]
+    return Comparison(groups=group_ids, group_labels=labels, by="statement", rows=rows, notes=notes)
 
 
 def _target_mix(graph, group_ids, target_mix):

@@ -9,6 +9,7 @@ source itself calls consensual or contentious. Both work on the rows of
 
 from __future__ import annotations
 
+from consultgraph.errors import InputError
 from consultgraph.queries.compare import compare, resolve_groups
 
 #: Default share every group must reach for consensus.
@@ -43,6 +44,81 @@ def _source_assessments(graph, groups, by, assessment):
     return rows
 
 
+def _vote_setup(graph, groups):
+    """The vote matrix and the participant -> group series for the given groups."""
+    import pandas as pd
+
+    group_ids = resolve_groups(graph, groups)
+    votes = graph.votes()
+    matrix = votes.pivot_table(index="respondent", columns="statement", values="vote", aggfunc="last").astype(float)
+    membership = {}
+    for group in group_ids:
+        for member in graph.members(group):
+            if member in membership:
+                raise InputError(f"'{member}' is in two of the compared groups; compare disjoint groups",
+                                 field="groups")
+            membership[member] = group
+    series = pd.Series(membership, dtype=object)
+    series = series[series.index.isin(matrix.index)]
+    return group_ids, matrix, series
+
+
+def _statement_text(graph):
+    table = graph.table("Statement")
+    return dict(zip(table["id"], table["text"]))
+
+
+def vote_consensus(graph, groups, *, top=10):
+    """Pol.is group-informed consensus: statements every opinion group tends to agree with."""
+    from consultgraph.queries.opinion import group_informed_consensus
+
+    group_ids, matrix, series = _vote_setup(graph, groups)
+    scores = group_informed_consensus(matrix, series).sort_values(ascending=False)
+    texts = _statement_text(graph)
+    labels = {g: graph.concepts[g].label for g in group_ids}
+    counts = _vote_counts_for(graph, group_ids)
+    out = []
+    for statement, score in scores.head(top).items():
+        row = {"concept": statement, "label": texts.get(statement, statement), "consensus": round(float(score), 4)}
+        for group in group_ids:
+            agree, voted = counts[group].get(statement, (0, 0))
+            row[labels[group]] = f"{agree / voted:.0%} ({agree} of {voted})" if voted else "no votes"
+        row["reason"] = "group-informed consensus: product over groups of (agrees + 1) / (votes + 2)"
+        out.append(row)
+    return out
+
+
+def _vote_counts_for(graph, group_ids):
+    from consultgraph.queries.compare import _vote_counts
+
+    return {g: {s: (int(r["count"]), int(r["base"])) for s, r in t.iterrows()} for g, t in _vote_counts(graph, group_ids, 1).items()}
+
+
+def vote_contention(graph, groups, *, top=10, uncertain_threshold=0.3):
+    """Divisive statements (opinion groups' agree rates far apart) and uncertain ones (many passes)."""
+    from consultgraph.queries.opinion import divisive_statements, uncertain_statements
+
+    group_ids, matrix, series = _vote_setup(graph, groups)
+    texts = _statement_text(graph)
+    labels = {g: graph.concepts[g].label for g in group_ids}
+    out = []
+    divisive = divisive_statements(matrix, series)
+    for statement, row in divisive.head(top).iterrows():
+        entry = {"concept": statement, "label": texts.get(statement, statement), "kind": "divisive",
+                 "spread": round(float(row["spread"]), 4)}
+        for group in group_ids:
+            agree, voted = row.get(f"n_agree_{group}"), row.get(f"n_votes_{group}")
+            entry[labels[group]] = f"{agree / voted:.0%} ({int(agree)} of {int(voted)})" if voted else "no votes"
+        entry["reason"] = (f"agree rates {labels.get(row['most_agreeing_group'], row['most_agreeing_group'])} vs "
+                           f"{labels.get(row['least_agreeing_group'], row['least_agreeing_group'])} far apart")
+        out.append(entry)
+    uncertain = uncertain_statements(matrix[matrix.index.isin(series.index)], threshold=uncertain_threshold)
+    for statement, row in uncertain.head(top).iterrows():
+        out.append({"concept": statement, "label": texts.get(statement, statement), "kind": "uncertain",
+                    "spread": None, "reason": f"{int(row['n_pass'])} of {int(row['n_votes'])} votes were passes"})
+    return out
+
+
 def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=None, min_base=0):
     """Concepts every group raises at ``threshold`` share or more (and what the source calls consensus).
 
@@ -55,6 +131,8 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
     >>> all(r["lowest_share"] >= 0.5 for r in rows if r["lowest_share"] is not None)
     True
     """
+    if by == "statement":
+        return vote_consensus(graph, groups)
     group_ids = resolve_groups(graph, groups)
     result = compare(graph, group_ids, by, stance=stance, min_base=min_base, sort="concept")
     out = []
@@ -91,6 +169,8 @@ def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, s
     >>> any(r["concept"] == "tactic/research" for r in rows)
     True
     """
+    if by == "statement":
+        return vote_contention(graph, groups)
     group_ids = resolve_groups(graph, groups)
     result = compare(graph, group_ids, by, min_base=min_base, sort="divergence")
     labels = result.group_labels

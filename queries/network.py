@@ -193,9 +193,9 @@ def incidence(graph, *, kinds=None, group=None, region=None, roll_up=True):
         code_index, target_index = zip(*((p, column_of[t]) for p, t in pairs))
     else:
         code_index, target_index = (), ()
+    code_index, target_index = np.array(code_index, dtype=np.int64), np.array(target_index, dtype=np.int64)
     counts_for = sparse.csr_matrix(
-        (np.ones(len(code_index), dtype=np.int32), (np.array(code_index, dtype=np.int64), np.array(target_index, dtype=np.int64))),
-        shape=(len(codes), len(columns)),
+        (np.ones(len(code_index), dtype=np.int32), (code_index, target_index)), shape=(len(codes), len(columns))
     )
     raised = sparse.csr_matrix(
         (np.ones(int(keep.sum()), dtype=np.int32), (rows[keep], code_of)), shape=(len(people), len(codes))
@@ -347,9 +347,10 @@ def concept_network(graph, *, kind=None, group=None, region=None, roll_up=True):
     data = incidence(graph, kinds=kind, group=group, region=region, roll_up=roll_up)
     together, single = data.together(), data.counts()
     network = nx.Graph(base=data.base)
+    concepts = graph.concepts
     for concept, count in zip(data.concepts, single):
-        network.add_node(concept, label=_label(graph, concept), kind=graph.concepts[concept].kind if concept in graph.concepts else None,
-                         count=int(count))
+        kind = concepts[concept].kind if concept in concepts else None
+        network.add_node(concept, label=_label(graph, concept), kind=kind, count=int(count))
     a_index, b_index = np.nonzero(np.triu(together, k=1))
     for i, j in zip(a_index, b_index):
         a, b = data.concepts[i], data.concepts[j]
@@ -372,10 +373,9 @@ def _scores(network, measure):
         return nx.pagerank(network, weight="weight")
     if network.number_of_edges() == 0:
         return {node: 0.0 for node in network}
-    # dense eigenvector of the weighted adjacency: the networks are concept-sized (tens to
-    # hundreds of nodes), and numpy's solver has none of the power iteration's convergence failures
-    return nx.eigenvector_centrality_numpy(network, weight="weight") if len(network) > 2 else \
-        nx.eigenvector_centrality(network, weight="weight", max_iter=1000)
+    # power iteration on A + I (networkx's): converges on bipartite networks too, and on a
+    # disconnected one still answers, deterministically, where the ARPACK variant refuses
+    return nx.eigenvector_centrality(network, weight="weight", max_iter=10_000, tol=1e-10)
 
 
 def central(graph, *, kind=None, measure="degree", group=None, region=None, top=None, roll_up=True):
@@ -390,8 +390,9 @@ def central(graph, *, kind=None, measure="degree", group=None, region=None, top=
         ``degree``: weighted degree, the number of (respondent, other concept) pairs a
         concept is raised with, i.e. the sum of its edge weights. ``betweenness``: share
         of shortest paths through the concept, with distance = 1 / respondents raising
-        both. ``pagerank`` and ``eigenvector``: on the edge weights. See
-        :func:`concept_network` for the network itself.
+        both. ``pagerank`` and ``eigenvector``: on the edge weights; on a network in
+        several pieces, eigenvector scores concentrate on the piece with the largest
+        eigenvalue (others score near 0). See :func:`concept_network` for the network.
     group, region : str, optional
         Only respondents of this group / based in this region (with parts).
     top : int, optional
@@ -552,7 +553,9 @@ def bridges(graph, *, top=20, group=None, kinds=None, roll_up=True):
         raise QueryError("bridges need coded respondents in at least two stakeholder groups")
     rows = np.flatnonzero(coded.to_numpy())
     x = matrix[rows]
-    membership = sparse.csr_matrix((np.ones(len(rows)), (group_of, np.arange(len(rows)))), shape=(len(group_ids), len(rows)))
+    membership = sparse.csr_matrix(
+        (np.ones(len(rows)), (group_of, np.arange(len(rows)))), shape=(len(group_ids), len(rows))
+    )
     sums = np.asarray((membership @ x).todense())  # group x concept: summed profiles
     members = np.asarray(membership.sum(axis=1)).ravel()
     dots = np.asarray((x @ sums.T))  # respondent x group: x . S_g

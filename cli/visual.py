@@ -1,0 +1,143 @@
+"""Commands that draw: viz (interactive graph), chart compare / chart stance, report."""
+
+from __future__ import annotations
+
+import click
+
+from consultgraph.cli.base import graph_option, main
+
+_BY = click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"])
+
+
+def _wrote(path, what):
+    size = path.stat().st_size
+    click.echo(f"wrote {what} to {path} ({size / 1024:,.0f} KB)", err=True)
+
+
+@main.command()
+@graph_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="graph.html", show_default=True,
+              help="The HTML file to write (one self-contained file, works offline).")
+@click.option("--focus", default=None, metavar="NODE",
+              help="Only this node's neighbourhood: an id, kind:label (theme:climate) or a label.")
+@click.option("--depth", type=click.IntRange(0, 10), default=1, show_default=True, help="Steps around --focus.")
+@click.option("--groups", default=None, help="Only these stakeholder groups (comma-separated) and what they raised.")
+@click.option("--kinds", default=None,
+              help="Only these node kinds: group, theme, tactic, approach, idea, partner-type, audience, region, "
+                   "respondent (comma-separated).")
+@click.option("--min-weight", type=float, default=None,
+              help="Drop lighter edges: a group-concept edge weighs its share (0-1), a coding its weight.")
+@click.option("--max-nodes", type=click.IntRange(1), default=500, show_default=True,
+              help="Node budget: above it respondents fold into their groups, then the best-connected nodes stay.")
+@click.option("--layout", type=click.Choice(["auto", "physics", "precomputed"]), default="auto", show_default=True,
+              help="auto: the browser lays out up to 400 nodes, positions are precomputed above that.")
+def viz(graph, output, focus, depth, groups, kinds, min_weight, max_nodes, layout):
+    """Write the interactive graph as one HTML file: groups, concepts, regions, respondents.
+
+    Group-concept edges are labelled with the share of the group, its count and base
+    ("69% (37 of 53)"); hovering shows counts and up to three quotes; the side bar finds
+    a node and filters by group and kind. The file needs no internet.
+
+    \b
+    Examples:
+      consultgraph viz -o graph.html
+      consultgraph viz --focus theme:climate --depth 2 -o climate.html
+      consultgraph viz --groups partner,national-entity --kinds group,tactic --min-weight 0.3
+    """
+    from consultgraph.graph.visual import write_graph_html
+
+    path = write_graph_html(graph, output, focus=focus, depth=depth, groups=groups, kinds=kinds,
+                            min_weight=min_weight, max_nodes=max_nodes, layout=layout)
+    _wrote(path, "the graph")
+
+
+@main.group()
+def chart():
+    """Charts of comparisons as PNG or SVG (by the output file's suffix).
+
+    \b
+    Examples:
+      consultgraph chart compare --groups partner,national-entity --by tactic -o tactics.png
+      consultgraph chart stance --groups national-entity,international-secretariat -o stances.svg
+    """
+
+
+@chart.command("compare")
+@graph_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="chart.png or chart.svg.")
+@click.option("--groups", required=True, help="Two or more groups, comma-separated (ids or labels).")
+@click.option("--by", type=_BY, default="theme", show_default=True, help="Which concepts to compare.")
+@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention"]), default=None,
+              help="Only this stance (default: every stance, one row each).")
+@click.option("--region", default=None, help="Only respondents based in (or findings about) this region.")
+@click.option("--min-base", type=int, default=0, show_default=True, help="Drop rows where a base is under N.")
+@click.option("--base", "base_mode", type=click.Choice(["stated", "group"]), default="stated", show_default=True,
+              help="'group' re-expresses subgroup bases over the whole group.")
+@click.option("--top", type=click.IntRange(0), default=20, show_default=True,
+              help="Only the N most divergent rows (0: all).")
+def chart_compare(graph, output, groups, by, stance, region, min_base, base_mode, top):
+    """Dot-and-line chart: each group's share per concept with its 95% interval, most divergent first.
+
+    Tick labels carry each group's count and base; the margin the difference in points
+    and the q-value. Colours are colour-blind safe and every group has its own marker.
+
+    \b
+    Examples:
+      consultgraph chart compare --groups partner,national-entity --by tactic -o tactics.png
+      consultgraph chart compare --groups partner,NE,IS --by theme --stance lead -o lead.svg
+    """
+    from consultgraph.graph.charts import dumbbell_chart
+    from consultgraph.queries.compare import compare
+
+    result = compare(graph, groups, by, stance=stance, region=region, min_base=min_base, base=base_mode)
+    path = dumbbell_chart(result, output, top=top)
+    _wrote(path, "the chart")
+
+
+@chart.command("stance")
+@graph_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="chart.png or chart.svg.")
+@click.option("--groups", required=True, help="Two or more groups, comma-separated.")
+@click.option("--concepts", default=None, help="Concepts in this order (comma-separated); default: the top ones.")
+@click.option("--by", type=_BY, default="theme", show_default=True, help="Which kind of concept.")
+@click.option("--top", type=click.IntRange(1), default=12, show_default=True, help="How many concepts by default.")
+def chart_stance(graph, output, groups, concepts, by, top):
+    """Stacked bars: the share of each group that would lead, support or drop each concept.
+
+    \b
+    Examples:
+      consultgraph chart stance --groups national-entity,international-secretariat -o stances.png
+      consultgraph chart stance --groups partner,NE --concepts climate,gender -o two.svg
+    """
+    from consultgraph.graph.charts import stance_chart
+
+    path = stance_chart(graph, groups, concepts, output, by=by, top=top)
+    _wrote(path, "the chart")
+
+
+@main.command()
+@graph_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="report.html",
+              show_default=True, help="The HTML file to write (one self-contained file, works offline).")
+@click.option("--title", default=None, help="Heading of the report (default: the project's name).")
+@click.option("--no-graph", is_flag=True, help="Leave the interactive graph out (a smaller file).")
+def report(graph, output, title, no_graph):
+    """Write the whole consultation as one HTML report that opens offline and prints cleanly.
+
+    Overview (groups, sizes, regions); per question of the consultation (vision,
+    issues to lead/support/drop, approach, how we talk, tactics, ways of working,
+    partnerships, diversity) the top concepts per group, the largest divergences with
+    their statistics, consensus and contention, and quotes; the audit of the published
+    numbers; the interactive graph.
+
+    \b
+    Examples:
+      consultgraph report -o report.html
+      consultgraph report -g my-project --title "Our 2025 consultation" -o ours.html
+    """
+    from consultgraph.graph.report import write_report
+
+    path = write_report(graph, output, title=title, graph_section=not no_graph)
+    _wrote(path, "the report")
