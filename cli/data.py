@@ -54,7 +54,7 @@ def load(files, project, fmt, namespace, quiet):
         f"{project}: {report.nodes_after} nodes ({added_nodes:+d}), {report.edges_after} relationships "
         f"({added_edges:+d}) from {len(files)} file(s) in {time.perf_counter() - started:.1f}s"
         + ("; nothing changed" if added_nodes == 0 and added_edges == 0 and report.nodes_before else ""),
-        err=quiet is False,
+        err=True,
     )
 
 

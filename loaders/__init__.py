@@ -67,6 +67,8 @@ register("json", "consultgraph.loaders.graphjson", "read_graph_json",
          "consultgraph's own JSON export (export --format json)", aliases=("graph-json",))
 register("polis", "consultgraph.loaders.polis", "read_polis",
          "a Pol.is export folder (comments.csv, votes.csv, participants-votes.csv): the general public's votes")
+register("tttc", "consultgraph.loaders.tttc", "read_tttc",
+         "a Talk to the City report JSON: LLM topics and claims, with speakers where the report has them")
 register("dataset", "consultgraph.loaders", "read_dataset",
          "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
 
@@ -105,9 +107,12 @@ def detect(path):
         return "skos"
     if suffix == ".json":
         from consultgraph.loaders.graphjson import is_graph_json
+        from consultgraph.loaders.tttc import is_tttc
 
         if is_graph_json(path):
             return "json"
+        if is_tttc(path):
+            return "tttc"
     from consultgraph.loaders.coded import find_columns, fold
     from consultgraph.loaders.tables import read_table
 
