@@ -112,12 +112,12 @@ class _Collector:
                 }
             )
         elif isinstance(record, NodeTable):
-            frame = record.frame.copy()
+            frame = record.frame  # a loader hands its table over: no copy
             frame["kind"] = record.kind
             frame["file"] = record.file
             self.node_frames.append(frame)
         elif isinstance(record, EdgeTable):
-            frame = record.frame.copy()
+            frame = record.frame
             frame["kind"] = record.kind
             frame["file"] = record.file
             frame["_text"] = record.target_is_text
@@ -279,11 +279,11 @@ def _route_codings(edges, index, schema):
         return edges
     edges = edges.copy()
     coded = edges["kind"] == "CODED"
-    targets = edges.loc[coded, "target"]
-    kind_of = {t: index.by_id[t].kind for t in targets.unique() if t in index}
-    kinds = targets.map(kind_of)
-    proposes = kinds.isin(schema.edge_kind("PROPOSES").range)
-    edges.loc[coded, "kind"] = proposes.map({True: "PROPOSES", False: "MENTIONS"})
+    codes, uniques = pd.factorize(edges.loc[coded, "target"])
+    proposal_kinds = schema.edge_kind("PROPOSES").range
+    routed = np.array(["PROPOSES" if t in index and index.by_id[t].kind in proposal_kinds else "MENTIONS" for t in uniques],
+                      dtype=object)
+    edges.loc[coded, "kind"] = routed[codes]
     if "stance" in edges:
         edges.loc[coded & (edges["kind"] == "PROPOSES"), "stance"] = None
     return edges

@@ -10,6 +10,7 @@ edges whose codes the translator resolves through the concept labels.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,19 @@ def find_columns(frame):
 
 
 def respondent_ids(values):
-    return "respondent/" + values.astype(str).str.strip()
+    """``respondent/<id>`` for each value; the work is done once per distinct id."""
+    codes, uniques = pd.factorize(values)
+    ids = np.asarray("respondent/" + pd.Index(uniques).astype(str).str.strip(), dtype=object)
+    out = ids[codes] if len(uniques) else np.array([], dtype=object)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def stripped(values):
+    """Values as stripped text (None stays None), computed once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    clean = np.asarray(pd.Index(uniques).astype(str).str.strip(), dtype=object) if len(uniques) else np.array([], dtype=object)
+    out = np.where(codes >= 0, clean[np.maximum(codes, 0)] if len(clean) else None, None)
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _require(frame, columns, field, path, why=""):
@@ -62,10 +75,11 @@ def _require(frame, columns, field, path, why=""):
             field=field,
             hint=f"columns found: {', '.join(c for c in frame.columns if c != 'line')}",
         )
-    values = frame[columns[field]]
-    empty = values.isna() | (values.astype(str).str.strip() == "")
+    codes, uniques = pd.factorize(frame[columns[field]])
+    blank = np.flatnonzero(pd.Index(uniques).astype(str).str.strip() == "") if len(uniques) else np.array([], int)
+    empty = (codes < 0) | np.isin(codes, blank)
     if empty.any():
-        row = frame[empty].iloc[0]
+        row = frame.iloc[int(np.flatnonzero(empty)[0])]
         raise InputError(f"missing {field}", file=path, line=int(row["line"]), field=columns[field])
 
 
@@ -77,18 +91,22 @@ def respondent_records(frame, columns, path):
     if "group" in columns:
         _require(frame, columns, "group", path)
     attributes = [f for f in ("group", "region", "focus_region", "name") if f in columns]
+    id_codes, _ = pd.factorize(frame["_id"])
     for field in attributes:
-        values = frame[columns[field]].astype(object).where(frame[columns[field]].notna(), "")
-        per = pd.DataFrame({"_id": frame["_id"], "v": values.astype(str).str.strip(), "line": frame["line"]})
-        clash = per.groupby("_id")["v"].nunique()
-        clash = clash[clash > 1]
-        if len(clash):
-            rows = per[per["_id"] == clash.index[0]]
+        # a respondent must keep one value per attribute: check on integer codes, not strings
+        value_codes, _ = pd.factorize(stripped(frame[columns[field]]).fillna(""))
+        pairs = np.unique(id_codes.astype(np.int64) * (int(value_codes.max()) + 1) + value_codes)
+        per_id = pairs // (int(value_codes.max()) + 1)
+        if len(per_id) != len(np.unique(per_id)):
+            clash_code = per_id[np.flatnonzero(np.diff(per_id) == 0)[0]]
+            rows = frame[id_codes == clash_code]
+            values = stripped(rows[columns[field]]).fillna("")
+            changed = values.ne(values.iloc[0]).to_numpy()
             raise InputError(
-                f"respondent '{clash.index[0].split('/', 1)[1]}' has two {field} values: "
-                f"'{rows['v'].iloc[0]}' and '{rows['v'].iloc[-1]}'",
+                f"respondent '{rows['_id'].iloc[0].split('/', 1)[1]}' has two {field} values: "
+                f"'{values.iloc[0]}' and '{values[changed].iloc[0]}'",
                 file=path,
-                line=int(rows["line"].iloc[-1]),
+                line=int(rows["line"][changed].iloc[0]),
                 field=columns[field],
             )
     first = frame.drop_duplicates("_id")
@@ -119,7 +137,15 @@ def _coding_kinds():
 
 def read_long(path, *, namespace=None, source_id=None):
     """Yield records for a long file: one row per coding (coded segment)."""
-    frame = read_table(path)
+    from consultgraph.loaders.tables import read_header
+
+    header = read_header(path) if Path(path).suffix.lower() in (".csv", ".tsv", ".tab", ".txt") else []
+    repeated = {"respondent", "group", "region", "focus_region", "code", "stance", "name"}
+    frame = read_table(
+        path,
+        categorical=[h for h in header if fold(h) in {a for f in repeated for a in ALIASES[f]}],
+        numeric=[h for h in header if fold(h) in ALIASES["weight"]],
+    )
     columns = find_columns(frame)
     _require(frame, columns, "respondent", path)
     _require(frame, columns, "code", path)
@@ -127,7 +153,7 @@ def read_long(path, *, namespace=None, source_id=None):
     edges = pd.DataFrame(
         {
             "source": respondent_ids(frame[columns["respondent"]]),
-            "target": frame[columns["code"]].astype(str).str.strip(),
+            "target": stripped(frame[columns["code"]]),
             "line": frame["line"],
         }
     )

@@ -68,8 +68,14 @@ def _csv_exact(path, delimiter, header):
     return frame
 
 
-def read_csv(path, delimiter=None):
-    """A CSV/TSV file as a frame of strings (empty cells are None) plus ``line``."""
+def read_csv(path, delimiter=None, categorical=(), numeric=()):
+    """A CSV/TSV file as a frame of strings (empty cells are None) plus ``line``.
+
+    Columns named in ``categorical`` come back as pandas categoricals (dictionary-encoded
+    by the parser): repeated values such as respondent ids and codes are then handled once.
+    Columns in ``numeric`` are parsed as numbers by the parser; a cell that is not a number
+    sends the whole file to the exact reader, where the caller's check names its line.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -89,7 +95,13 @@ def read_csv(path, delimiter=None):
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, encoding="utf8"),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=True, null_values=[""]
+                column_types={
+                    h: pa.dictionary(pa.int32(), pa.string()) if h in categorical
+                    else pa.float64() if h in numeric else pa.string()
+                    for h in header
+                },
+                strings_can_be_null=True,
+                null_values=[""],
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
@@ -191,12 +203,12 @@ def _strip_lines(value):
     return value
 
 
-def read_table(path):
+def read_table(path, categorical=(), numeric=()):
     """Any tabular or record file as a frame plus ``line`` (records become rows)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".tab", ".txt"):
-        return read_csv(path)
+        return read_csv(path, categorical=categorical, numeric=numeric)
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
     if suffix in (".jsonl", ".ndjson", ".json", ".yaml", ".yml"):

@@ -224,3 +224,8 @@ def test_codings_for_unknown_respondent(tmp_path):
 def test_empty_file(tmp_path):
     message = error_of(tmp_path, "a.csv", "", fmt="long")
     assert message == "a.csv, line 1: the file is empty"
+
+
+def test_bad_weight_names_its_line(tmp_path):
+    message = error_of(tmp_path, "a.csv", "respondent,group,code,weight\nr1,partner,research,1\nr2,partner,advocacy,lots\n")
+    assert message == "a.csv, line 3, field 'weight': weight 'lots' is not a number"
