@@ -171,6 +171,9 @@ def cell_text(row, group):
     text = row.get(f"{group}.cell") or ""
     if not text and row.get(f"{group}.count") is not None:
         text = f"{row[f'{group}.count']} respondents (base not stated)"
+    note = row.get(f"{group}.base_note")
+    if text and note and not text.startswith("qualitative"):
+        text += f" [base: {note if len(note) <= 70 else note[:69] + '…'}]"
     return text
 
 

@@ -240,17 +240,18 @@ def _resolve_targets(edges, index, schema):
     """Replace free-text targets by concept ids, one lookup per distinct text and context."""
     if "_text" not in edges or not edges["_text"].fillna(False).astype(bool).any():
         return edges
-    edges = edges.copy()
     is_text = edges["_text"].fillna(False).astype(bool).to_numpy()
     concept_kinds = tuple(schema.concept_kinds)
     targets = edges["target"].to_numpy(dtype=object, copy=True)
-    sub = edges.loc[is_text, ["kind", "_kinds"]].astype(str)
-    for (edge_kind, kinds), group in sub.groupby(["kind", "_kinds"], sort=False):
+    contexts = edges.loc[is_text, ["kind", "_kinds"]].drop_duplicates()
+    for edge_kind, kinds in contexts.itertuples(index=False, name=None):
+        kinds = kinds if isinstance(kinds, str) else ""
         allowed = tuple(k for k in kinds.split(",") if k) or tuple(sorted(schema.edge_kind(edge_kind).range))
         if "Concept" in allowed:
             allowed = concept_kinds
-        positions = edges.index.get_indexer(group.index)
-        codes, uniques = pd.factorize(edges["target"].iloc[positions].astype(str))
+        mask = is_text & (edges["kind"] == edge_kind).to_numpy() & (edges["_kinds"].fillna("") == kinds).to_numpy()
+        positions = np.flatnonzero(mask)
+        codes, uniques = pd.factorize(targets[positions])
         resolved = []
         prefer = PREFERRED_CODE_KINDS if set(allowed) > set(PREFERRED_CODE_KINDS) else None
         for number, text in enumerate(uniques):
@@ -355,7 +356,6 @@ def _canonical_edges(edges, schema):
     """Sum the weights of repeated codings and check functional relationships."""
     if not len(edges):
         return empty_edges()
-    edges = edges.copy()
     if "stance" not in edges:
         edges["stance"] = None
     if "weight" not in edges:
