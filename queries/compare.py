@@ -53,7 +53,9 @@ class Comparison:
 def _fmt_share(share, count, base, reported=None):
     """'69% (37 of 53)': the source's own percent when it agrees with count/base within a point."""
     if share is None or (isinstance(share, float) and math.isnan(share)):
-        return (f"{count} respondent{"" if count == 1 else "s"} (base not stated)" if count is not None and base is None else "")
+        if count is None or base is not None:
+            return ""
+        return f"{count} respondent{'' if count == 1 else 's'} (base not stated)"
     if reported is not None and abs(reported - share * 100) <= 1:
         percent = f"{reported:g}%"
     else:
