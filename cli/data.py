@@ -21,8 +21,14 @@ def _loader_help():
               help="Project folder to create or extend.")
 @click.option("--from", "fmt", default=None, metavar="FORMAT", help="Input format for all FILES (default: detect).")
 @click.option("--namespace", default=None, help="Prefix of finding/quote ids (default: the file name).")
+@click.option("--group-variable", default=None, help="qdpx: the case/source variable that names the stakeholder group.")
+@click.option("--region-variable", default=None, help="qdpx: the case/source variable that names the region.")
+@click.option("--respondent-per-source", is_flag=True, help="qdpx: each text source is one submission.")
+@click.option("--map", "code_map", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="qdpx: CSV code,concept mapping QDA codes onto concepts.")
+@click.option("--default-group", "group", default=None, help="qdpx: group of respondents without a group variable (default public).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def load(files, project, fmt, namespace, quiet):
+def load(files, project, fmt, namespace, group_variable, region_variable, respondent_per_source, code_map, group, quiet):
     """Load FILES into a project, all or nothing; loading the same file again changes nothing.
 
     \b
@@ -30,6 +36,9 @@ def load(files, project, fmt, namespace, quiet):
       consultgraph load submissions.csv --into my-project
       consultgraph load codes.ttl crosstab.xlsx findings.yaml --into my-project
       consultgraph load segments.jsonl --from long --into my-project
+      consultgraph load study.qdpx --respondent-per-source --default-group partner --into my-project
+      consultgraph load study.qdpx --group-variable Stakeholder --region-variable Region --into my-project
+      consultgraph load ../shared/data/polis/15-per-hour-seattle --into public
     """
     from consultgraph.loaders import load as load_files
 
@@ -44,7 +53,9 @@ def load(files, project, fmt, namespace, quiet):
     if bar is not None:
         bar.__enter__()
     try:
-        report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress)
+        options = {"group_variable": group_variable, "region_variable": region_variable,
+                   "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group}
+        report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress, options=options)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

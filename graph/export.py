@@ -208,3 +208,5 @@ register("turtle", "consultgraph.graph.export", "write_turtle", "RDF Turtle (SKO
 register("jsonld", "consultgraph.graph.export", "write_jsonld", "RDF JSON-LD (loads back)", ".jsonld", aliases=("json-ld",))
 register("ntriples", "consultgraph.graph.export", "write_ntriples", "RDF N-Triples (loads back)", ".nt", aliases=("nt",))
 register("trig", "consultgraph.graph.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig")
+register("qdpx", "consultgraph.loaders.qdpx_graph", "write_graph_qdpx",
+         "REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): concepts as codes, quotes as coded text", ".qdpx")

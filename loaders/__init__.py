@@ -69,6 +69,8 @@ register("polis", "consultgraph.loaders.polis", "read_polis",
          "a Pol.is export folder (comments.csv, votes.csv, participants-votes.csv): the general public's votes")
 register("tttc", "consultgraph.loaders.tttc", "read_tttc",
          "a Talk to the City report JSON: LLM topics and claims, with speakers where the report has them")
+register("qdpx", "consultgraph.loaders.qdpx_graph", "read_qdpx_records",
+         "a REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder; or a bare .qde)", aliases=("qde", "refi-qda"))
 register("dataset", "consultgraph.loaders", "read_dataset",
          "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
 
@@ -101,6 +103,8 @@ def detect(path):
     if not path.exists():
         raise InputError("no such file", file=path)
     suffix = path.suffix.lower()
+    if suffix in (".qdpx", ".qde"):
+        return "qdpx"
     from consultgraph.loaders.skos import RDF_FORMATS
 
     if suffix in RDF_FORMATS and suffix != ".xml":
@@ -177,18 +181,33 @@ def read_dataset(path, *, namespace=None, source_id=None):
         yield from loader(fmt).read(file_path, namespace=name, source_id=source.id)
 
 
-def iter_records(path, fmt=None, namespace=None):
+def _accepted(entry, options):
+    """The options the loader's function takes; an option it does not take is an error."""
+    import inspect
+
+    if not options:
+        return {}
+    function = getattr(importlib.import_module(entry.module), entry.function)
+    accepted = set(inspect.signature(function).parameters)
+    unknown = sorted(k for k, v in options.items() if v not in (None, False) and k not in accepted)
+    if unknown:
+        raise InputError(f"the {entry.name} format takes no option '{unknown[0].replace('_', '-')}'", field=unknown[0])
+    return {k: v for k, v in options.items() if k in accepted and v not in (None, False)}
+
+
+def iter_records(path, fmt=None, namespace=None, options=None):
     """The records of one input, with a Source node for plain files."""
     path = Path(path)
     fmt = fmt or detect(path)
     entry = loader(fmt)
+    extra = _accepted(entry, options)
     if entry.name in ("dataset", "json", "skos"):
         yield from entry.read(path, namespace=namespace, source_id=None)
         return
     namespace = namespace or slugify(path.stem)
     source = source_record(path, namespace)
     yield source
-    yield from entry.read(path, namespace=namespace, source_id=source.id)
+    yield from entry.read(path, namespace=namespace, source_id=source.id, **extra)
 
 
 @dataclass
@@ -225,7 +244,7 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=None):
+def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=None, options=None):
     """Load input files into a project (or into ``graph`` in memory), all or nothing.
 
     Parameters
@@ -243,6 +262,9 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
         Start from this graph instead of the project.
     progress : callable, optional
         ``progress(step, detail)`` is called as work proceeds (the CLI draws a bar).
+    options : dict, optional
+        Format options, e.g. for qdpx ``group_variable``, ``region_variable``,
+        ``respondent_per_source``, ``code_map``, ``group``.
 
     Returns
     -------
@@ -262,7 +284,7 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     def records():
         for path in paths:
             report("read", str(path))
-            yield from iter_records(path, fmt, namespace)
+            yield from iter_records(path, fmt, namespace, options)
 
     batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")

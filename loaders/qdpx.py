@@ -1,6 +1,5 @@
-"""REFI-QDA projects in and out: read a ``.qdpx`` archive or bare ``.qde`` into frozen
-dataclasses, and write a :class:`QdaProject` back as a ``.qdpx`` that validates against
-the QDA-XML 1.0 schema (``Project.xsd``).
+"""REFI-QDA projects in and out: a ``.qdpx`` archive or bare ``.qde`` read into frozen
+dataclasses (:func:`read_qdpx`), and written back as a valid ``.qdpx`` (:func:`write_qdpx`).
 
 This module is a pure library: it knows nothing of the graph. It reads what ATLAS.ti,
 NVivo, MAXQDA, QualCoder and ``qc`` export — codes as a tree, sources with their plain

@@ -1,0 +1,229 @@
+"""REFI-QDA projects in the graph: codes, cases, coded text, and the graph back out as .qdpx.
+
+In: the code tree becomes a project concept scheme (a code whose name is a known label —
+"Research", "Climate change" — maps onto that concept; ``code_map`` maps others), cases
+with variables become respondents (group and region from named variables), or each text
+source becomes one respondent; coded text selections become quotes said by their
+respondent and illustrating their codes; each respondent MENTIONS the codes applied to
+their text (weight = codings).
+
+Out: :func:`to_qda_project` builds a REFI-QDA project from the graph (concepts as the
+code tree, one text source and one case per respondent holding their quotes, coded),
+which :func:`consultgraph.loaders.qdpx.write_qdpx` writes as a .qdpx.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from consultgraph.errors import InputError
+from consultgraph.graph.concepts import slugify
+from consultgraph.graph.records import Edge, Node, Ref
+
+_CODE_KINDS = ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
+
+
+def read_code_map(path):
+    """A CSV ``code,concept``: QDA code names (or paths a::b) -> concept ids or labels."""
+    mapping = {}
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or {"code", "concept"} - {f.strip() for f in reader.fieldnames}:
+            raise InputError("a code map needs the columns code,concept", file=path, line=1)
+        for number, row in enumerate(reader, start=2):
+            if not (row.get("code") or "").strip() or not (row.get("concept") or "").strip():
+                raise InputError("empty code or concept", file=path, line=number)
+            mapping[row["code"].strip()] = row["concept"].strip()
+    return mapping
+
+
+def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", group_variable=None,
+                      region_variable=None, respondent_per_source=False, code_map=None, concepts=None):
+    """Yield graph records for a .qdpx / .qde file (see the module docstring).
+
+    ``concepts`` (a ConceptIndex) decides which code names are known labels; codes that
+    are not become ``Idea`` concepts of the project scheme.
+    """
+    from consultgraph.graph.store import schema_concepts
+    from consultgraph.loaders.qdpx import read_qdpx
+
+    project = read_qdpx(path)
+    ns = namespace or slugify(Path(path).stem)
+    file = str(path)
+    index = concepts if concepts is not None else schema_concepts()
+    mapping = read_code_map(code_map) if isinstance(code_map, (str, Path)) else dict(code_map or {})
+
+    # ---- codes: known label -> that concept; else a project Idea under its parent
+    concept_of = {}
+    scheme = f"scheme/{ns}-codes"
+    for code in project.codes:  # parents come before children
+        path_name = "::".join(project.code_path(code.guid))
+        target = mapping.get(path_name) or mapping.get(code.name)
+        if target is not None:
+            concept_of[code.guid] = index.resolve(target, _CODE_KINDS, prefer=_CODE_KINDS[:4], file=code_map,
+                                                  field="concept") if target not in index else target
+            continue
+        known = index.candidates(code.name, _CODE_KINDS)
+        if len(known) == 1:
+            concept_of[code.guid] = known[0]
+            continue
+        idea = f"idea/{ns}/{slugify(path_name)}"
+        concept_of[code.guid] = idea
+        props = {"label": code.name, "scheme": scheme}
+        if code.description:
+            props["definition"] = code.description
+        yield Node("Idea", idea, props, file=file)
+        if code.parent and code.parent in concept_of:
+            yield Edge("BROADER", idea, concept_of[code.parent], file=file)
+
+    # ---- respondents: cases, or one per source
+    respondent_of_source = {}
+    seen = set()
+
+    def respondent(key, name, variables):
+        node_id = f"respondent/{ns}/{slugify(key)}"
+        if node_id in seen:
+            return node_id
+        seen.add(node_id)
+        yield_group = group
+        if group_variable:
+            value = variables.get(group_variable)
+            if value in (None, ""):
+                raise InputError(f"case or source '{name}' has no value for variable '{group_variable}'",
+                                 file=path, field=group_variable)
+            yield_group = str(value)
+        records.append(Node("Respondent", node_id, {"label": name or key}, file=file))
+        records.append(Edge("MEMBER_OF", node_id, Ref(yield_group, ("StakeholderGroup",)),
+                            {"_field": group_variable or "group"}, file=file))
+        if region_variable and variables.get(region_variable) not in (None, ""):
+            records.append(Edge("BASED_IN", node_id, Ref(str(variables[region_variable]), ("Region",)),
+                                {"_field": region_variable}, file=file))
+        return node_id
+
+    records = []
+    if group_variable and project.cases and not any(group_variable in c.variables for c in project.cases):
+        names = sorted({v for c in project.cases for v in c.variables})
+        raise InputError(f"no case has the variable '{group_variable}'", file=path, field="group_variable",
+                         hint=f"variables: {', '.join(names) or 'none'}")
+    for case in project.cases:
+        node_id = respondent(case.guid, case.name, dict(case.variables))
+        for source in case.sources:
+            respondent_of_source.setdefault(source, node_id)
+    if respondent_per_source:
+        for source in project.sources:
+            if source.guid not in respondent_of_source:
+                respondent_of_source[source.guid] = respondent(source.guid, source.name, dict(source.variables))
+    yield from records
+
+    # ---- selections: quotes and codings
+    mentions = {}
+    for selection in project.selections:
+        speaker = respondent_of_source.get(selection.source)
+        codes = [concept_of[c] for c in selection.codes if c in concept_of]
+        if selection.text and selection.text.strip():
+            quote = f"quote/{ns}/{selection.guid}"
+            text = selection.text.strip()
+            source_name = project.source(selection.source).name if selection.source else None
+            yield Node("Quote", quote, {"text": text, "label": text[:80], "section": source_name or ""}, file=file)
+            for concept in dict.fromkeys(codes):
+                yield Edge("ILLUSTRATES", quote, concept, file=file)
+            if speaker:
+                yield Edge("SAID", speaker, quote, file=file)
+            else:
+                yield Edge("FOR_GROUP", quote, Ref(group, ("StakeholderGroup",)), {"_field": "group"}, file=file)
+            if source_id:
+                yield Edge("FROM_SOURCE", quote, source_id, file=file)
+        if speaker:
+            for concept in codes:
+                mentions[(speaker, concept)] = mentions.get((speaker, concept), 0) + 1
+    for (speaker, concept), count in sorted(mentions.items()):
+        yield Edge("CODED", speaker, concept, {"stance": "mention", "weight": float(count)}, file=file)
+
+
+# ---------------------------------------------------------------- the graph back out
+
+
+def to_qda_project(graph, name=None):
+    """A REFI-QDA project of the graph: its concepts as codes, one source and case per respondent.
+
+    Each respondent's source text is their quotes, one per paragraph; each quote is a
+    coded selection (codes = the concepts it illustrates); the case carries the
+    respondent's group and region as variables. Quotes without a respondent go into one
+    source per group.
+    """
+    from consultgraph.loaders.qdpx import (
+        Case, Code, Coding, PlainTextSelection, QdaProject, Source, Variable, make_guid,
+    )
+
+    concepts = graph.concepts
+    quotes = graph.quotes()
+    used = set()
+    for items in quotes["concepts"]:
+        used.update(items)
+    used.update(graph.codings()["concept"].dropna())
+    # every ancestor of a used concept, so the tree is whole
+    for concept in list(used):
+        used.update(a for a in concepts.ancestors(concept) if a in concepts)
+    ordered, placed = [], set()
+
+    def place(concept_id):
+        if concept_id in placed or concept_id not in concepts:
+            return
+        for parent in concepts[concept_id].broader:
+            if parent in used:
+                place(parent)
+        placed.add(concept_id)
+        ordered.append(concept_id)
+
+    for concept_id in sorted(used):
+        place(concept_id)
+    guid_of = {c: make_guid("code", c) for c in ordered}
+    codes = tuple(
+        Code(guid=guid_of[c], name=concepts[c].label, description=concepts[c].definition,
+             parent=next((guid_of[p] for p in concepts[c].broader if p in guid_of), None))
+        for c in ordered
+    )
+
+    variables = (Variable(guid=make_guid("variable", "group"), name="group"),
+                 Variable(guid=make_guid("variable", "region"), name="region"))
+    sources, selections, cases = [], [], []
+    grouped = {}
+    for row in quotes.itertuples():
+        owner = row.respondent if isinstance(row.respondent, str) else f"group:{row.group}"
+        grouped.setdefault(owner, []).append(row)
+    people = graph.respondents().set_index("id")
+    for owner in sorted(grouped):
+        rows = grouped[owner]
+        parts, spans, position = [], [], 0
+        for row in rows:
+            text = str(row.text)
+            spans.append((position, position + len(text), row))
+            parts.append(text)
+            position += len(text) + 2  # paragraphs separated by a blank line
+        plain = "\n\n".join(parts)
+        source_guid = make_guid("source", owner)
+        label = people.loc[owner, "label"] if owner in people.index else owner.split(":", 1)[-1]
+        sources.append(Source(guid=source_guid, name=str(label), plain_text=plain))
+        for start, end, row in spans:
+            codings = tuple(Coding(guid=make_guid("coding", row.id, c), code=guid_of[c]) for c in row.concepts if c in guid_of)
+            selections.append(PlainTextSelection(guid=make_guid("selection", row.id), source=source_guid,
+                                                 start_position=start, end_position=end, text=str(row.text),
+                                                 codings=codings, name=row.id))
+        if owner in people.index:
+            group_label = concepts[people.loc[owner, "group"]].label if people.loc[owner, "group"] in concepts else ""
+            region = people.loc[owner, "region"]
+            case_variables = {"group": group_label}
+            if isinstance(region, str) and region in concepts:
+                case_variables["region"] = concepts[region].label
+            cases.append(Case(guid=make_guid("case", owner), name=str(label), variables=case_variables,
+                              sources=(source_guid,)))
+    return QdaProject(name=name or graph.name or "consultation", origin="consultgraph", codes=codes,
+                      variables=variables, cases=tuple(cases), sources=tuple(sources), selections=tuple(selections))
+
+
+def write_graph_qdpx(graph, path):
+    """Write the graph as a .qdpx (atomically)."""
+    from consultgraph.loaders.qdpx import write_qdpx
+
+    return write_qdpx(to_qda_project(graph), path)
