@@ -16,6 +16,7 @@ from pathlib import Path
 
 from consultgraph.errors import UnknownNameError
 from consultgraph.graph.consultation import parse_props
+from consultgraph.graph.model import edge_attributes
 from consultgraph.graph.store import atomic_write
 
 JSON_FORMAT = "consultgraph-json"
@@ -74,14 +75,7 @@ def graph_dict(graph):
         nodes.append({"id": node_id, "kind": kind, "label": label, **props})
     edges = []
     for source, target, kind, stance, weight, props in graph.edges.itertuples(index=False, name=None):
-        edge = {"source": source, "target": target, "kind": kind}
-        if isinstance(stance, str):
-            edge["stance"] = stance
-        if _clean(weight) is not None:
-            edge["weight"] = float(weight)
-        if props and props != "{}":
-            edge.update(json.loads(props))
-        edges.append(edge)
+        edges.append({"source": source, "target": target, "kind": kind, **edge_attributes(stance, weight, props)})
     return {"format": JSON_FORMAT, "version": 1, "name": graph.name, "nodes": nodes, "edges": edges}
 
 

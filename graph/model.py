@@ -194,3 +194,25 @@ def node_id_of(iri):
     """The node id of an IRI minted by :func:`node_iri`, or None for a foreign IRI."""
     text = str(iri)
     return text[len(str(ID)):] if text.startswith(str(ID)) else None
+
+
+def edge_attributes(stance, weight, props):
+    """The properties of one canonical edge row as a dict: stance, weight and its own.
+
+    Examples
+    --------
+    >>> edge_attributes("lead", 2.0, '{"source_line": 12}')
+    {'stance': 'lead', 'weight': 2.0, 'source_line': 12}
+    >>> edge_attributes(None, float("nan"), "{}")
+    {}
+    """
+    import json
+
+    attrs = {}
+    if isinstance(stance, str):
+        attrs["stance"] = stance
+    if weight is not None and weight == weight:
+        attrs["weight"] = float(weight)
+    if props and props != "{}":
+        attrs.update(json.loads(props))
+    return attrs

@@ -16,7 +16,7 @@ import time
 from consultgraph import schema as schema_files
 from consultgraph.errors import BackendUnavailable, QueryError
 from consultgraph.graph.consultation import parse_props
-from consultgraph.graph.model import load_schema
+from consultgraph.graph.model import edge_attributes, load_schema
 
 DEFAULT_URI = "bolt://127.0.0.1:7687"
 MIN_VERSION = (5, 0)
@@ -185,14 +185,7 @@ class Neo4jBackend:
         groups = {}
         for source, target, kind, stance, weight, extra in graph.edges.itertuples(index=False, name=None):
             row = {"source": source, "target": target, "key": stance if isinstance(stance, str) else ""}
-            properties = {}
-            if isinstance(stance, str):
-                properties["stance"] = stance
-            if weight == weight and weight is not None:
-                properties["weight"] = float(weight)
-            if extra and extra != "{}":
-                properties.update({k: _neo4j_value(v) for k, v in json.loads(extra).items()})
-            row["props"] = properties
+            row["props"] = {k: _neo4j_value(v) for k, v in edge_attributes(stance, weight, extra).items()}
             groups.setdefault((kind, kinds.get(source), kinds.get(target)), []).append(row)
         for (kind, source_kind, target_kind), rows in groups.items():
             if source_kind is None or target_kind is None:

@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from consultgraph.errors import InputError
 from consultgraph.graph.consultation import parse_props
-from consultgraph.graph.model import load_schema, node_id_of, node_iri
+from consultgraph.graph.model import edge_attributes, load_schema, node_id_of, node_iri
 from consultgraph.schema.namespaces import CG, ID
 
 #: Formats of ``export`` that are RDF serialisations, by our name -> rdflib's.
@@ -110,13 +110,7 @@ def to_rdf(graph, rdf=None, *, context=None):
             add((s, SKOS.broader, o))
         if kind == "FROM_SOURCE":
             add((s, PROV.wasDerivedFrom, o))
-        qualifiers = {}
-        if isinstance(stance, str):
-            qualifiers["stance"] = stance
-        if weight == weight and weight is not None:
-            qualifiers["weight"] = float(weight)
-        if extra and extra != "{}":
-            qualifiers.update(json.loads(extra))
+        qualifiers = edge_attributes(stance, weight, extra)
         if qualifiers:
             statement = statement_iri(source, kind, target, stance)
             add((statement, RDF.type, RDF.Statement))

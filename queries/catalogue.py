@@ -222,6 +222,7 @@ def cypher_graph(graph):
     import networkx as nx
 
     from consultgraph.graph.consultation import parse_props
+    from consultgraph.graph.model import edge_attributes
 
     host = nx.MultiDiGraph()
     for (node_id, kind, label), props in zip(
@@ -230,14 +231,7 @@ def cypher_graph(graph):
         props = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in props.items()}
         host.add_node(node_id, **props, id=node_id, kind=kind, label=label, __labels__={kind})
     for source, target, kind, stance, weight, props in graph.edges.itertuples(index=False, name=None):
-        attrs = {"__labels__": {kind}}
-        if isinstance(stance, str):
-            attrs["stance"] = stance
-        if weight == weight and weight is not None:
-            attrs["weight"] = float(weight)
-        if props and props != "{}":
-            attrs.update(json.loads(props))
-        host.add_edge(source, target, **attrs)
+        host.add_edge(source, target, __labels__={kind}, **edge_attributes(stance, weight, props))
     graph._cypher_cache = host
     return host
 
