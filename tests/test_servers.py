@@ -150,3 +150,40 @@ def test_unreachable_endpoint_is_a_clear_error(kite_full):
 
     with pytest.raises(BackendUnavailable, match="SPARQL endpoint not reachable at http://127.0.0.1:1/kg/data"):
         SparqlEndpoint("http://127.0.0.1:1/kg").push(kite_full)
+
+
+def test_cli_push_neo4j_then_query_equals_embedded(neo4j):
+    """What the README promises: `consultgraph push neo4j` + `consultgraph query divergence --neo4j`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+
+    runner = CliRunner()
+    pushed = runner.invoke(main, ["push", "neo4j", "--replace"], env={"NEO4J_URI": neo4j.uri})
+    assert pushed.exit_code == 0, pushed.output
+    args = ["query", "divergence", "-p", "group_a=partner", "-p", "group_b=national-entity", "-p", "kind=Tactic", "-f", "json"]
+    server = runner.invoke(main, args + ["--neo4j"], env={"NEO4J_URI": neo4j.uri})
+    embedded = runner.invoke(main, args)
+    assert server.exit_code == 0, server.output
+    assert json.loads(server.stdout) == json.loads(embedded.stdout)
+    assert any(r["concept"] == "tactic/research" for r in json.loads(embedded.stdout))
+
+
+def test_cli_push_sparql_then_query_equals_embedded(fuseki):
+    import json
+
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+
+    runner = CliRunner()
+    pushed = runner.invoke(main, ["push", "sparql", "--endpoint", fuseki.url, "--named-graph", "https://example.org/cli"])
+    assert pushed.exit_code == 0, pushed.output
+    args = ["query", "group-sizes", "-f", "json"]
+    server = runner.invoke(main, args + ["--endpoint", fuseki.url, "--endpoint-graph", "https://example.org/cli"])
+    embedded = runner.invoke(main, args)
+    assert server.exit_code == 0, server.output
+    assert json.loads(server.stdout) == json.loads(embedded.stdout)
+
