@@ -229,3 +229,45 @@ def test_empty_file(tmp_path):
 def test_bad_weight_names_its_line(tmp_path):
     message = error_of(tmp_path, "a.csv", "respondent,group,code,weight\nr1,partner,research,1\nr2,partner,advocacy,lots\n")
     assert message == "a.csv, line 3, field 'weight': weight 'lots' is not a number"
+
+
+def test_quote_without_text(tmp_path):
+    message = error_of(tmp_path, "q.yaml", "- id: Q1\n  group: partner\n", fmt="quotes")
+    assert message == "q.yaml, line 1, field 'text': missing required field 'text'"
+
+
+def test_quote_without_respondent_or_group(tmp_path):
+    message = error_of(tmp_path, "q.yaml", "- id: Q1\n  text: Hello\n", fmt="quotes")
+    assert message == "q.yaml, line 1, field 'group': a quote needs a respondent or a group"
+
+
+def test_quote_illustrating_an_unknown_concept(tmp_path):
+    message = error_of(tmp_path, "q.yaml", "- id: Q1\n  text: Hello\n  group: partner\n  illustrates: [reserch]\n", fmt="quotes")
+    assert message.startswith("q.yaml, line 1, field 'illustrates': unknown code 'reserch' (nearest known: 'Research'")
+
+
+def test_malformed_turtle(tmp_path):
+    message = error_of(tmp_path, "c.ttl", "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\nthis is not turtle\n")
+    assert message.startswith("c.ttl: not a readable RDF file")
+
+
+def test_turtle_without_concepts(tmp_path):
+    message = error_of(tmp_path, "c.ttl", "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n")
+    assert message == "c.ttl: no skos:Concept in this file"
+
+
+def test_unknown_format_name_lists_choices(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("respondent,group,code\nr1,partner,research\n")
+    from consultgraph.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="unknown input format 'lng'; choose one of: dataset, findings, json, long"):
+        load([path], fmt="lng")
+
+
+def test_polis_folder_missing_votes(tmp_path):
+    folder = tmp_path / "conv"
+    folder.mkdir()
+    (folder / "comments.csv").write_text("timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n")
+    with pytest.raises(InputError, match="votes"):
+        load([folder], fmt="polis")
