@@ -187,3 +187,44 @@ def test_cli_push_sparql_then_query_equals_embedded(fuseki):
     assert server.exit_code == 0, server.output
     assert json.loads(server.stdout) == json.loads(embedded.stdout)
 
+
+
+@pytest.fixture(scope="module")
+def neo4j_with_password():
+    """A second, password-protected Neo4j from the same launcher (built by tests/servers/start.sh)."""
+    import socket
+    import time
+
+    build = SERVERS / ".build" / "neo4j-launcher"
+    if not (build / "neo4j-launcher.jar").exists():
+        _unavailable("the Neo4j launcher build", "tests/servers/.build is missing")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = SERVERS / ".run" / "neo4j-auth.log"
+    log.parent.mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
+         f"{build / 'neo4j-launcher.jar'}:{build / 'lib'}/*", "consultgraph.Neo4jLauncher",
+         "--host", "127.0.0.1", "--port", str(port), "--pagecache", "64m"],
+        env={**os.environ, "NEO4J_PASSWORD": "right-password"}, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.time() + 120
+        while "READY" not in log.read_text():
+            if process.poll() is not None or time.time() > deadline:
+                _unavailable("a password-protected Neo4j", log.read_text()[-500:])
+            time.sleep(0.5)
+        yield f"bolt://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def test_wrong_password_is_a_clear_error(neo4j_with_password):
+    from consultgraph.graph.neo4j import Neo4jBackend
+
+    with pytest.raises(BackendUnavailable, match="refused the credentials.*set NEO4J_USERNAME / NEO4J_PASSWORD"):
+        Neo4jBackend(neo4j_with_password, "neo4j", "wrong-password", timeout=10)
+    with Neo4jBackend(neo4j_with_password, "neo4j", "right-password", timeout=10) as backend:
+        assert backend.version >= (5, 0)
