@@ -13,8 +13,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from consultgraph.graph.concepts import Concept, ConceptIndex
-from consultgraph.graph.model import load_schema
+from consultgraph.graph.concepts import Concept
+from consultgraph.graph.model import edge_attributes, load_schema
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.translator import EDGE_COLUMNS, NODE_COLUMNS, empty_edges, empty_nodes
 
@@ -284,14 +284,7 @@ class Consultation:
         ):
             graph.add_node(node_id, kind=kind, label=label, **props)
         for source, target, kind, stance, weight, props in self.edges.itertuples(index=False, name=None):
-            attrs = {"kind": kind}
-            if isinstance(stance, str):
-                attrs["stance"] = stance
-            if weight == weight and weight is not None:
-                attrs["weight"] = float(weight)
-            if props and props != "{}":
-                attrs.update(json.loads(props))
-            graph.add_edge(source, target, key=f"{kind}:{stance or ''}", **attrs)
+            graph.add_edge(source, target, key=f"{kind}:{stance or ''}", kind=kind, **edge_attributes(stance, weight, props))
         return graph
 
 

@@ -25,6 +25,10 @@ NODE_COLUMNS = ["id", "kind", "label", "props"]
 EDGE_COLUMNS = ["source", "target", "kind", "stance", "weight", "props"]
 _EDGE_BASE = {"source", "target", "kind", "stance", "weight", "line", "file"}
 _NODE_BASE = {"id", "kind", "label", "line", "file"}
+#: Edge columns the translator carries as pandas Categoricals. A load of millions of
+#: codings repeats a few thousand respondents and codes, so lookups and checks run once
+#: per distinct value and on integer codes, never on millions of Python strings.
+_CODED_COLUMNS = ("source", "target", "kind", "stance", "file", "_kinds", "_field")
 #: A code that names both, say, a theme and an audience means the theme.
 PREFERRED_CODE_KINDS = ("Theme", "Tactic", "Approach", "Idea")
 
@@ -68,14 +72,68 @@ def _clean(value):
 
 def props_json(frame, columns):
     """One JSON object per row from ``columns``, dropping empty values; '{}' when none."""
-    if not columns:
-        return pd.Series(["{}"] * len(frame), index=frame.index, dtype=object)
-    out = []
-    for row in frame[columns].itertuples(index=False, name=None):
-        obj = {k: _clean(v) for k, v in zip(columns, row)}
-        obj = {k: v for k, v in obj.items() if v is not None and v != ""}
-        out.append(json.dumps(obj, ensure_ascii=False, sort_keys=True) if obj else "{}")
+    out = np.full(len(frame), "{}", dtype=object)
+    if columns:
+        # rows whose property cells are all missing are '{}': only the others need JSON
+        some = frame[columns].notna().any(axis=1).to_numpy()
+        rows = frame.loc[some, columns].itertuples(index=False, name=None)
+        texts = []
+        for row in rows:
+            obj = {k: _clean(v) for k, v in zip(columns, row)}
+            obj = {k: v for k, v in obj.items() if v is not None and v != ""}
+            texts.append(json.dumps(obj, ensure_ascii=False, sort_keys=True) if obj else "{}")
+        out[some] = np.asarray(texts, dtype=object)
     return pd.Series(out, index=frame.index, dtype=object)
+
+
+def _categorical(values):
+    """``values`` (a Series) as a Categorical; a loader may hand one over already."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return _from_codes(codes, uniques)
+
+
+def _from_codes(codes, categories):
+    # object categories: texts from different loaders (str, object) can then be united
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories), dtype=object))
+
+
+def _missing(length):
+    return _from_codes(np.full(length, -1, dtype=np.int8), [])
+
+
+def _constant(value, length):
+    return _from_codes(np.zeros(length, dtype=np.int8), [value])
+
+
+def _union(parts):
+    """One Categorical of ``parts`` one after another (``pd.concat`` would make objects)."""
+    categories = pd.Index(pd.unique(np.concatenate([np.asarray(p.categories, dtype=object) for p in parts])), dtype=object)
+    codes = []
+    for part in parts:
+        recode = np.append(categories.get_indexer(part.categories), -1)  # code -1 (missing) stays -1
+        codes.append(recode[part.codes])
+    return _from_codes(np.concatenate(codes), categories)
+
+
+def _put(values, mask, value):
+    """Categorical ``values`` with ``value`` (``None``: missing) where ``mask`` is true."""
+    categories = list(values.categories)
+    if value is None:
+        code = -1
+    else:
+        if value not in categories:
+            categories.append(value)
+        code = categories.index(value)
+    codes = values.codes.astype(np.int32)
+    codes[np.asarray(mask, dtype=bool)] = code
+    return _from_codes(codes, categories)
+
+
+def _materialise(values):
+    """A Categorical as plain objects, ``None`` where missing: the canonical tables' form."""
+    return np.append(np.asarray(values.categories, dtype=object), None)[values.codes]
 
 
 def _where(frame, position):
@@ -118,10 +176,11 @@ class _Collector:
             self.node_frames.append(frame)
         elif isinstance(record, EdgeTable):
             frame = record.frame
-            frame["kind"] = record.kind
-            frame["file"] = record.file
-            frame["_text"] = record.target_is_text
-            frame["_kinds"] = ",".join(record.target_kinds)
+            # constant columns as one-category Categoricals: 2 million copies of "CODED" cost time
+            frame["kind"] = _constant(record.kind, len(frame))
+            frame["file"] = _constant(record.file, len(frame))
+            frame["_text"] = np.full(len(frame), record.target_is_text)
+            frame["_kinds"] = _constant(",".join(record.target_kinds), len(frame))
             self.edge_frames.append(frame)
         else:
             raise TypeError(f"a loader yielded {type(record).__name__}, not a record")
@@ -133,10 +192,21 @@ class _Collector:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "kind"])
 
     def edges(self):
+        """All edges in one frame; the columns of :data:`_CODED_COLUMNS` are Categoricals."""
         frames = list(self.edge_frames)
         if self.edge_rows:
             frames.append(pd.DataFrame(self.edge_rows))
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["source", "target", "kind"])
+        if not frames:
+            frames = [pd.DataFrame(columns=["source", "target", "kind"])]
+        coded = {}
+        for column in _CODED_COLUMNS:
+            if any(column in frame for frame in frames):
+                parts = [_categorical(f[column]) if column in f else _missing(len(f)) for f in frames]
+                coded[column] = _union(parts)
+        edges = pd.concat([f.drop(columns=[c for c in coded if c in f]) for f in frames], ignore_index=True)
+        for column, values in coded.items():
+            edges[column] = values
+        return edges
 
 
 def _concepts_of(nodes, edges, schema, base):
@@ -242,21 +312,31 @@ def _resolve_targets(edges, index, schema):
         return edges
     is_text = edges["_text"].fillna(False).astype(bool).to_numpy()
     concept_kinds = tuple(schema.concept_kinds)
-    targets = edges["target"].to_numpy(dtype=object, copy=True)
+    target = edges["target"].array
+    # targets are rewritten as codes into a growing list of categories (texts, then concept ids)
+    categories = list(target.categories)
+    number_of = {value: number for number, value in enumerate(categories)}
+    targets = target.codes.astype(np.int32)
     contexts = edges.loc[is_text, ["kind", "_kinds"]].drop_duplicates()
     for edge_kind, kinds in contexts.itertuples(index=False, name=None):
         kinds = kinds if isinstance(kinds, str) else ""
         allowed = tuple(k for k in kinds.split(",") if k) or tuple(sorted(schema.edge_kind(edge_kind).range))
         if "Concept" in allowed:
             allowed = concept_kinds
-        mask = is_text & (edges["kind"] == edge_kind).to_numpy() & (edges["_kinds"].fillna("") == kinds).to_numpy()
+        same_kinds = (edges["_kinds"] == kinds).to_numpy()
+        if not kinds:
+            same_kinds = same_kinds | edges["_kinds"].isna().to_numpy()
+        mask = is_text & (edges["kind"] == edge_kind).to_numpy() & same_kinds
         positions = np.flatnonzero(mask)
-        codes, uniques = pd.factorize(targets[positions])
-        resolved = []
+        codes, uniques = pd.factorize(targets[positions])  # distinct texts in order of appearance
+        resolved = np.full(len(uniques) + 1, -1, dtype=np.int32)  # a missing text stays missing
         prefer = PREFERRED_CODE_KINDS if set(allowed) > set(PREFERRED_CODE_KINDS) else None
-        for number, text in enumerate(uniques):
+        for number, code in enumerate(uniques):
+            if code < 0:
+                continue
+            text = categories[code]
             try:
-                resolved.append(index.resolve(text, allowed, prefer=prefer))
+                concept = index.resolve(text, allowed, prefer=prefer)
             except InputError:
                 position = positions[int(np.flatnonzero(codes == number)[0])]
                 row = edges.iloc[position]
@@ -269,8 +349,12 @@ def _resolve_targets(edges, index, schema):
                     line=None if line is None or line != line else int(line),
                     field=field if isinstance(field, str) else "code",
                 )
-        targets[positions] = np.asarray(resolved, dtype=object)[codes]
-    edges["target"] = targets
+            if concept not in number_of:
+                number_of[concept] = len(categories)
+                categories.append(concept)
+            resolved[number] = number_of[concept]
+        targets[positions] = resolved[codes]
+    edges["target"] = _from_codes(targets, categories)
     return edges
 
 
@@ -278,16 +362,34 @@ def _route_codings(edges, index, schema):
     """Loaders yield codings as ``CODED``: MENTIONS a theme/tactic/idea, PROPOSES a partner type/audience."""
     if not len(edges) or not (edges["kind"] == "CODED").any():
         return edges
-    edges = edges.copy()
-    coded = edges["kind"] == "CODED"
-    codes, uniques = pd.factorize(edges.loc[coded, "target"])
+    coded = (edges["kind"] == "CODED").to_numpy()
     proposal_kinds = schema.edge_kind("PROPOSES").range
-    routed = np.array(["PROPOSES" if t in index and index.by_id[t].kind in proposal_kinds else "MENTIONS" for t in uniques],
-                      dtype=object)
-    edges.loc[coded, "kind"] = routed[codes]
+    kinds = list(edges["kind"].array.categories)
+    for name in ("PROPOSES", "MENTIONS"):
+        if name not in kinds:
+            kinds.append(name)
+    target = edges["target"].array
+    # one decision per distinct target; the last slot (code -1, a missing target) MENTIONS
+    route = np.array(
+        [kinds.index("PROPOSES") if t in index and index.by_id[t].kind in proposal_kinds else kinds.index("MENTIONS")
+         for t in target.categories] + [kinds.index("MENTIONS")],
+        dtype=np.int32,
+    )
+    kind_codes = edges["kind"].array.codes.astype(np.int32)
+    kind_codes[coded] = route[target.codes[coded]]
+    edges["kind"] = _from_codes(kind_codes, kinds)
     if "stance" in edges:
-        edges.loc[coded & (edges["kind"] == "PROPOSES"), "stance"] = None
+        edges["stance"] = _put(edges["stance"].array, coded & (kind_codes == kinds.index("PROPOSES")), None)
     return edges
+
+
+def _kinds_of(values, known_kinds):
+    """The kind of the node each category of ``values`` names, as codes into a list of kinds.
+
+    Code -1 is an unknown node; a last extra slot stands for a missing endpoint (code -1).
+    """
+    codes, kinds = pd.factorize(np.array([known_kinds.get(node) for node in values.categories] + [None], dtype=object))
+    return codes, list(kinds)
 
 
 def _check_edges(edges, schema, known_kinds):
@@ -301,35 +403,42 @@ def _check_edges(edges, schema, known_kinds):
             f"unknown relationship kind '{edges['kind'].iloc[position]}'", field="kind", **_where(edges, position)
         )
     concept_kinds = set(schema.concept_kinds)
-    for kind, group in edges.groupby("kind", sort=False):
-        edge_kind = schema.edge_kinds[kind]
+    kind = edges["kind"].array
+    ends = {end: (edges[end].array, _kinds_of(edges[end].array, known_kinds)) for end in ("source", "target")}
+    for kind_code in pd.unique(kind.codes):  # relationship kinds in order of appearance
+        edge_kind = schema.edge_kinds[kind.categories[kind_code]]
+        rows = np.flatnonzero(kind.codes == kind_code)
         for end, allowed in (("source", edge_kind.domain), ("target", edge_kind.range)):
             allowed = set(allowed)
             if "Concept" in allowed:
                 allowed = (allowed - {"Concept"}) | concept_kinds
-            # check each distinct endpoint once; find a row only to report a problem
-            for node in group[end].unique():
-                node_kind = known_kinds.get(node)
-                if node_kind in allowed:
-                    continue
-                position = edges.index.get_loc(group.index[(group[end] == node).to_numpy()][0])
-                if node_kind is None:
-                    what = str(node).split("/", 1)
-                    noun = {"respondent": "respondent", "finding": "finding", "quote": "quote"}.get(what[0], "node")
-                    field = edges["_field"].iloc[position] if "_field" in edges and end == "target" else None
-                    if end == "source":
-                        field = noun if noun != "node" else "source"
-                    raise InputError(
-                        f"unknown {noun} '{what[-1]}'",
-                        field=field if isinstance(field, str) else end,
-                        **_where(edges, position),
-                    )
+            # decide once per kind of node, then per distinct endpoint; find a row only to report it
+            values, (kind_codes, node_kinds) = ends[end]
+            fits = np.array([k in allowed for k in node_kinds] + [False])[kind_codes]
+            wrong = ~fits[values.codes[rows]]
+            if not wrong.any():
+                continue
+            position = int(rows[np.flatnonzero(wrong)[0]])  # the first offending row
+            code = values.codes[position]
+            node = values.categories[code] if code >= 0 else None
+            node_kind = node_kinds[kind_codes[code]] if kind_codes[code] >= 0 else None
+            if node_kind is None:
+                what = str(node).split("/", 1)
+                noun = {"respondent": "respondent", "finding": "finding", "quote": "quote"}.get(what[0], "node")
+                field = edges["_field"].iloc[position] if "_field" in edges and end == "target" else None
+                if end == "source":
+                    field = noun if noun != "node" else "source"
                 raise InputError(
-                    f"{kind} cannot {'start' if end == 'source' else 'end'} at a {node_kind} ('{node}')",
-                    field=end,
-                    hint=f"expected {' or '.join(sorted(allowed))}",
+                    f"unknown {noun} '{what[-1]}'",
+                    field=field if isinstance(field, str) else end,
                     **_where(edges, position),
                 )
+            raise InputError(
+                f"{kind.categories[kind_code]} cannot {'start' if end == 'source' else 'end'} at a {node_kind} ('{node}')",
+                field=end,
+                hint=f"expected {' or '.join(sorted(allowed))}",
+                **_where(edges, position),
+            )
     if "stance" in edges:
         allowed = schema.allowed["stance"]
         stance = edges["stance"]
@@ -352,28 +461,41 @@ def _check_edges(edges, schema, known_kinds):
             )
 
 
+def _group_numbers(*columns):
+    """Number each row by its combination of ``columns`` (integer codes), in order of appearance."""
+    sizes = [int(codes.max(initial=-1)) + 2 for codes in columns]  # missing (-1) is a value of its own
+    if math.prod(sizes) < 2**62:  # one int64 key per row: a single hashing pass
+        key = np.zeros(len(columns[0]), dtype=np.int64)
+        for codes, size in zip(columns, sizes):
+            key = key * size + (codes.astype(np.int64) + 1)
+        return pd.factorize(key)[0]
+    numbers = np.zeros(len(columns[0]), dtype=np.int64)
+    for codes, size in zip(columns, sizes):
+        numbers, _ = pd.factorize(numbers * size + (codes.astype(np.int64) + 1))
+    return numbers
+
+
 def _canonical_edges(edges, schema):
     """Sum the weights of repeated codings and check functional relationships."""
     if not len(edges):
         return empty_edges()
-    if "stance" not in edges:
-        edges["stance"] = None
+    stance = edges["stance"].array if "stance" in edges else _missing(len(edges))
     if "weight" not in edges:
         edges["weight"] = np.nan
     edges["weight"] = pd.to_numeric(edges["weight"], errors="coerce")
     with_stance = {k for k, v in schema.edge_kinds.items() if "stance" in v.properties}
-    needs_default = edges["kind"].isin(with_stance) & edges["stance"].isna()
-    edges.loc[needs_default, "stance"] = "mention"
+    stance = _put(stance, edges["kind"].isin(with_stance).to_numpy() & stance.isna(), "mention")
+    edges["stance"] = stance
     weighted = {k for k, v in schema.edge_kinds.items() if "weight" in v.properties}
     needs_weight = edges["kind"].isin(weighted) & edges["weight"].isna()
     edges.loc[needs_weight, "weight"] = 1.0
     extra = [c for c in edges.columns if c not in _EDGE_BASE and not c.startswith("_")]
     edges["props"] = props_json(edges, extra)
-    edges["stance"] = edges["stance"].astype(object).where(edges["stance"].notna(), None)
 
     functional = {k for k, v in schema.edge_kinds.items() if v.functional}
     fn = edges[edges["kind"].isin(functional)]
     if len(fn):
+        fn = fn.assign(**{c: _materialise(fn[c].array) for c in ("source", "kind", "target")})
         clash = fn.groupby(["source", "kind"])["target"].nunique()
         clash = clash[clash > 1]
         if len(clash):
@@ -385,13 +507,20 @@ def _canonical_edges(edges, schema):
                 field="target",
                 **_where(edges, position),
             )
-    keys = ["source", "kind", "target", "stance"]
-    key_frame = edges[keys].fillna({"stance": ""})
-    if key_frame.duplicated().any():
-        edges = edges.assign(_stance=key_frame["stance"])
-        grouped = edges.groupby(["source", "kind", "target", "_stance"], sort=False, dropna=False)
-        edges = grouped.agg({"stance": "first", "weight": lambda w: w.sum(min_count=1), "props": "last"}).reset_index()
-    return edges[EDGE_COLUMNS].reset_index(drop=True)
+    # repeated codings (same source, kind, target, stance; no stance = '') become one row
+    stance_key = stance.codes.copy()
+    stance_key[np.isin(stance_key, np.flatnonzero(stance.categories == ""))] = -1
+    group = _group_numbers(*(edges[c].array.codes for c in ("source", "kind", "target")), stance_key)
+    firsts = np.unique(group, return_index=True)[1]
+    weight, props = edges["weight"].to_numpy(), edges["props"].to_numpy()
+    if len(firsts) < len(edges):
+        grouped = pd.DataFrame({"weight": weight, "props": props}).groupby(group, sort=True)
+        weight = grouped["weight"].sum(min_count=1).to_numpy()
+        props = grouped["props"].last().to_numpy()
+    columns = {c: pd.Series(_materialise(edges[c].array[firsts]), dtype=object) for c in ("source", "target", "kind", "stance")}
+    columns["weight"] = pd.Series(weight, dtype=float)
+    columns["props"] = pd.Series(props, dtype=object)
+    return pd.DataFrame(columns, copy=False)[EDGE_COLUMNS]
 
 
 def translate(records, *, concepts=None, existing=None):

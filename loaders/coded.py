@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from consultgraph.errors import InputError
-from consultgraph.graph.records import EdgeTable, NodeTable, Ref
+from consultgraph.graph.records import EdgeTable, NodeTable
 from consultgraph.loaders.tables import read_table
 
 #: Column names we accept for each field (folded: lower case, spaces as _).
@@ -50,20 +50,36 @@ def find_columns(frame):
     return found
 
 
-def respondent_ids(values):
-    """``respondent/<id>`` for each value; the work is done once per distinct id."""
+def _per_value(values, clean):
+    """``clean(value)`` for each of ``values``, as a categorical Series.
+
+    ``clean`` runs once per distinct value (a long file repeats a few thousand
+    respondents and codes millions of times); values it maps alike share a category,
+    missing values and ``None`` results are missing. Categories are in order of first
+    appearance, so codes number the distinct results as ``pd.factorize`` would.
+    """
     codes, uniques = pd.factorize(values)
-    ids = np.asarray("respondent/" + pd.Index(uniques).astype(str).str.strip(), dtype=object)
-    out = ids[codes] if len(uniques) else np.array([], dtype=object)
-    return pd.Series(out, index=values.index, dtype=object)
+    cleaned = np.empty(len(uniques), dtype=object)
+    cleaned[:] = [clean(value) for value in uniques]
+    result_codes, results = pd.factorize(cleaned)
+    recode = np.append(result_codes, -1)  # code -1 (missing) stays missing
+    categorical = pd.Categorical.from_codes(recode[codes], categories=pd.Index(results, dtype=object))
+    return pd.Series(categorical, index=values.index)
+
+
+def respondent_ids(values):
+    """``respondent/<id>`` for each value (a categorical; ids that differ only in spaces are one)."""
+    return _per_value(values, lambda value: "respondent/" + str(value).strip())
 
 
 def stripped(values):
-    """Values as stripped text (None stays None), computed once per distinct value."""
-    codes, uniques = pd.factorize(values)
-    clean = np.asarray(pd.Index(uniques).astype(str).str.strip(), dtype=object) if len(uniques) else np.array([], dtype=object)
-    out = np.where(codes >= 0, clean[np.maximum(codes, 0)] if len(clean) else None, None)
-    return pd.Series(out, index=values.index, dtype=object)
+    """Values as stripped text (a categorical; missing stays missing)."""
+    return _per_value(values, lambda value: str(value).strip())
+
+
+def _constant(value, length):
+    """A column of one value, stored once (a categorical)."""
+    return pd.Categorical.from_codes(np.zeros(length, dtype=np.int8), categories=pd.Index([value], dtype=object))
 
 
 def _require(frame, columns, field, path, why=""):
@@ -91,16 +107,18 @@ def respondent_records(frame, columns, path):
     if "group" in columns:
         _require(frame, columns, "group", path)
     attributes = [f for f in ("group", "region", "focus_region", "name") if f in columns]
-    id_codes, _ = pd.factorize(frame["_id"])
+    id_codes = ids.array.codes.astype(np.int64)  # respondents numbered in order of appearance
     for field in attributes:
         # a respondent must keep one value per attribute: check on integer codes, not strings
-        value_codes, _ = pd.factorize(stripped(frame[columns[field]]).fillna(""))
-        pairs = np.unique(id_codes.astype(np.int64) * (int(value_codes.max()) + 1) + value_codes)
+        values = stripped(frame[columns[field]]).array
+        value_codes = values.codes.astype(np.int64) + 1
+        value_codes[np.isin(value_codes, np.flatnonzero(values.categories == "") + 1)] = 0  # blank = missing
+        pairs = np.unique(id_codes * (int(value_codes.max()) + 1) + value_codes)
         per_id = pairs // (int(value_codes.max()) + 1)
         if len(per_id) != len(np.unique(per_id)):
             clash_code = per_id[np.flatnonzero(np.diff(per_id) == 0)[0]]
             rows = frame[id_codes == clash_code]
-            values = stripped(rows[columns[field]]).fillna("")
+            values = stripped(rows[columns[field]]).astype(object).fillna("")
             changed = values.ne(values.iloc[0]).to_numpy()
             raise InputError(
                 f"respondent '{rows['_id'].iloc[0].split('/', 1)[1]}' has two {field} values: "
@@ -109,11 +127,11 @@ def respondent_records(frame, columns, path):
                 line=int(rows["line"][changed].iloc[0]),
                 field=columns[field],
             )
-    first = frame.drop_duplicates("_id")
+    first = frame.iloc[np.unique(id_codes, return_index=True)[1]]  # each respondent's first row
     if "group" in columns:
-        nodes = pd.DataFrame({"id": first["_id"], "line": first["line"]})
+        nodes = pd.DataFrame({"id": first["_id"].astype(object), "line": first["line"]})
         if "name" in columns:
-            nodes["name"] = first[columns["name"]].values
+            nodes["name"] = first[columns["name"]].astype(object).values
             nodes["label"] = nodes["name"].where(nodes["name"].notna(), nodes["id"].str.split("/", n=1).str[1])
         yield NodeTable("Respondent", nodes.reset_index(drop=True), file=str(path))
         for field, kind, kinds in (
@@ -125,7 +143,7 @@ def respondent_records(frame, columns, path):
                 continue
             sub = first[first[columns[field]].notna() & (first[columns[field]].astype(str).str.strip() != "")]
             edges = pd.DataFrame(
-                {"source": sub["_id"], "target": sub[columns[field]].astype(str).str.strip(), "line": sub["line"]}
+                {"source": sub["_id"].astype(object), "target": sub[columns[field]].astype(str).str.strip(), "line": sub["line"]}
             )
             edges["_field"] = columns[field]
             yield EdgeTable(kind, edges.reset_index(drop=True), file=str(path), target_is_text=True, target_kinds=kinds)
@@ -158,9 +176,7 @@ def read_long(path, *, namespace=None, source_id=None):
         }
     )
     if "stance" in columns:
-        stance = frame[columns["stance"]].astype(object)
-        stance = stance.where(stance.isna(), stance.astype(str).str.strip().str.casefold())
-        edges["stance"] = stance.where(stance != "", None)
+        edges["stance"] = _per_value(frame[columns["stance"]], lambda value: str(value).strip().casefold() or None)
     if "weight" in columns:
         raw = frame[columns["weight"]]
         weight = pd.to_numeric(raw, errors="coerce")
@@ -171,7 +187,7 @@ def read_long(path, *, namespace=None, source_id=None):
                 f"weight '{row[columns['weight']]}' is not a number", file=path, line=int(row["line"]), field=columns["weight"]
             )
         edges["weight"] = weight
-    edges["_field"] = columns["code"]
+    edges["_field"] = _constant(columns["code"], len(edges))
     yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=_coding_kinds())
     if "quote" in columns:
         yield from _quotes_from_codings(frame, columns, path)
