@@ -42,8 +42,10 @@ def measure(label, graph, name, values, endpoint):
     embedded, rows = best_of(lambda: list(rdf.query(query.sparql, initBindings=bindings)))
     store = pyoxigraph.Store()
     store.load(rdf.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    substitutions = {pyoxigraph.Variable(k): pyoxigraph.NamedNode(str(v)) for k, v in bindings.items()}
-    oxigraph, oxi_rows = best_of(lambda: list(store.query(query.sparql, substitutions=substitutions)))
+    from consultgraph.graph.endpoint import bind_values
+
+    bound_text = bind_values(query.sparql, bindings)  # pyoxigraph's substitutions want projected variables
+    oxigraph, oxi_rows = best_of(lambda: list(store.query(bound_text)))
     iri = f"https://example.org/bench/{label.replace(' ', '-')}"
     started = time.perf_counter()
     endpoint.push(graph, graph_iri=iri)
