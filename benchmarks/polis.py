@@ -84,12 +84,17 @@ def main():
     from consultgraph.queries.opinion import opinion_groups, vote_matrix
 
     print(f"Pol.is data: {args.data}\n")
-    header = f"{'conversation':30} {'read s':>7} {'groups s':>8} {'stats s':>7} {'ptpts':>6} {'stmts':>5} {'votes':>6} {'k':>2} {'ARI':>6} {'red-dwarf':>9}"
+    header = (f"{'conversation':30} {'read s':>7} {'graph s':>7} {'groups s':>8} {'stats s':>7} {'ptpts':>6} {'stmts':>5} "
+              f"{'votes':>6} {'k':>2} {'ARI':>6} {'red-dwarf':>9}")
     print(header)
     print("-" * len(header))
     exports = {}
     for name in CONVERSATIONS:
         read_s, export = best_of(args.repeat, read_polis_export, args.data / name)
+        from consultgraph.loaders import load
+
+        # the whole `consultgraph load`: read, opinion groups, records, translation into the graph
+        graph_s, _ = best_of(1, load, [args.data / name])
         exports[name] = export
         matrix = vote_matrix(export, include_moderated=True)
         groups_s, result = best_of(args.repeat, opinion_groups, matrix, moderated_out=export.moderated_out)
@@ -97,7 +102,7 @@ def main():
         polis = export.participants.set_index("participant")["polis_group"].dropna()
         ari, _ = ari_with_polis(result, polis)
         print(
-            f"{name:30} {read_s:7.3f} {groups_s:8.3f} {stats_s:7.3f} {len(export.participants):6d} "
+            f"{name:30} {read_s:7.3f} {graph_s:7.3f} {groups_s:8.3f} {stats_s:7.3f} {len(export.participants):6d} "
             f"{len(export.comments):5d} {len(export.votes):6d} {result.k:2d} {ari:6.3f} {RED_DWARF[name]:9.2f}"
         )
 
