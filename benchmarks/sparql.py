@@ -6,7 +6,7 @@ process) and on a real Fuseki (push with the Graph Store Protocol first; the pus
 is printed too). Needs Fuseki ($SPARQL_ENDPOINT, default http://127.0.0.1:3030/kg; start
 it with `bash tests/servers/start.sh fuseki`). Synthetic data is SYNTHETIC (seeded).
 
-    python benchmarks/sparql.py [--respondents 1000]
+    python benchmarks/sparql.py [--respondents 5000]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def measure(label, graph, name, values, endpoint):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--respondents", type=int, default=1_000)
+    parser.add_argument("--respondents", type=int, default=5_000)
     parser.add_argument("--codings", type=int, default=20)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
