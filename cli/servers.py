@@ -84,7 +84,13 @@ def push_sparql(graph, endpoint, graph_iri, data_url):
     """
     from consultgraph.graph.endpoint import SparqlEndpoint
 
-    result = SparqlEndpoint(endpoint, data_url=data_url).push(graph, graph_iri=graph_iri)
+    with click.progressbar(length=1, label="pushing", file=click.get_text_stream("stderr")) as bar:
+
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        result = SparqlEndpoint(endpoint, data_url=data_url).push(graph, graph_iri=graph_iri, progress=progress)
     click.echo(f"pushed {result['triples']} triples to {endpoint} ({result['graph']})", err=True)
 
 

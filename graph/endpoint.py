@@ -78,22 +78,58 @@ class SparqlEndpoint:
     ``/update`` and ``/data`` under the dataset URL.
     """
 
-    def __init__(self, url=None, *, query_url=None, data_url=None, timeout=300):
+    def __init__(self, url=None, *, query_url=None, data_url=None, update_url=None, timeout=300):
         import os
 
         self.url = (url or os.environ.get("SPARQL_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
         self.query_url = query_url or f"{self.url}/query"
         self.data_url = data_url or f"{self.url}/data"
+        self.update_url = update_url or f"{self.url}/update"
         self.timeout = timeout
 
-    def push(self, graph, *, graph_iri=None):
-        """Replace the named graph ``graph_iri`` (default graph if None) with ``graph``'s RDF."""
+    def _graph_url(self, graph_iri):
+        return self.data_url + ("?" + urllib.parse.urlencode({"graph": graph_iri}) if graph_iri else "?default")
+
+    def push(self, graph, *, graph_iri=None, chunk_triples=200_000, progress=None):
+        """Replace the named graph ``graph_iri`` (default graph if None) with ``graph``'s RDF.
+
+        A graph up to ``chunk_triples`` goes in one Graph Store Protocol PUT. A larger one
+        is uploaded in chunks into a fresh staging graph, then moved over the target with
+        one SPARQL Update ``MOVE`` (needs ``update_url``), so readers still see the old
+        graph or the new one, never a part, and the server never parses one huge request.
+        """
+        import uuid
+
         from consultgraph.graph.rdf import to_rdf
 
-        body = to_rdf(graph).serialize(format="nt", encoding="utf-8")
-        target = self.data_url + ("?" + urllib.parse.urlencode({"graph": graph_iri}) if graph_iri else "?default")
-        _request(target, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}, timeout=self.timeout)
-        return {"triples": body.count(b"\n"), "graph": graph_iri or "(default graph)"}
+        lines = to_rdf(graph).serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+        headers = {"Content-Type": "application/n-triples"}
+        report = progress or (lambda done, total: None)
+        if len(lines) <= chunk_triples:
+            _request(self._graph_url(graph_iri), data=b"".join(lines), method="PUT", headers=headers, timeout=self.timeout)
+            report(len(lines), len(lines))
+            return {"triples": len(lines), "graph": graph_iri or "(default graph)"}
+        staging = f"urn:consultgraph:staging:{uuid.uuid4()}"
+        try:
+            for start in range(0, len(lines), chunk_triples):
+                body = b"".join(lines[start:start + chunk_triples])
+                _request(self._graph_url(staging), data=body, method="PUT" if start == 0 else "POST", headers=headers,
+                         timeout=self.timeout)
+                report(min(start + chunk_triples, len(lines)), len(lines))
+            target = f"<{graph_iri}>" if graph_iri else "DEFAULT"
+            self.update(f"MOVE SILENT <{staging}> TO {target}")
+        except BaseException:
+            try:
+                self.update(f"DROP SILENT GRAPH <{staging}>")
+            except Exception:  # the server may be gone; the staging graph is then gone too (in memory) or harmless
+                pass
+            raise
+        return {"triples": len(lines), "graph": graph_iri or "(default graph)"}
+
+    def update(self, text):
+        """Run a SPARQL Update."""
+        _request(self.update_url, data=urllib.parse.urlencode({"update": text}).encode(), method="POST",
+                 headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=self.timeout)
 
     def triples(self, graph_iri=None):
         text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

@@ -228,3 +228,15 @@ def test_wrong_password_is_a_clear_error(neo4j_with_password):
         Neo4jBackend(neo4j_with_password, "neo4j", "wrong-password", timeout=10)
     with Neo4jBackend(neo4j_with_password, "neo4j", "right-password", timeout=10) as backend:
         assert backend.version >= (5, 0)
+
+
+def test_large_push_goes_in_chunks_and_replaces_atomically(fuseki, kite_full, amnesty):
+    """Above chunk_triples the graph is staged in chunks and MOVEd over the target in one update."""
+    from consultgraph.graph.rdf import to_rdf
+
+    fuseki.push(kite_full, graph_iri="https://example.org/chunked")
+    result = fuseki.push(amnesty, graph_iri="https://example.org/chunked", chunk_triples=1000)
+    assert result["triples"] == len(to_rdf(amnesty)) > 1000
+    assert fuseki.triples("https://example.org/chunked") == result["triples"]
+    staging = fuseki.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:consultgraph:staging')) }")
+    assert staging[0]["n"] == 0

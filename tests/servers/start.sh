@@ -23,7 +23,7 @@ NEO4J_PASSWORD="${NEO4J_PASSWORD:-}"      # empty: auth disabled
 NEO4J_KEEP_DATA="${NEO4J_KEEP_DATA:-0}"   # 1: reuse .run/neo4j-home across restarts
 FUSEKI_PORT="${FUSEKI_PORT:-3030}"
 FUSEKI_DATASET="${FUSEKI_DATASET:-kg}"
-FUSEKI_HEAP="${FUSEKI_HEAP:-512m}"
+FUSEKI_HEAP="${FUSEKI_HEAP:-2g}"
 NEO4J_JAVA_OPTS="${NEO4J_JAVA_OPTS:-}"    # extra JVM flags, e.g. -XX:TieredStopAtLevel=1
 FUSEKI_JAVA_OPTS="${FUSEKI_JAVA_OPTS:-}"
 START_TIMEOUT="${START_TIMEOUT:-120}"     # seconds, per server
