@@ -79,7 +79,9 @@ def _export_help():
 @graph_option
 @click.option("-f", "--format", "fmt", default="json", show_default=True, metavar="FORMAT", help="Export format.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="File (a folder for csv) to write.")
-def export(graph, fmt, output):
+@click.option("--anonymise", is_flag=True, help="Replace respondent ids and names by stable pseudonyms.")
+@click.option("--salt", envvar="CONSULTGRAPH_SALT", default="", help="Secret mixed into pseudonyms (or $CONSULTGRAPH_SALT).")
+def export(graph, fmt, output, anonymise, salt):
     """Write the whole graph in another format.
 
     \b
@@ -87,8 +89,12 @@ def export(graph, fmt, output):
       consultgraph export -f json -o amnesty.json
       consultgraph export -f csv -o tables/          # nodes.csv, edges.csv, findings.csv
       consultgraph export -g my-project -f graphml -o my-project.graphml
+      consultgraph export -g my-project -f json --anonymise --salt "$SECRET" -o shareable.json
     """
+    from consultgraph.graph.export import anonymise as make_anonymous
     from consultgraph.graph.export import exporter
 
+    if anonymise:
+        graph = make_anonymous(graph, salt=salt)
     path = exporter(fmt).write(graph, output)
     click.echo(f"wrote {len(graph.nodes)} nodes and {len(graph.edges)} relationships to {path}", err=True)

@@ -204,3 +204,45 @@ register("ntriples", "consultgraph.graph.export", "write_ntriples", "RDF N-Tripl
 register("trig", "consultgraph.graph.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig")
 register("qdpx", "consultgraph.loaders.qdpx_graph", "write_graph_qdpx",
          "REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): concepts as codes, quotes as coded text", ".qdpx")
+
+
+def anonymise(graph, *, salt=""):
+    """A copy of ``graph`` whose respondents carry stable pseudonyms instead of ids and names.
+
+    Respondent ids become ``respondent/anon-<10 hex>`` (SHA-256 of ``salt`` + the id, so the
+    same respondent gets the same pseudonym in every export with the same salt), labels
+    become "respondent <n>", and the ``name`` property is dropped. Quotes stay, attributed to
+    the pseudonym. Everything else is unchanged.
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> anon = anonymise(builtin(), salt="x")
+    >>> bool(anon.respondents()["id"].str.startswith("respondent/anon-").all())
+    True
+    >>> "Amnesty Ireland" in set(anon.respondents()["label"])
+    False
+    """
+    import hashlib
+
+    from consultgraph.graph.consultation import Consultation
+
+    nodes = graph.nodes.copy()
+    is_person = nodes["kind"] == "Respondent"
+    mapping = {
+        node_id: "respondent/anon-" + hashlib.sha256(f"{salt}\x1f{node_id}".encode()).hexdigest()[:10]
+        for node_id in nodes.loc[is_person, "id"]
+    }
+    nodes.loc[is_person, "id"] = nodes.loc[is_person, "id"].map(mapping)
+    nodes.loc[is_person, "label"] = [f"respondent {n}" for n in range(1, int(is_person.sum()) + 1)]
+
+    def without_name(text):
+        props = json.loads(text) if text and text != "{}" else {}
+        props.pop("name", None)
+        return json.dumps(props, ensure_ascii=False, sort_keys=True) if props else "{}"
+
+    nodes.loc[is_person, "props"] = nodes.loc[is_person, "props"].map(without_name)
+    edges = graph.edges.copy()
+    edges["source"] = edges["source"].map(lambda s: mapping.get(s, s))
+    edges["target"] = edges["target"].map(lambda t: mapping.get(t, t))
+    return Consultation(nodes, edges, name=graph.name, manifest=graph.manifest)

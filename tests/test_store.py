@@ -111,3 +111,17 @@ def test_a_second_writer_is_refused(tmp_path, kite_long):
     (project / ".lock").write_text("123")
     with pytest.raises(StoreError, match="locked by another writer"):
         load([kite_long], into=project)
+
+
+def test_anonymised_export_keeps_structure_not_identities(tmp_path, amnesty):
+    from consultgraph.graph.export import anonymise
+
+    anon = anonymise(amnesty, salt="s")
+    again = anonymise(amnesty, salt="s")
+    other = anonymise(amnesty, salt="t")
+    assert len(anon.nodes) == len(amnesty.nodes) and len(anon.edges) == len(amnesty.edges)
+    assert set(anon.respondents()["id"]) == set(again.respondents()["id"])  # stable with the same salt
+    assert set(anon.respondents()["id"]).isdisjoint(other.respondents()["id"])
+    assert not (set(anon.nodes["id"]) & set(amnesty.respondents()["id"]))
+    assert "Amnesty Ireland" not in anon.nodes["props"].str.cat()
+    assert anon.respondents()["group"].value_counts().to_dict() == amnesty.respondents()["group"].value_counts().to_dict()
