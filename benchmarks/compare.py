@@ -30,27 +30,32 @@ def timed(function, repeat=3):
     return best, result
 
 
-def sparql_side_by_side(label, graph, name="divergence", values=None):
+def embedded_sparql(graph, name, values, repeat=3):
+    """Time catalogue query ``name`` on rdflib and on pyoxigraph, same text, same bindings."""
     import pyoxigraph
 
+    from consultgraph.graph.endpoint import bind_values
     from consultgraph.graph.rdf import to_rdf
     from consultgraph.queries import catalogue as cat
 
     query = cat.get(name)
-    params = query.bind(graph, values or {"group_a": "partner", "group_b": "national-entity", "kind": "Tactic"})
-    bindings = cat.sparql_bindings(query, params)
+    bindings = cat.sparql_bindings(query, query.bind(graph, values))
     rdf = to_rdf(graph)
-    rdflib_seconds, rows = timed(lambda: list(rdf.query(query.sparql, initBindings=bindings)))
+    rdflib_seconds, rows = timed(lambda: list(rdf.query(query.sparql, initBindings=bindings)), repeat)
     store = pyoxigraph.Store()
     store.load(rdf.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    from consultgraph.graph.endpoint import bind_values
+    text = bind_values(query.sparql, bindings)  # pyoxigraph's substitutions want projected variables
+    oxi_seconds, oxi_rows = timed(lambda: list(store.query(text)), repeat)
+    return {"query": query, "bindings": bindings, "triples": len(rdf), "rows": len(rows), "rdflib": rdflib_seconds,
+            "oxi_rows": len(oxi_rows), "pyoxigraph": oxi_seconds}
 
-    bound_text = bind_values(query.sparql, bindings)  # pyoxigraph's substitutions want projected variables
-    oxi_seconds, oxi_rows = timed(lambda: list(store.query(bound_text)))
-    same = len(rows) == len(oxi_rows)
-    print(f"  {name} on {label:<30} {len(rdf):>9,} triples  rdflib {rdflib_seconds * 1000:8.1f} ms   "
-          f"pyoxigraph {oxi_seconds * 1000:8.1f} ms   ratio {rdflib_seconds / oxi_seconds:6.1f}x   "
-          f"rows {len(rows)} / {len(oxi_rows)}{'' if same else '  (DIFFER)'}")
+
+def sparql_side_by_side(label, graph, name="divergence", values=None):
+    result = embedded_sparql(graph, name, values or {"group_a": "partner", "group_b": "national-entity", "kind": "Tactic"})
+    same = result["rows"] == result["oxi_rows"]
+    print(f"  {name} on {label:<30} {result['triples']:>9,} triples  rdflib {result['rdflib'] * 1000:8.1f} ms   "
+          f"pyoxigraph {result['pyoxigraph'] * 1000:8.1f} ms   ratio {result['rdflib'] / result['pyoxigraph']:6.1f}x   "
+          f"rows {result['rows']} / {result['oxi_rows']}{'' if same else '  (DIFFER)'}")
 
 
 def main():

@@ -20,41 +20,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def best_of(function, repeat=3):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - started)
-    return best, result
-
-
 def measure(label, graph, name, values, endpoint):
-    import pyoxigraph
+    from compare import embedded_sparql, timed
 
-    from consultgraph.graph.rdf import to_rdf
-    from consultgraph.queries import catalogue as cat
-
-    query = cat.get(name)
-    bound = query.bind(graph, values)
-    bindings = cat.sparql_bindings(query, bound)
-    rdf = to_rdf(graph)
-    embedded, rows = best_of(lambda: list(rdf.query(query.sparql, initBindings=bindings)))
-    store = pyoxigraph.Store()
-    store.load(rdf.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    from consultgraph.graph.endpoint import bind_values
-
-    bound_text = bind_values(query.sparql, bindings)  # pyoxigraph's substitutions want projected variables
-    oxigraph, oxi_rows = best_of(lambda: list(store.query(bound_text)))
+    result = embedded_sparql(graph, name, values)
     iri = f"https://example.org/bench/{label.replace(' ', '-')}"
     started = time.perf_counter()
     endpoint.push(graph, graph_iri=iri)
     push = time.perf_counter() - started
-    fuseki, server_rows = best_of(lambda: endpoint.query(query.sparql, bindings, graph_iri=iri))
-    print(f"  {name} on {label}: {len(rdf):,} triples, {len(rows)} rows "
-          f"(pyoxigraph {len(oxi_rows)}, Fuseki {len(server_rows)})")
-    print(f"    rdflib (embedded) {embedded * 1000:9.1f} ms")
-    print(f"    pyoxigraph        {oxigraph * 1000:9.1f} ms   ({embedded / oxigraph:.1f}x faster than rdflib)")
+    fuseki, server_rows = timed(lambda: endpoint.query(result["query"].sparql, result["bindings"], graph_iri=iri))
+    print(f"  {name} on {label}: {result['triples']:,} triples, {result['rows']} rows "
+          f"(pyoxigraph {result['oxi_rows']}, Fuseki {len(server_rows)})")
+    print(f"    rdflib (embedded) {result['rdflib'] * 1000:9.1f} ms")
+    print(f"    pyoxigraph        {result['pyoxigraph'] * 1000:9.1f} ms   "
+          f"({result['rdflib'] / result['pyoxigraph']:.1f}x faster than rdflib)")
     print(f"    Fuseki            {fuseki * 1000:9.1f} ms   (push {push:.1f} s; includes HTTP)")
 
 
@@ -64,7 +43,7 @@ def main():
     parser.add_argument("--codings", type=int, default=20)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from synthetic import generate
+    from synthetic import generate  # noqa: E402  (benchmarks/ on the path)
 
     from consultgraph.graph.endpoint import SparqlEndpoint
     from consultgraph.loaders import builtin, load
