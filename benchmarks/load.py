@@ -48,13 +48,11 @@ def step(path, what, project=""):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--respondents", type=int, default=100_000)
-    parser.add_argument("--codings", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from synthetic import generate
+    from synthetic import add_scale_options, generate
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    args = add_scale_options(parser).parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "synthetic.csv"

@@ -26,6 +26,14 @@ def codes():
     return [c.label for c in index.of_kind("Theme", "Tactic", "Approach")]
 
 
+def add_scale_options(parser, respondents=100_000):
+    """The --respondents / --codings / --seed options every scale benchmark takes."""
+    parser.add_argument("--respondents", type=int, default=respondents)
+    parser.add_argument("--codings", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=42)
+    return parser
+
+
 def generate(path, respondents=100_000, codings=20, seed=42):
     """Write the CSV and return its row count. Groups differ on purpose, so comparisons have signal."""
     rng = np.random.default_rng(seed)
