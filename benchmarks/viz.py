@@ -29,7 +29,7 @@ def build(size, folder, codings, seed=7):
     sys.path.insert(0, str(HERE))
     import synthetic
 
-    from consultgraph.graph.visual import graph_view
+    from consultgraph.outputs.visual import graph_view
     from consultgraph.loaders import load
 
     # groups, concepts and regions come on top of the respondents: measure them once
@@ -43,7 +43,7 @@ def build(size, folder, codings, seed=7):
 
 
 def timed_page(graph, path, **options):
-    from consultgraph.graph.visual import graph_html, graph_view
+    from consultgraph.outputs.visual import graph_html, graph_view
 
     started = time.perf_counter()
     page = graph_html(graph, **options)

@@ -93,7 +93,7 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
                 click.echo(f"note: {note}", err=True)
         return
     if fmt == "xlsx":
-        from consultgraph.queries.render import write_xlsx
+        from consultgraph.outputs.render import write_xlsx
 
         notes = [{"note": n} for n in result.notes]
         path = write_xlsx({"comparison": result.rows, "notes": notes}, output)

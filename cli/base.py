@@ -10,7 +10,7 @@ import click
 
 from consultgraph import __version__
 from consultgraph.errors import ConsultGraphError
-from consultgraph.queries.render import FORMATS, render
+from consultgraph.outputs.render import FORMATS, render
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

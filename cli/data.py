@@ -70,7 +70,7 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
 
 
 def _export_help():
-    from consultgraph.graph.export import exporters
+    from consultgraph.outputs.export import exporters
 
     return "\n".join(f"  {e.name:<9} {e.description}" for e in exporters())
 
@@ -91,8 +91,8 @@ def export(graph, fmt, output, anonymise, salt):
       consultgraph export -g my-project -f graphml -o my-project.graphml
       consultgraph export -g my-project -f json --anonymise --salt "$SECRET" -o shareable.json
     """
-    from consultgraph.graph.export import anonymise as make_anonymous
-    from consultgraph.graph.export import exporter
+    from consultgraph.outputs.export import anonymise as make_anonymous
+    from consultgraph.outputs.export import exporter
 
     if anonymise:
         graph = make_anonymous(graph, salt=salt)

@@ -44,7 +44,7 @@ def viz(graph, output, focus, depth, groups, kinds, min_weight, max_nodes, layou
       consultgraph viz --focus theme:climate --depth 2 -o climate.html
       consultgraph viz --groups partner,national-entity --kinds group,tactic --min-weight 0.3
     """
-    from consultgraph.graph.visual import write_graph_html
+    from consultgraph.outputs.visual import write_graph_html
 
     path = write_graph_html(graph, output, focus=focus, depth=depth, groups=groups, kinds=kinds,
                             min_weight=min_weight, max_nodes=max_nodes, layout=layout)
@@ -87,7 +87,7 @@ def chart_compare(graph, output, groups, by, stance, region, min_base, base_mode
       consultgraph chart compare --groups partner,national-entity --by tactic -o tactics.png
       consultgraph chart compare --groups partner,NE,IS --by theme --stance lead -o lead.svg
     """
-    from consultgraph.graph.charts import dumbbell_chart
+    from consultgraph.outputs.charts import dumbbell_chart
     from consultgraph.queries.compare import compare
 
     result = compare(graph, groups, by, stance=stance, region=region, min_base=min_base, base=base_mode)
@@ -111,7 +111,7 @@ def chart_stance(graph, output, groups, concepts, by, top):
       consultgraph chart stance --groups national-entity,international-secretariat -o stances.png
       consultgraph chart stance --groups partner,NE --concepts climate,gender -o two.svg
     """
-    from consultgraph.graph.charts import stance_chart
+    from consultgraph.outputs.charts import stance_chart
 
     path = stance_chart(graph, groups, concepts, output, by=by, top=top)
     _wrote(path, "the chart")
@@ -137,7 +137,7 @@ def report(graph, output, title, no_graph):
       consultgraph report -o report.html
       consultgraph report -g my-project --title "Our 2025 consultation" -o ours.html
     """
-    from consultgraph.graph.report import write_report
+    from consultgraph.outputs.report import write_report
 
     path = write_report(graph, output, title=title, graph_section=not no_graph)
     _wrote(path, "the report")

@@ -100,8 +100,8 @@ def node_point(page, node_id):
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    from consultgraph.graph.visual import write_graph_html
-    from consultgraph.graph.report import write_report
+    from consultgraph.outputs.visual import write_graph_html
+    from consultgraph.outputs.report import write_report
     from consultgraph.loaders import load
 
     folder = tmp_path_factory.mktemp("browser")
@@ -180,7 +180,7 @@ def test_big_graph_is_aggregated_and_settles(browser, tmp_path):
     sys.path.insert(0, str(REPO / "benchmarks"))
     import synthetic
 
-    from consultgraph.graph.visual import write_graph_html
+    from consultgraph.outputs.visual import write_graph_html
     from consultgraph.loaders import load
 
     synthetic.generate(tmp_path / "big.csv", respondents=1500, codings=3, seed=3)
@@ -230,7 +230,7 @@ def test_report_works_offline_with_the_graph_inside(browser, pages):
 
 
 def test_built_in_report_in_the_browser(browser, amnesty, tmp_path):
-    from consultgraph.graph.report import write_report
+    from consultgraph.outputs.report import write_report
 
     path = write_report(amnesty, tmp_path / "amnesty.html")
     opened = Opened(browser, path, viewport=(1280, 1000))

@@ -65,7 +65,7 @@ def test_graph_exports_to_a_valid_qdpx_and_back(tmp_path, kite_full, shared_data
     import xmlschema
     import zipfile
 
-    from consultgraph.graph.export import exporter
+    from consultgraph.outputs.export import exporter
     from consultgraph.loaders.qdpx import read_qdpx
 
     path = exporter("qdpx").write(kite_full, tmp_path / "kite.qdpx")
@@ -85,7 +85,7 @@ def test_builtin_exports_to_a_valid_qdpx(tmp_path, amnesty, shared_data):
     import xmlschema
     import zipfile
 
-    from consultgraph.graph.export import exporter
+    from consultgraph.outputs.export import exporter
 
     path = exporter("qdpx").write(amnesty, tmp_path / "amnesty.qdpx")
     schema = xmlschema.XMLSchema(str(shared_data / "qdpx" / "Project.xsd"))

@@ -7,7 +7,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from consultgraph.graph.consultation import Consultation
-from consultgraph.graph.export import exporter
+from consultgraph.outputs.export import exporter
 from consultgraph.graph.rdf import to_rdf
 from consultgraph.graph.validate import validate
 from consultgraph.loaders import load

@@ -72,7 +72,7 @@ def test_failed_load_leaves_the_project_untouched(tmp_path, kite_long):
 
 
 def test_json_export_round_trip(tmp_path, kite_long):
-    from consultgraph.graph.export import exporter
+    from consultgraph.outputs.export import exporter
 
     graph = load([kite_long]).graph
     path = exporter("json").write(graph, tmp_path / "g.json")
@@ -83,7 +83,7 @@ def test_json_export_round_trip(tmp_path, kite_long):
 
 
 def test_builtin_round_trips_through_json(tmp_path, amnesty):
-    from consultgraph.graph.export import exporter
+    from consultgraph.outputs.export import exporter
 
     path = exporter("json").write(amnesty, tmp_path / "a.json")
     assert same_graph(amnesty, load([path]).graph)
@@ -114,7 +114,7 @@ def test_a_second_writer_is_refused(tmp_path, kite_long):
 
 
 def test_anonymised_export_keeps_structure_not_identities(tmp_path, amnesty):
-    from consultgraph.graph.export import anonymise
+    from consultgraph.outputs.export import anonymise
 
     anon = anonymise(amnesty, salt="s")
     again = anonymise(amnesty, salt="s")

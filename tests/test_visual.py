@@ -62,7 +62,7 @@ def remote_references(page):
 
 # ---------------------------------------------------------------------------- graph page
 def test_graph_page_loads_nothing_from_the_network(hostile):
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.visual import graph_html
 
     page = graph_html(hostile)
     assert remote_references(page) == []
@@ -72,7 +72,7 @@ def test_graph_page_loads_nothing_from_the_network(hostile):
 
 
 def test_data_texts_cannot_become_html(hostile):
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.visual import graph_html
 
     page = graph_html(hostile)
     # three script elements: vis-network, the data (JSON), the app; the quote closes none
@@ -84,7 +84,7 @@ def test_data_texts_cannot_become_html(hostile):
 
 
 def test_counts_in_the_page_match_the_consultation(hostile):
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.visual import graph_html
 
     data = page_data(graph_html(hostile))
     kinds = {}
@@ -106,7 +106,7 @@ def test_counts_in_the_page_match_the_consultation(hostile):
 
 
 def test_hover_texts_carry_counts_bases_and_at_most_three_quotes(hostile):
-    from consultgraph.graph.visual import graph_view
+    from consultgraph.outputs.visual import graph_view
 
     view = graph_view(hostile)
     climate = view.nodes["theme/environment-climate"]["tip"]
@@ -120,7 +120,7 @@ def test_hover_texts_carry_counts_bases_and_at_most_three_quotes(hostile):
 
 
 def test_above_the_budget_respondents_fold_into_groups_and_the_page_says_so(hostile):
-    from consultgraph.graph.visual import graph_html, graph_view
+    from consultgraph.outputs.visual import graph_html, graph_view
 
     view = graph_view(hostile, max_nodes=10)
     assert not [n for n in view.nodes.values() if n["kind"] == "Respondent"]
@@ -133,7 +133,7 @@ def test_above_the_budget_respondents_fold_into_groups_and_the_page_says_so(host
 
 
 def test_top_k_edges_when_over_the_edge_budget(hostile):
-    from consultgraph.graph.visual import graph_view
+    from consultgraph.outputs.visual import graph_view
 
     view = graph_view(hostile, max_edges=5)
     assert len(view.edges) == 5 and all(e["kind"] == "SHARE" for e in view.edges)
@@ -143,7 +143,7 @@ def test_top_k_edges_when_over_the_edge_budget(hostile):
 
 
 def test_filters(hostile):
-    from consultgraph.graph.visual import graph_view
+    from consultgraph.outputs.visual import graph_view
 
     kinds = graph_view(hostile, kinds="group,tactic")
     assert {n["kind"] for n in kinds.nodes.values()} == {"StakeholderGroup", "Tactic"}
@@ -164,7 +164,7 @@ def test_filters(hostile):
 
 def test_bad_filters_are_clear_errors(hostile):
     from consultgraph.errors import InputError
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.visual import graph_html
 
     with pytest.raises(InputError, match="unknown kind 'colour'"):
         graph_html(hostile, kinds="group,colour")
@@ -177,7 +177,7 @@ def test_bad_filters_are_clear_errors(hostile):
 
 
 def test_precomputed_layout_places_every_node_and_turns_physics_off(hostile):
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.visual import graph_html
 
     data = page_data(graph_html(hostile, layout="precomputed"))
     assert data["physics"] is False
@@ -186,7 +186,7 @@ def test_precomputed_layout_places_every_node_and_turns_physics_off(hostile):
 
 
 def test_write_graph_html_is_atomic(hostile, tmp_path):
-    from consultgraph.graph.visual import write_graph_html
+    from consultgraph.outputs.visual import write_graph_html
 
     path = write_graph_html(hostile, tmp_path / "out" / "graph.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
@@ -198,7 +198,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def test_dumbbell_chart_png_and_svg(hostile, tmp_path):
-    from consultgraph.graph.charts import dumbbell_chart
+    from consultgraph.outputs.charts import dumbbell_chart
     from consultgraph.queries.compare import compare
 
     result = compare(hostile, "partner,national-entity,public", by="tactic")
@@ -215,7 +215,7 @@ def test_dumbbell_chart_png_and_svg(hostile, tmp_path):
 
 
 def test_stance_chart(hostile, tmp_path):
-    from consultgraph.graph.charts import stance_chart
+    from consultgraph.outputs.charts import stance_chart
 
     path = stance_chart(hostile, "partner,national-entity,public", None, tmp_path / "s.svg")
     text = "".join(ElementTree.fromstring(path.read_bytes()).itertext())
@@ -226,7 +226,7 @@ def test_stance_chart(hostile, tmp_path):
 
 def test_chart_needs_png_or_svg(hostile, tmp_path):
     from consultgraph.errors import InputError
-    from consultgraph.graph.charts import dumbbell_chart
+    from consultgraph.outputs.charts import dumbbell_chart
     from consultgraph.queries.compare import compare
 
     with pytest.raises(InputError, match="name the file .png or .svg"):
@@ -236,7 +236,7 @@ def test_chart_needs_png_or_svg(hostile, tmp_path):
 
 # ---------------------------------------------------------------------------- report
 def test_report_sections_numbers_and_escaping(hostile):
-    from consultgraph.graph.report import QUESTIONS, report_html
+    from consultgraph.outputs.report import QUESTIONS, report_html
 
     page = report_html(hostile)
     for section in ["overview", *(q.key for q in QUESTIONS), "audit", "graph"]:
@@ -258,7 +258,7 @@ def test_report_sections_numbers_and_escaping(hostile):
 
 
 def test_report_on_the_built_in_dataset(amnesty):
-    from consultgraph.graph.report import report_html
+    from consultgraph.outputs.report import report_html
 
     page = report_html(amnesty, graph_section=False)
     assert "69% (37 of 53)" in page and "23% (17 of 74)" in page
@@ -293,8 +293,8 @@ def test_cli_writes_graph_charts_and_report(tmp_path):
 
 def test_an_empty_graph_still_makes_pages():
     from consultgraph.graph.consultation import Consultation
-    from consultgraph.graph.report import report_html
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.report import report_html
+    from consultgraph.outputs.visual import graph_html
 
     assert page_data(graph_html(Consultation()))["nodes"] == []
     assert "The data holds no figures for this question." in report_html(Consultation(), graph_section=False)

@@ -276,7 +276,7 @@ def _section_quotes(graph, question, parts, quotes):
 
 
 def _chart_img(figure, alt):
-    from consultgraph.graph.charts import figure_bytes
+    from consultgraph.outputs.charts import figure_bytes
 
     payload = base64.b64encode(figure_bytes(figure, "svg")).decode("ascii")
     return Markup(f'<img class="chart" alt="{h(alt)}" src="data:image/svg+xml;base64,{payload}">')
@@ -397,7 +397,7 @@ def _question_section(graph, question, groups, quotes, number):
                              caption="Pairs of groups, largest differences first (tested ones before those "
                                      "without counts). q-values are Benjamini-Hochberg across all concepts "
                                      "of the pair's comparison."))
-        from consultgraph.graph.charts import plottable, dumbbell_figure
+        from consultgraph.outputs.charts import plottable, dumbbell_figure
 
         chartable = _subset(result, part["rows"], part["numeric"])
         if len(part["numeric"]) >= 2 and len(plottable(chartable)) >= 2:
@@ -406,7 +406,7 @@ def _question_section(graph, question, groups, quotes, number):
                                      title=f"{question.title}: {heading.lower()}, most divergent first")
             out.append(_chart_img(figure, f"Dot-and-line chart of {heading.lower()} shares by group"))
         if question.stances and part["by"] == "theme" and len(part["numeric"]) >= 2:
-            from consultgraph.graph.charts import stance_figure
+            from consultgraph.outputs.charts import stance_figure
 
             figure = stance_figure(graph, part["numeric"], None, by="theme", top=10,
                                    title="Lead, support or drop: themes by group")
@@ -479,7 +479,7 @@ def _audit_section(graph):
 
 
 def _graph_section(graph):
-    from consultgraph.graph.visual import graph_html
+    from consultgraph.outputs.visual import graph_html
 
     page = graph_html(graph, height="640px", title=f"{graph.name or 'Consultation'}: interactive graph")
     return Markup(
@@ -515,7 +515,7 @@ def report_html(graph, *, title=None, graph_section=True):
     >>> "Toolbox: tactics" in page and "69% (37 of 53)" in page
     True
     """
-    from consultgraph.graph.visual import quote_rows
+    from consultgraph.outputs.visual import quote_rows
 
     quotes = quote_rows(graph)
     groups = _group_candidates(graph)

@@ -159,7 +159,7 @@ def _write_csv(path, columns, rows):
 
 
 def _csv_cell(value):
-    from consultgraph.queries.render import neutralise
+    from consultgraph.outputs.render import neutralise
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -178,11 +178,11 @@ def write_csv_tables(graph, path):
     return folder
 
 
-register("json", "consultgraph.graph.export", "write_json", "consultgraph-json: every node and edge (loads back)", ".json")
-register("csv", "consultgraph.graph.export", "write_csv_tables", "a folder of nodes.csv, edges.csv, findings.csv",
+register("json", "consultgraph.outputs.export", "write_json", "consultgraph-json: every node and edge (loads back)", ".json")
+register("csv", "consultgraph.outputs.export", "write_csv_tables", "a folder of nodes.csv, edges.csv, findings.csv",
          "", writes_folder=True)
-register("graphml", "consultgraph.graph.export", "write_graphml", "GraphML (Gephi, yEd, Cytoscape)", ".graphml")
-register("gexf", "consultgraph.graph.export", "write_gexf", "GEXF (Gephi)", ".gexf")
+register("graphml", "consultgraph.outputs.export", "write_graphml", "GraphML (Gephi, yEd, Cytoscape)", ".graphml")
+register("gexf", "consultgraph.outputs.export", "write_gexf", "GEXF (Gephi)", ".gexf")
 
 
 def _rdf_writer(fmt):
@@ -198,10 +198,10 @@ write_turtle = _rdf_writer("turtle")
 write_jsonld = _rdf_writer("jsonld")
 write_ntriples = _rdf_writer("ntriples")
 write_trig = _rdf_writer("trig")
-register("turtle", "consultgraph.graph.export", "write_turtle", "RDF Turtle (SKOS, PROV-O; loads back)", ".ttl", aliases=("ttl",))
-register("jsonld", "consultgraph.graph.export", "write_jsonld", "RDF JSON-LD (loads back)", ".jsonld", aliases=("json-ld",))
-register("ntriples", "consultgraph.graph.export", "write_ntriples", "RDF N-Triples (loads back)", ".nt", aliases=("nt",))
-register("trig", "consultgraph.graph.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig")
+register("turtle", "consultgraph.outputs.export", "write_turtle", "RDF Turtle (SKOS, PROV-O; loads back)", ".ttl", aliases=("ttl",))
+register("jsonld", "consultgraph.outputs.export", "write_jsonld", "RDF JSON-LD (loads back)", ".jsonld", aliases=("json-ld",))
+register("ntriples", "consultgraph.outputs.export", "write_ntriples", "RDF N-Triples (loads back)", ".nt", aliases=("nt",))
+register("trig", "consultgraph.outputs.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig")
 register("qdpx", "consultgraph.loaders.qdpx_graph", "write_graph_qdpx",
          "REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): concepts as codes, quotes as coded text", ".qdpx")
 
