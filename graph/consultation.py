@@ -8,20 +8,82 @@ analysts think in: respondents, codings, findings, quotes, group sizes.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cached_property
 
 import pandas as pd
 
+from consultgraph.errors import UnknownNameError
 from consultgraph.graph.concepts import Concept
 from consultgraph.graph.model import edge_attributes, load_schema
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.translator import EDGE_COLUMNS, NODE_COLUMNS, empty_edges, empty_nodes
 
 
+#: Codings whose coder starts with this were made by consultgraph's machine coders.
+MACHINE_PREFIX = "machine:"
+AUTO = "auto"
+#: What ``--coder`` accepts besides one coder's exact name.
+CODER_CHOICES = ("auto", "human", "machine", "all")
+
+
 def parse_props(series):
     """Parse a column of JSON property texts into a list of dicts."""
     return [json.loads(text) if isinstance(text, str) and text not in ("", "{}") else {} for text in series]
+
+
+def coder_of(props):
+    """The ``coder`` of each edge from its JSON properties ('' where none: people coded it)."""
+    props = pd.Series(props, dtype=object)
+    has = props.str.contains('"coder"', regex=False, na=False)
+    out = pd.Series("", index=props.index, dtype=object)
+    if has.any():
+        out[has] = [json.loads(text).get("coder") or "" for text in props[has]]
+    return out
+
+
+def _number_of(props, key):
+    """A numeric property of each JSON property text (NaN where absent)."""
+    props = pd.Series(props, dtype=object)
+    has = props.str.contains(f'"{key}"', regex=False, na=False)
+    out = pd.Series(float("nan"), index=props.index, dtype=float)
+    if has.any():
+        out[has] = [json.loads(text).get(key, float("nan")) for text in props[has]]
+    return out
+
+
+def is_machine(coders):
+    """True where a coder (a Series of names, None for people) is a machine coder."""
+    return pd.Series(coders, dtype=object).fillna("").astype(str).str.startswith(MACHINE_PREFIX).to_numpy()
+
+
+def check_coder(coder):
+    """Raise :class:`UnknownNameError` unless ``coder`` is a valid choice (or looks like a coder's name)."""
+    if coder in CODER_CHOICES or (isinstance(coder, str) and coder.strip()):
+        return coder
+    raise UnknownNameError("coder choice", coder, CODER_CHOICES)
+
+
+def select_codings(frame, coder):
+    """The rows of a codings table that ``coder`` picks (see :meth:`Consultation.codings`)."""
+    check_coder(coder)
+    if coder == "all" or not len(frame):
+        return frame
+    machine = is_machine(frame["coder"])
+    if coder == "human":
+        return frame[~machine].reset_index(drop=True)
+    if coder == "machine":
+        return frame[machine].reset_index(drop=True)
+    if coder == AUTO:
+        unit = frame["response"].where(frame["response"].notna(), frame["respondent"])
+        human_units = set(unit[~machine])
+        keep = ~machine | ~unit.isin(human_units).to_numpy()
+        return frame[keep].reset_index(drop=True)
+    picked = frame[frame["coder"].fillna("") == coder]
+    if not len(picked):
+        raise UnknownNameError("coder", coder, sorted(set(frame["coder"].dropna())) + list(CODER_CHOICES))
+    return picked.reset_index(drop=True)
 
 
 def expand(frame, keep=("id", "label")):
@@ -45,11 +107,12 @@ class Consultation:
         The project or dataset name, shown in reports.
     """
 
-    def __init__(self, nodes=None, edges=None, *, name=None, manifest=None):
+    def __init__(self, nodes=None, edges=None, *, name=None, manifest=None, coder=AUTO):
         self.nodes = (nodes if nodes is not None else empty_nodes())[NODE_COLUMNS].reset_index(drop=True)
         self.edges = (edges if edges is not None else empty_edges())[EDGE_COLUMNS].reset_index(drop=True)
         self.name = name
         self.manifest = manifest or {}
+        self.coder = coder
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -115,12 +178,13 @@ class Consultation:
                     "kind": both["kind"],
                     "target": both["target"].where(~is_fn, ""),
                     "stance": both["stance"].fillna("").where(~is_fn, ""),
+                    "coder": coder_of(both["props"]),
                 })
                 edges = both[~keys.duplicated(keep="last")]
             else:
                 edges = batch.edges
         nodes, edges = _with_concepts(nodes, edges, batch.concepts, schema)
-        return Consultation(nodes, edges, name=self.name, manifest=self.manifest)
+        return Consultation(nodes, edges, name=self.name, manifest=self.manifest, coder=self.coder)
 
     # ------------------------------------------------------------------ views
     # A Consultation is not changed in place (merge returns a new one), so views are memoised.
@@ -163,18 +227,105 @@ class Consultation:
             frame = self._link(frame, kind, column)
         return frame
 
-    def codings(self):
-        """MENTIONS and PROPOSES edges with the respondent's group and region."""
-        return self._memo("codings", self._codings)
+    def with_coder(self, coder):
+        """This graph seen through one choice of codings (see :meth:`codings`); tables are shared.
+
+        Examples
+        --------
+        >>> Consultation().with_coder("machine").coder
+        'machine'
+        """
+        check_coder(coder)
+        view = copy.copy(self)
+        view.coder = coder
+        return view
+
+    def codings(self, coder=None):
+        """MENTIONS and PROPOSES edges with the respondent's group and region.
+
+        Parameters
+        ----------
+        coder : str, optional
+            Whose codings: ``"human"`` (people: no coder, or a coder not starting with
+            ``machine:``), ``"machine"``, ``"all"``, ``"auto"`` (people's codes for a
+            response or respondent they coded, the machine's elsewhere), or one coder's
+            exact name. Default: the graph's :attr:`coder` (``"auto"`` unless
+            :meth:`with_coder` chose another).
+
+        Returns
+        -------
+        pandas.DataFrame
+            respondent, concept, kind, stance, weight, group, region, and response
+            (None for respondent-level codings), question, coder (None: people),
+            confidence.
+        """
+        coder = coder or self.coder
+        return self._memo(("codings", coder), lambda: select_codings(self._memo("all_codings", self._codings), coder))
+
+    def coders_used(self, coder=None):
+        """How many coded units (responses, or respondents coded as a whole) use people's and the machine's codes.
+
+        Returns ``{"human": n, "machine": m}`` for the codings :meth:`codings` picks.
+        """
+        frame = self.codings(coder)
+        unit = frame["response"].where(frame["response"].notna(), frame["respondent"])
+        machine = is_machine(frame["coder"])
+        return {"human": int(unit[~machine].nunique()), "machine": int(unit[machine].nunique())}
 
     def _codings(self):
         edges = pd.concat([self.edges_of("MENTIONS"), self.edges_of("PROPOSES")])
         frame = edges[["source", "target", "kind", "stance", "weight"]].rename(
             columns={"source": "respondent", "target": "concept"}
         )
+        frame["response"] = None
+        written = self.edges_of("WROTE")
+        if len(written):
+            # codings of a response count for the respondent who wrote it
+            by_response = pd.Series(written["source"].to_numpy(), index=written["target"].to_numpy())
+            author = frame["respondent"].map(by_response)
+            is_response = author.notna()
+            frame.loc[is_response, "response"] = frame.loc[is_response, "respondent"]
+            frame.loc[is_response, "respondent"] = author[is_response]
+        answers = self.edges_of("ANSWERS")
+        frame["question"] = frame["response"].map(dict(zip(answers["source"], answers["target"])))
+        coder = coder_of(edges["props"]).to_numpy()
+        frame["coder"] = pd.Series(coder, index=frame.index).replace("", None)
+        frame["confidence"] = _number_of(edges["props"], "confidence").to_numpy()
         people = self.respondents()[["id", "group", "region"]].set_index("id")
         frame = frame.join(people, on="respondent")
+        columns = ["respondent", "concept", "kind", "stance", "weight", "group", "region",
+                   "response", "question", "coder", "confidence"]
+        return frame[columns].reset_index(drop=True)
+
+    def responses(self, question=None):
+        """One row per free-text response: id, respondent, question, text, group, region and its properties.
+
+        ``question`` (an id such as ``question/q1``) keeps the responses to that question.
+        """
+        frame = self._memo("responses", self._responses)
+        if question is not None:
+            frame = frame[frame["question"] == question]
         return frame.reset_index(drop=True)
+
+    def _responses(self):
+        frame = self.table("Response")
+        written = self.edges_of("WROTE")
+        frame["respondent"] = frame["id"].map(dict(zip(written["target"], written["source"])))
+        answers = self.edges_of("ANSWERS")
+        frame["question"] = frame["id"].map(dict(zip(answers["source"], answers["target"])))
+        people = self.respondents()[["id", "group", "region"]].set_index("id")
+        frame = frame.join(people, on="respondent")
+        if "text" not in frame:
+            frame["text"] = pd.Series(dtype=object)
+        first = ["id", "respondent", "question", "text", "group", "region"]
+        return frame[first + [c for c in frame.columns if c not in first and c != "label"]]
+
+    def questions(self):
+        """One row per question: id, label, text."""
+        frame = self.table("Question")
+        if "text" not in frame:
+            frame["text"] = pd.Series(dtype=object)
+        return frame
 
     def members(self, group):
         """Ids of the respondents in ``group`` or its parts: MEMBER_OF, or IN_OPINION_GROUP for opinion groups."""

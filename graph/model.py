@@ -114,7 +114,7 @@ def load_schema():
     --------
     >>> schema = load_schema()
     >>> schema.edge_kind("MENTIONS").properties
-    ('stance', 'weight')
+    ('coder', 'confidence', 'evidence', 'stance', 'weight')
     >>> schema.node_kind("theme").name
     'Theme'
     """

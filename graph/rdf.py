@@ -62,8 +62,9 @@ def _literal(value, datatype):
     return Literal(str(value))
 
 
-def statement_iri(source, kind, target, stance):
-    digest = hashlib.sha1(f"{source}\x1f{kind}\x1f{target}\x1f{stance or ''}".encode()).hexdigest()[:20]
+def statement_iri(source, kind, target, stance, coder=None):
+    key = f"{source}\x1f{kind}\x1f{target}\x1f{stance or ''}" + (f"\x1f{coder}" if coder else "")
+    digest = hashlib.sha1(key.encode()).hexdigest()[:20]
     return ID[f"{STATEMENT}/{digest}"]
 
 
@@ -112,7 +113,7 @@ def to_rdf(graph, rdf=None, *, context=None):
             add((s, PROV.wasDerivedFrom, o))
         qualifiers = edge_attributes(stance, weight, extra)
         if qualifiers:
-            statement = statement_iri(source, kind, target, stance)
+            statement = statement_iri(source, kind, target, stance, qualifiers.get("coder"))
             add((statement, RDF.type, RDF.Statement))
             add((statement, RDF.subject, s))
             add((statement, RDF.predicate, p))

@@ -510,7 +510,9 @@ def _canonical_edges(edges, schema):
     # repeated codings (same source, kind, target, stance; no stance = '') become one row
     stance_key = stance.codes.copy()
     stance_key[np.isin(stance_key, np.flatnonzero(stance.categories == ""))] = -1
-    group = _group_numbers(*(edges[c].array.codes for c in ("source", "kind", "target")), stance_key)
+    # codings by different coders (people, machine) of the same response stay apart
+    coder_key = [_categorical(edges["coder"].astype(object)).codes] if "coder" in edges else []
+    group = _group_numbers(*(edges[c].array.codes for c in ("source", "kind", "target")), stance_key, *coder_key)
     firsts = np.unique(group, return_index=True)[1]
     weight, props = edges["weight"].to_numpy(), edges["props"].to_numpy()
     if len(firsts) < len(edges):

@@ -155,8 +155,8 @@ def incidence(graph, *, kinds=None, group=None, region=None, roll_up=True):
         the filters leave.
     """
     kinds = concept_kinds(kinds)
-    coded = graph.edges["kind"].isin(CODING_KINDS).to_numpy()
-    if not coded.any():
+    all_codings = graph.codings()  # the graph's choice of coder (people, machine, both)
+    if not len(all_codings):
         if (graph.nodes["kind"] == "Finding").any():
             raise QueryError(NO_CODINGS)
         raise QueryError("network questions need respondent-level codings; this graph has none "
@@ -173,7 +173,7 @@ def incidence(graph, *, kinds=None, group=None, region=None, roll_up=True):
         people = people[people["region"].isin(concepts.descendants(region_id))]
         where.append(f"based in {_label(graph, region_id)}")
     people = people.sort_values("id").reset_index(drop=True)
-    codings = graph.edges.loc[coded, ["source", "target"]]
+    codings = all_codings[["respondent", "concept"]].rename(columns={"respondent": "source", "concept": "target"})
     rows = pd.Index(people["id"]).get_indexer(codings["source"])
     keep = rows >= 0
     if not keep.any():

@@ -29,6 +29,8 @@ class CG(DefinedNamespace):
     Idea: object
     PartnerType: object
     Audience: object
+    Response: object
+    Question: object
     # annotations
     idPrefix: object
     relationshipType: object
@@ -54,6 +56,9 @@ class CG(DefinedNamespace):
     voted: object
     inOpinionGroup: object
     authored: object
+    wrote: object
+    answers: object
+    quotedFrom: object
     # properties
     label: object
     name: object
@@ -82,3 +87,14 @@ class CG(DefinedNamespace):
     timestamp: object
     moderated: object
     polisId: object
+    coder: object
+    confidence: object
+    evidence: object
+    start: object
+    end: object
+    page: object
+    paragraph: object
+    pages: object
+    position: object
+    attributes: object
+    hiddenLabels: object
