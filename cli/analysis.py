@@ -6,6 +6,28 @@ import click
 
 from consultgraph.cli.base import emit, graph_option, main, output_options
 
+_LAYOUT = click.option("--layout", type=click.Choice(["wide", "tidy"]), default="wide", show_default=True,
+                       help="Machine formats: 'wide' = one row per concept (columns partner_count, partner_share ...); "
+                            "'tidy' = one row per group x concept x stance.")
+
+
+def _export(graph, rows, fmt, output, layout, comparison=None, keep=None, sheet="results"):
+    """Machine formats: the wide rows with simple column names, or the tidy layout."""
+    from consultgraph.outputs.layouts import TIDY_COLUMNS, tidy, wide
+
+    if layout == "tidy":
+        emit(tidy(comparison.rows, comparison.groups, comparison.group_labels, keep=keep), fmt, output,
+             columns=list(TIDY_COLUMNS), sheet=sheet)
+    else:
+        emit(wide(rows), fmt, output, sheet=sheet)
+
+
+def _shown(rows, top, total_hint="--top 0 shows all"):
+    if top and len(rows) > top:
+        click.echo(f"showing {top} of {len(rows)} rows ({total_hint})", err=True)
+        return rows[:top]
+    return rows
+
 
 @main.command()
 @output_options
@@ -59,19 +81,22 @@ def audit(graph, fmt, output, tolerance):
               help="Post-stratify respondent-level shares to a regional mix.")
 @click.option("--mix", default=None, metavar="REGION=W,...",
               help="The regional mix for --reweight (default: equal over the regions present).")
-def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort, quote_count, reweight, mix):
+@_LAYOUT
+def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort, quote_count, reweight, mix, layout):
     """Compare how often groups raise each concept: shares with bases, differences, tests, q-values.
 
     Cells read "69% (37 of 53)": share, count and base. Bases under 30 are flagged as too
-    few to compare. Machine formats (csv, json, xlsx ...) carry every figure in its own
-    column: count, base, share, Wilson interval, basis per group; difference, Cohen's h,
-    test, p and Benjamini-Hochberg q.
+    few to compare (numbered notes under the table). Machine formats (csv, json, xlsx ...)
+    carry every figure in its own column at full precision: count, base, share, Wilson
+    interval, basis per group (partner_count, partner_share ...); difference, Cohen's h,
+    test, p and Benjamini-Hochberg q. --layout tidy gives one row per group x concept x stance.
 
     \b
     Examples:
       consultgraph compare --groups partner,national-entity --by tactic
       consultgraph compare --groups national-entity,international-secretariat --by theme --stance lead
-      consultgraph compare --groups partner,NE --by tactic -f xlsx -o tactics.xlsx
+      consultgraph compare --groups partner,NE --by tactic -o tactics.xlsx
+      consultgraph compare --groups partner,NE --by tactic --layout tidy -o tactics.csv
       consultgraph compare -g my-project --groups partner,public --by theme --quotes 2
       consultgraph compare -g my-project --groups partner,NE --by theme --reweight region --mix Africa=0.5,Europe=0.5
     """
@@ -93,13 +118,15 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
                 click.echo(f"note: {note}", err=True)
         return
     if fmt == "xlsx":
+        from consultgraph.outputs.layouts import TIDY_COLUMNS, tidy, wide
         from consultgraph.outputs.render import write_xlsx
 
         notes = [{"note": n} for n in result.notes]
-        path = write_xlsx({"comparison": result.rows, "notes": notes}, output)
+        rows = (tidy(result.rows, result.groups, result.group_labels), list(TIDY_COLUMNS)) if layout == "tidy" else wide(result.rows)
+        path = write_xlsx({"comparison": rows, "notes": notes}, output)
         click.echo(f"wrote {len(result.rows)} rows to {path}", err=True)
         return
-    emit(result.rows, fmt, output)
+    _export(graph, result.rows, fmt, output, layout, comparison=result)
 
 
 @main.command()
@@ -131,7 +158,19 @@ def quotes(graph, fmt, output, concept, group, region, search, limit):
     emit(rows, fmt, output)
 
 
+def _top(top, by):
+    return (10 if by == "statement" else 0) if top is None else top
+
+
+def _wide(rows):
+    from consultgraph.outputs.layouts import wide
+
+    return wide(rows)
+
+
 def _comparison_options(function):
+    function = click.option("--top", type=click.IntRange(0), default=None, metavar="N",
+                            help="At most N rows, highest first; 0 = all [default: all; 10 for --by statement].")(function)
     function = click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience", "statement"]),
                             default="theme", show_default=True, help="Which concepts.")(function)
     function = click.option("--groups", required=True, help="Two or more groups, comma-separated.")(function)
@@ -146,17 +185,28 @@ def _comparison_options(function):
 @_comparison_options
 @click.option("--threshold", type=float, default=0.5, show_default=True, help="Share every group must reach.")
 @click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention"]), default=None)
-def consensus(graph, fmt, output, groups, by, min_base, threshold, stance):
+@_LAYOUT
+def consensus(graph, fmt, output, groups, by, min_base, threshold, stance, top, layout):
     """Concepts every group raises at a threshold share or more, and what the source calls consensus.
 
     \b
     Examples:
       consultgraph consensus --groups partner,national-entity --by tactic
       consultgraph consensus --groups partner,NE,IS --by theme --threshold 0.3 -f markdown
+      consultgraph consensus -g public --groups opinion-group-0,opinion-group-1 --by statement --top 0 -o all.csv
     """
     from consultgraph.queries.consensus import consensus as run
 
-    emit(run(graph, groups, by, threshold=threshold, stance=stance, min_base=min_base), fmt, output)
+    rows = _shown(run(graph, groups, by, threshold=threshold, stance=stance, min_base=min_base, top=0),
+                  _top(top, by))
+    if fmt in ("table", "markdown") or layout == "wide":
+        emit(rows if fmt in ("table", "markdown") else _wide(rows), fmt, output)
+        return
+    from consultgraph.queries.compare import compare
+
+    comparison = compare(graph, groups, by, stance=stance, min_base=min_base, sort="concept")
+    _export(graph, rows, fmt, output, layout, comparison=comparison,
+            keep={(r["concept"], r.get("stance")) for r in rows if r.get("lowest_share") is not None or by == "statement"})
 
 
 @main.command()
@@ -164,7 +214,7 @@ def consensus(graph, fmt, output, groups, by, min_base, threshold, stance):
 @graph_option
 @_comparison_options
 @click.option("--min-difference", type=float, default=20.0, show_default=True, help="Points apart that count.")
-def contention(graph, fmt, output, groups, by, min_base, min_difference):
+def contention(graph, fmt, output, groups, by, min_base, min_difference, top):
     """Concepts the groups split on: far apart between groups, or split on stance within one.
 
     \b
@@ -174,7 +224,8 @@ def contention(graph, fmt, output, groups, by, min_base, min_difference):
     """
     from consultgraph.queries.consensus import contention as run
 
-    emit(run(graph, groups, by, min_difference=min_difference, min_base=min_base), fmt, output)
+    rows = _shown(run(graph, groups, by, min_difference=min_difference, min_base=min_base, top=0), _top(top, by))
+    emit(rows if fmt in ("table", "markdown") else _wide(rows), fmt, output)
 
 
 @main.command()
@@ -182,14 +233,27 @@ def contention(graph, fmt, output, groups, by, min_base, min_difference):
 @graph_option
 @click.option("--concept", required=True, help="The concept (usually a theme): id or label.")
 @click.option("--groups", default=None, help="Groups to show (default: every group with a stance on it).")
-def stances(graph, fmt, output, concept, groups):
+@_LAYOUT
+def stances(graph, fmt, output, concept, groups, layout):
     """Lead / support / drop split of one concept for each group.
 
     \b
     Examples:
       consultgraph stances --concept climate
       consultgraph stances --concept ESCR --groups partner,national-entity,IS -f markdown
+      consultgraph stances --concept climate --layout tidy -o climate.csv
     """
-    from consultgraph.queries.compare import stance_split
+    from consultgraph.queries.compare import BY_KINDS, compare, stance_split
 
-    emit(stance_split(graph, concept, groups), fmt, output)
+    rows = stance_split(graph, concept, groups)
+    if layout == "wide" or fmt in ("table", "markdown"):
+        emit(rows, fmt, output)
+        return
+    concept_id = graph.concepts.resolve(concept, field="concept")
+    by = next(name for name, kind in BY_KINDS.items() if kind == graph.concepts[concept_id].kind)
+    group_ids = [graph.concepts.resolve(r["group"], ("StakeholderGroup",), field="groups") for r in rows]
+    if len(group_ids) < 2:
+        raise click.UsageError("--layout tidy needs two or more groups with a stance on this concept")
+    comparison = compare(graph, group_ids, by, sort="concept")
+    _export(graph, rows, fmt, output, layout, comparison=comparison,
+            keep={(concept_id, s) for s in ("lead", "support", "drop")})

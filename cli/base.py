@@ -10,7 +10,7 @@ import click
 
 from consultgraph import __version__
 from consultgraph.errors import ConsultGraphError
-from consultgraph.outputs.render import FORMATS, render
+from consultgraph.outputs.render import FORMATS, render, resolve_format
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -68,26 +68,43 @@ def graph_option(function):
 
 
 def output_options(function):
-    """``-f/--format`` and ``-o/--output`` for every read command."""
+    """``-f/--format``, ``-o/--output`` and ``--wide`` for every read command.
 
-    @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                  help="Output format (xlsx needs -o).")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-                  help="Write to this file (atomically) instead of standard output.")
+    Without ``-f`` the format follows ``-o``'s extension (``out.xlsx`` is a workbook,
+    ``out.csv`` CSV, anything else a text table); ``-o -`` is standard output.
+    """
+
+    @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+                  help="Output format [default: from -o's extension, else table]. xlsx needs -o FILE.xlsx.")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                  help="Write to this file (atomically) instead of standard output; '-' is standard output.")
+    @click.option("--wide", is_flag=True, help="Plain table: every cell in full on one line, flags spelt out per row.")
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        if kwargs.get("fmt") == "xlsx" and not kwargs.get("output"):
-            raise click.UsageError("xlsx needs an output file: add -o FILE.xlsx")
-        return function(*args, **kwargs)
+    def wrapper(*args, fmt=None, output=None, wide=False, **kwargs):
+        fmt = resolve_format(fmt, output)
+        output = None if output == "-" else output
+        if fmt == "xlsx" and not output:
+            raise click.UsageError("xlsx cannot go to standard output: add -o FILE.xlsx")
+        click.get_current_context().meta["consultgraph.wide"] = wide
+        return function(*args, fmt=fmt, output=output, **kwargs)
 
     return wrapper
+
+
+def use_color(stream=None):
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
 
 
 def emit(rows, fmt, output, columns=None, sheet="results"):
     """Render rows to stdout or to ``output``; says where a file went on stderr."""
     if fmt == "xlsx" and not output:
-        raise click.UsageError("xlsx needs an output file: add -o FILE.xlsx")
-    result = render(rows, fmt, output, columns=columns, sheet=sheet)
+        raise click.UsageError("xlsx cannot go to standard output: add -o FILE.xlsx")
+    wide = click.get_current_context().meta.get("consultgraph.wide", False)
+    rows = list(rows)
+    result = render(rows, fmt, output, columns=columns, sheet=sheet, wide=wide,
+                    color=not output and use_color())
     if output:
         click.echo(f"wrote {len(rows)} rows to {result}", err=True)
     else:

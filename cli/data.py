@@ -17,7 +17,7 @@ def _loader_help():
 
 @main.command(epilog="\b\nInput formats (detected from the file; --from to force):\n" + _loader_help())
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--into", "-p", "project", required=True, type=click.Path(file_okay=False),
+@click.option("--into", "project", required=True, type=click.Path(file_okay=False),
               help="Project folder to create or extend.")
 @click.option("--from", "fmt", default=None, metavar="FORMAT", help="Input format for all FILES (default: detect).")
 @click.option("--namespace", default=None, help="Prefix of finding/quote ids (default: the file name).")

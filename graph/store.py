@@ -59,14 +59,28 @@ def schema_concepts():
     return ConceptIndex(list(_schema_concept_list()))
 
 
+def _umask():
+    # os.umask can only be read by setting it; the value is put straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, write):
-    """Call ``write(tmp_path)`` then rename the temp file over ``path`` (same folder)."""
+    """Call ``write(tmp_path)`` then rename the temp file over ``path`` (same folder).
+
+    The file gets the mode a plain ``open()`` would give it (0666 less the umask), not
+    the 0600 of a temp file; an existing file keeps its mode.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
+        mode = path.stat().st_mode & 0o7777 if path.is_file() else 0o666 & ~_umask()
         write(Path(tmp))
+        if Path(tmp).is_file():
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

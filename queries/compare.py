@@ -465,7 +465,7 @@ def _sort(rows, how):
 
 
 def display_rows(result):
-    """Rows for a human table: concept, stance, one cell per group, difference, test, q, flags."""
+    """Rows for a human table: concept, stance, one cell per group, difference, test, p, q, flags."""
     out = []
     for row in result.rows:
         shown = {"concept": row["label"], "stance": row["stance"] or ""}
@@ -473,8 +473,9 @@ def display_rows(result):
             shown[result.group_labels[group]] = row[f"{group}.cell"]
         diff = row["difference_points"]
         shown["difference"] = "" if diff is None else f"{diff:+.0f} pts"
-        shown["test"] = "" if row["test"] is None else f"{row['test']} p={row['p_value']:.3g}"
-        shown["q"] = "" if row["q_value"] is None else f"{row['q_value']:.3g}"
+        shown["test"] = row["test"] or ""
+        shown["p"] = row["p_value"]
+        shown["q"] = row["q_value"]
         shown["flags"] = row["flags"]
         quotes = [q for g in result.groups for q in row.get(f"{g}.quotes", [])]
         if any(f"{g}.quotes" in row for g in result.groups):

@@ -78,8 +78,8 @@ def vote_consensus(graph, groups, *, top=10):
     labels = {g: graph.concepts[g].label for g in group_ids}
     counts = _vote_counts_for(graph, group_ids)
     out = []
-    for statement, score in scores.head(top).items():
-        row = {"concept": statement, "label": texts.get(statement, statement), "consensus": round(float(score), 4)}
+    for statement, score in (scores.head(top) if top else scores).items():
+        row = {"concept": statement, "label": texts.get(statement, statement), "consensus": float(score)}
         for group in group_ids:
             agree, voted = counts[group].get(statement, (0, 0))
             row[labels[group]] = f"{agree / voted:.0%} ({agree} of {voted})" if voted else "no votes"
@@ -103,9 +103,9 @@ def vote_contention(graph, groups, *, top=10, uncertain_threshold=0.3):
     labels = {g: graph.concepts[g].label for g in group_ids}
     out = []
     divisive = divisive_statements(matrix, series)
-    for statement, row in divisive.head(top).iterrows():
+    for statement, row in (divisive.head(top) if top else divisive).iterrows():
         entry = {"concept": statement, "label": texts.get(statement, statement), "kind": "divisive",
-                 "spread": round(float(row["spread"]), 4)}
+                 "spread": float(row["spread"])}
         for group in group_ids:
             agree, voted = row.get(f"n_agree_{group}"), row.get(f"n_votes_{group}")
             entry[labels[group]] = f"{agree / voted:.0%} ({int(agree)} of {int(voted)})" if voted else "no votes"
@@ -113,16 +113,17 @@ def vote_contention(graph, groups, *, top=10, uncertain_threshold=0.3):
                            f"{labels.get(row['least_agreeing_group'], row['least_agreeing_group'])} far apart")
         out.append(entry)
     uncertain = uncertain_statements(matrix[matrix.index.isin(series.index)], threshold=uncertain_threshold)
-    for statement, row in uncertain.head(top).iterrows():
+    for statement, row in (uncertain.head(top) if top else uncertain).iterrows():
         out.append({"concept": statement, "label": texts.get(statement, statement), "kind": "uncertain",
                     "spread": None, "reason": f"{int(row['n_pass'])} of {int(row['n_votes'])} votes were passes"})
     return out
 
 
-def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=None, min_base=0):
+def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=None, min_base=0, top=None):
     """Concepts every group raises at ``threshold`` share or more (and what the source calls consensus).
 
-    Returns rows: ``concept, label, stance, <group label> (cell), lowest_share, reason``.
+    Returns rows: ``concept, label, stance, <group label> (cell), lowest_share, reason``,
+    highest first; ``top`` keeps the first N (0: all; default all, 10 for statements).
 
     Examples
     --------
@@ -132,7 +133,7 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
     True
     """
     if by == "statement":
-        return vote_consensus(graph, groups)
+        return vote_consensus(graph, groups, top=10 if top is None else top)
     group_ids = resolve_groups(graph, groups)
     result = compare(graph, group_ids, by, stance=stance, min_base=min_base, sort="concept")
     out = []
@@ -144,7 +145,7 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
         if lowest >= threshold:
             entry = {"concept": row["concept"], "label": row["label"], "stance": row["stance"]}
             entry.update({result.group_labels[g]: row[f"{g}.cell"] for g in group_ids})
-            entry["lowest_share"] = round(lowest, 3)
+            entry["lowest_share"] = lowest
             entry["reason"] = f"every group at {threshold:.0%} or more"
             if row["flags"]:
                 entry["reason"] += f" ({row['flags']})"
@@ -153,14 +154,16 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
     for extra in _source_assessments(graph, group_ids, by, "consensus"):
         out.append({"concept": extra["concept"], "label": extra["label"], "stance": None,
                     "lowest_share": None, "reason": f"{extra['groups']}: {extra['reason']}"})
-    return out
+    return out[:top] if top else out
 
 
-def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, split_ratio=SPLIT_RATIO, min_base=0):
+def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, split_ratio=SPLIT_RATIO, min_base=0,
+               top=None):
     """Concepts the groups split on, by difference between groups or by stance within a group.
 
     Returns rows: ``concept, label, kind (between-groups | stance-split | source), cells,
-    difference_points, q_value, reason``.
+    difference_points, q_value, reason``; ``top`` keeps the first N (0: all; default
+    all, 10 of each kind for statements).
 
     Examples
     --------
@@ -170,7 +173,8 @@ def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, s
     True
     """
     if by == "statement":
-        return vote_contention(graph, groups)
+        return vote_contention(graph, groups, top=10 if top is None else top)
+    limit = top  # the stance-split loop below reuses the name ``top``
     group_ids = resolve_groups(graph, groups)
     result = compare(graph, group_ids, by, min_base=min_base, sort="divergence")
     labels = result.group_labels
@@ -214,4 +218,4 @@ def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, s
     for extra in _source_assessments(graph, group_ids, by, "contention"):
         out.append({"concept": extra["concept"], "label": extra["label"], "kind": "source",
                     "reason": f"{extra['groups']}: {extra['reason']}"})
-    return out
+    return out[:limit] if limit else out
