@@ -4,6 +4,11 @@
 from a project store or from the built-in dataset, merges translated batches (upsert
 by stable id, so loading the same input twice changes nothing), and offers the views
 analysts think in: respondents, codings, findings, quotes, group sizes.
+
+A graph opened from a project is lazy: it reads the manifest and the views stored with
+the generation (concepts, respondents, counts), reads one kind of node or relationship
+when a view needs it, and loads whole tables only when asked for ``nodes``/``edges``.
+Counting over millions of codings runs in DuckDB (:mod:`consultgraph.graph.engine`).
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import copy
 import json
 from functools import cached_property
 
-import pandas as pd
-
 from consultgraph.errors import UnknownNameError
 from consultgraph.graph.concepts import Concept
-from consultgraph.graph.model import edge_attributes, load_schema
 from consultgraph.graph.store import Project, schema_concepts
-from consultgraph.graph.translator import EDGE_COLUMNS, NODE_COLUMNS, empty_edges, empty_nodes
+
+NODE_COLUMNS = ["id", "kind", "label", "props"]
+EDGE_COLUMNS = ["source", "target", "kind", "stance", "weight", "props"]
+#: The relationship kinds that are codings (a respondent raised a concept).
+CODING_KINDS = ("MENTIONS", "PROPOSES")
 
 
 #: Codings whose coder starts with this were made by consultgraph's machine coders.
@@ -35,6 +41,8 @@ def parse_props(series):
 
 def coder_of(props):
     """The ``coder`` of each edge from its JSON properties ('' where none: people coded it)."""
+    import pandas as pd
+
     props = pd.Series(props, dtype=object)
     has = props.str.contains('"coder"', regex=False, na=False)
     out = pd.Series("", index=props.index, dtype=object)
@@ -45,6 +53,8 @@ def coder_of(props):
 
 def _number_of(props, key):
     """A numeric property of each JSON property text (NaN where absent)."""
+    import pandas as pd
+
     props = pd.Series(props, dtype=object)
     has = props.str.contains(f'"{key}"', regex=False, na=False)
     out = pd.Series(float("nan"), index=props.index, dtype=float)
@@ -55,6 +65,8 @@ def _number_of(props, key):
 
 def is_machine(coders):
     """True where a coder (a Series of names, None for people) is a machine coder."""
+    import pandas as pd
+
     return pd.Series(coders, dtype=object).fillna("").astype(str).str.startswith(MACHINE_PREFIX).to_numpy()
 
 
@@ -88,8 +100,10 @@ def select_codings(frame, coder):
 
 def expand(frame, keep=("id", "label")):
     """``frame``'s ``keep`` columns plus one column per property found in ``props``."""
+    import pandas as pd
+
     props = pd.DataFrame(parse_props(frame["props"]), index=frame.index)
-    out = frame[list(keep)].copy()
+    out = frame[list(keep)].astype(object)
     for column in props.columns:
         if column not in out:
             out[column] = props[column]
@@ -108,29 +122,65 @@ class Consultation:
     """
 
     def __init__(self, nodes=None, edges=None, *, name=None, manifest=None, coder=AUTO):
-        self.nodes = (nodes if nodes is not None else empty_nodes())[NODE_COLUMNS].reset_index(drop=True)
-        self.edges = (edges if edges is not None else empty_edges())[EDGE_COLUMNS].reset_index(drop=True)
+        from consultgraph.graph.translator import empty_edges, empty_nodes
+
+        self._nodes = (nodes if nodes is not None else empty_nodes())[NODE_COLUMNS].reset_index(drop=True)
+        self._edges = (edges if edges is not None else empty_edges())[EDGE_COLUMNS].reset_index(drop=True)
         self.name = name
         self.manifest = manifest or {}
+        self.project = None  # the Project this graph was opened from (lazy tables), if any
         self.coder = coder
 
     # ------------------------------------------------------------------ building
     @classmethod
     def open(cls, path):
-        """Read a project folder written by :meth:`save`."""
+        """The project at ``path``, lazily: tables are read when a view needs them."""
         project = Project(path)
-        nodes, edges, manifest = project.read()
-        return cls(nodes, edges, name=manifest.get("name"), manifest=manifest)
+        manifest = project.manifest()
+        graph = cls.__new__(cls)
+        graph._nodes = graph._edges = None
+        graph.name = manifest.get("name")
+        graph.manifest = manifest
+        graph.project = project
+        graph.coder = AUTO
+        return graph
+
+    @property
+    def nodes(self):
+        """The whole node table (id, kind, label, props); read from the store on first use."""
+        if self._nodes is None:
+            self._nodes = self.project.read_pandas("nodes", manifest=self.manifest)
+        return self._nodes
+
+    @property
+    def edges(self):
+        """The whole edge table (source, target, kind, stance, weight, props); read on first use."""
+        if self._edges is None:
+            self._edges = self.project.read_pandas("edges", manifest=self.manifest)
+        return self._edges
+
+    def _stored(self, view):
+        """True when the store holds derived view ``view`` for this graph's generation."""
+        return self.project is not None and view in self.manifest.get("tables", {})
+
+    def parquet_path(self, table):
+        """The file of ``table`` (nodes, edges, respondents) in this graph's generation; None in memory."""
+        return self.project.table_path(table, self.manifest) if self._stored(table) else None
 
     def save(self, path, *, load=None):
-        """Write this graph as the project at ``path`` (atomically; see :mod:`store`)."""
-        manifest = Project(path).write(self.nodes, self.edges, load=load, name=self.name)
+        """Write this graph and its derived views as the project at ``path`` (atomically; see :mod:`store`)."""
+        views = {"respondents": self.respondents(), "concepts": self.concepts, "summary": self.summary()}
+        manifest = Project(path).write(self.nodes, self.edges, load=load, name=self.name, views=views)
         self.manifest = manifest
         return manifest
 
     @cached_property
     def concepts(self):
         """Schema concepts plus the project's own (its concept nodes and BROADER edges)."""
+        if self._stored("concepts"):
+            return self.project.read_concepts(self.manifest)
+        from consultgraph.graph.model import load_schema
+
         index = schema_concepts()
         schema = load_schema()
         mask = self.nodes["kind"].isin(schema.concept_kinds)
@@ -162,25 +212,32 @@ class Consultation:
 
     def merge(self, batch):
         """A new :class:`Consultation` with ``batch`` upserted (same id / key replaces)."""
+        import numpy as np
+        import pandas as pd
+
+        from consultgraph.graph.model import load_schema
+
         schema = load_schema()
         functional = [k for k, v in schema.edge_kinds.items() if v.functional]
         nodes = self.nodes
         if len(batch.nodes):
-            nodes = pd.concat([nodes[~nodes["id"].isin(batch.nodes["id"])], batch.nodes], ignore_index=True)
+            nodes = concat_tables([nodes[~nodes["id"].isin(batch.nodes["id"])], batch.nodes], NODE_COLUMNS)
         edges = self.edges
         if len(batch.edges):
             if len(edges):
-                # the batch's edges replace old ones with the same key; exact, vectorised
-                both = pd.concat([edges, batch.edges], ignore_index=True)
-                is_fn = both["kind"].isin(functional)
-                keys = pd.DataFrame({
-                    "source": both["source"],
-                    "kind": both["kind"],
-                    "target": both["target"].where(~is_fn, ""),
-                    "stance": both["stance"].fillna("").where(~is_fn, ""),
-                    "coder": coder_of(both["props"]),
-                })
-                edges = both[~keys.duplicated(keep="last")]
+                # the batch's edges replace old ones with the same key: one integer key per row
+                both = concat_tables([edges, batch.edges], EDGE_COLUMNS)
+                kind = both["kind"].array
+                is_fn = kind.isin(functional)
+                target = both["target"].array.codes.astype("int64")
+                stance = both["stance"].array.codes.astype("int64")
+                target[is_fn] = -1
+                stance[is_fn] = -1
+                # codings by different coders (people, a machine) are different edges
+                coders = coder_of(both["props"].array.categories).to_numpy()
+                coder = pd.factorize(np.append(coders, ""))[0][both["props"].array.codes]
+                key = pd.MultiIndex.from_arrays([both["source"].array.codes, kind.codes, target, stance, coder])
+                edges = both[~key.duplicated(keep="last")].reset_index(drop=True)
             else:
                 edges = batch.edges
         nodes, edges = _with_concepts(nodes, edges, batch.concepts, schema)
@@ -188,19 +245,38 @@ class Consultation:
 
     # ------------------------------------------------------------------ views
     # A Consultation is not changed in place (merge returns a new one), so views are memoised.
-    def _memo(self, key, compute):
+    def memo(self, key, compute):
+        """``compute()``, once per graph and ``key`` (a graph is never changed in place)."""
         cache = self.__dict__.setdefault("_views", {})
         if key not in cache:
             cache[key] = compute()
         return cache[key]
 
     def ids_of_kind(self, kind):
+        if self._nodes is None:
+            return self.project.read_pandas("nodes", kinds=[kind], manifest=self.manifest)["id"]
         return self.nodes.loc[self.nodes["kind"] == kind, "id"]
 
     def edges_of(self, kind):
-        """Edges of one kind (a cached split of the edge table by kind)."""
-        groups = self._memo("edges_by_kind", lambda: {k: g for k, g in self.edges.groupby("kind", sort=False, observed=True)})
+        """Edges of one kind: read alone from the store, or a cached split of the loaded table."""
+        if self._edges is None:
+            return self.memo(("edges_of", kind),
+                              lambda: self.project.read_pandas("edges", kinds=[kind], manifest=self.manifest))
+        groups = self.memo("edges_by_kind", lambda: {k: g for k, g in self.edges.groupby("kind", sort=False, observed=True)})
         return groups.get(kind, self.edges.iloc[0:0])
+
+    def read_kinds(self, kinds):
+        """Read several kinds of edges from the store in one pass (later :meth:`edges_of` calls are free)."""
+        if self._edges is not None:
+            return
+        wanted = [k for k in kinds if ("edges_of", k) not in self.__dict__.get("_views", {})]
+        if not wanted:
+            return
+        edges = self.project.read_pandas("edges", kinds=wanted, manifest=self.manifest)
+        parts = {k: g for k, g in edges.groupby("kind", sort=False, observed=True)}
+        for kind in wanted:
+            part = parts.get(kind, edges.iloc[0:0])
+            self.memo(("edges_of", kind), lambda part=part: part.reset_index(drop=True))
 
     @cached_property
     def _props(self):
@@ -208,20 +284,26 @@ class Consultation:
 
     def table(self, kind):
         """Nodes of one kind with their properties as columns."""
-        rows = self.nodes[self.nodes["kind"] == kind]
+        if self._nodes is None:
+            rows = self.project.read_pandas("nodes", kinds=[kind], manifest=self.manifest)
+        else:
+            rows = self.nodes[self.nodes["kind"] == kind]
         return expand(rows).reset_index(drop=True)
 
     def _link(self, frame, kind, column, on="id"):
         link = self.edges_of(kind)[["source", "target"]].drop_duplicates("source")
         mapping = dict(zip(link["source"], link["target"]))
-        frame[column] = frame[on].map(mapping)
+        frame[column] = frame[on].map(mapping).astype(object)
         return frame
 
     def respondents(self):
         """One row per respondent: id, label, group, region (based in), focus region."""
-        return self._memo("respondents", self._respondents).copy()
+        return self.memo("respondents", self._respondents).copy()
 
     def _respondents(self):
+        if self._stored("respondents"):
+            frame = self.project.read_arrow("respondents", manifest=self.manifest).to_pandas()
+            return frame.astype({c: object for c in frame.columns if frame[c].dtype != object})
         frame = self.table("Respondent")
         for kind, column in (("MEMBER_OF", "group"), ("BASED_IN", "region"), ("WORKS_IN", "focus_region")):
             frame = self._link(frame, kind, column)
@@ -243,6 +325,9 @@ class Consultation:
     def codings(self, coder=None):
         """MENTIONS and PROPOSES edges with the respondent's group and region.
 
+        Text columns are Python objects shared per distinct value (a row costs a pointer,
+        not a string). To count over millions of codings use :meth:`coding_counts`.
+
         Parameters
         ----------
         coder : str, optional
@@ -260,7 +345,7 @@ class Consultation:
             confidence.
         """
         coder = coder or self.coder
-        return self._memo(("codings", coder), lambda: select_codings(self._memo("all_codings", self._codings), coder))
+        return self.memo(("codings", coder), lambda: select_codings(self.memo("all_codings", self._codings), coder))
 
     def coders_used(self, coder=None):
         """How many coded units (responses, or respondents coded as a whole) use people's and the machine's codes.
@@ -273,41 +358,58 @@ class Consultation:
         return {"human": int(unit[~machine].nunique()), "machine": int(unit[machine].nunique())}
 
     def _codings(self):
-        edges = pd.concat([self.edges_of("MENTIONS"), self.edges_of("PROPOSES")])
-        frame = edges[["source", "target", "kind", "stance", "weight"]].rename(
-            columns={"source": "respondent", "target": "concept"}
-        )
-        frame["response"] = None
+        import numpy as np
+        import pandas as pd
+
+        edges = concat_tables([self.edges_of(kind) for kind in CODING_KINDS], EDGE_COLUMNS)
+        source, props = edges["source"].array, edges["props"].array
+        # every lookup runs once per distinct value (respondent, response, property text),
+        # then spreads by integer code: no per-row Python work for millions of codings
+        sources = np.asarray(source.categories, dtype=object)
         written = self.edges_of("WROTE")
-        if len(written):
-            # codings of a response count for the respondent who wrote it
-            by_response = pd.Series(written["source"].to_numpy(), index=written["target"].to_numpy())
-            author = frame["respondent"].map(by_response)
-            is_response = author.notna()
-            frame.loc[is_response, "response"] = frame.loc[is_response, "respondent"]
-            frame.loc[is_response, "respondent"] = author[is_response]
+        author = dict(zip(written["target"], written["source"])) if len(written) else {}
+        respondent_of = np.array([author.get(s, s) for s in sources], dtype=object)
+        response_of = np.array([s if s in author else None for s in sources], dtype=object)
         answers = self.edges_of("ANSWERS")
-        frame["question"] = frame["response"].map(dict(zip(answers["source"], answers["target"])))
-        coder = coder_of(edges["props"]).to_numpy()
-        frame["coder"] = pd.Series(coder, index=frame.index).replace("", None)
-        frame["confidence"] = _number_of(edges["props"], "confidence").to_numpy()
-        people = self.respondents()[["id", "group", "region"]].set_index("id")
-        frame = frame.join(people, on="respondent")
-        columns = ["respondent", "concept", "kind", "stance", "weight", "group", "region",
-                   "response", "question", "coder", "confidence"]
-        return frame[columns].reset_index(drop=True)
+        question_by_response = dict(zip(answers["source"], answers["target"])) if len(answers) else {}
+        question_of = np.array([question_by_response.get(r) if r is not None else None for r in response_of], dtype=object)
+        people = self.respondents()
+        where = pd.Index(people["id"]).get_indexer(respondent_of)
+        coders = coder_of(props.categories).replace("", None).to_numpy(dtype=object)
+        confidence = _number_of(props.categories, "confidence").to_numpy(dtype=float)
+
+        def spread(per_category, codes, missing=None):
+            return np.append(np.asarray(per_category, dtype=object if missing is None else float), missing)[codes]
+
+        frame = pd.DataFrame({
+            "respondent": spread(respondent_of, source.codes),
+            "concept": _objects(edges["target"].array),
+            "kind": _objects(edges["kind"].array),
+            "stance": _objects(edges["stance"].array),
+            "weight": edges["weight"].to_numpy(dtype=float),
+        })
+        for column in ("group", "region"):
+            values = people[column].to_numpy(dtype=object) if column in people else np.full(len(people), None, dtype=object)
+            frame[column] = spread(np.append(values, None)[where], source.codes)  # -1: not a respondent
+        frame["response"] = spread(response_of, source.codes)
+        frame["question"] = spread(question_of, source.codes)
+        frame["coder"] = spread(coders, props.codes)
+        frame["confidence"] = spread(confidence, props.codes, missing=float("nan"))
+        return frame
 
     def responses(self, question=None):
         """One row per free-text response: id, respondent, question, text, group, region and its properties.
 
         ``question`` (an id such as ``question/q1``) keeps the responses to that question.
         """
-        frame = self._memo("responses", self._responses)
+        frame = self.memo("responses", self._responses)
         if question is not None:
             frame = frame[frame["question"] == question]
         return frame.reset_index(drop=True)
 
     def _responses(self):
+        import pandas as pd
+
         frame = self.table("Response")
         written = self.edges_of("WROTE")
         frame["respondent"] = frame["id"].map(dict(zip(written["target"], written["source"])))
@@ -322,6 +424,8 @@ class Consultation:
 
     def questions(self):
         """One row per question: id, label, text."""
+        import pandas as pd
+
         frame = self.table("Question")
         if "text" not in frame:
             frame["text"] = pd.Series(dtype=object)
@@ -338,9 +442,11 @@ class Consultation:
 
     def votes(self):
         """One row per VOTED edge: respondent, statement, vote (1 agree, -1 disagree, 0 pass)."""
-        return self._memo("votes", self._votes)
+        return self.memo("votes", self._votes)
 
     def _votes(self):
+        import pandas as pd
+
         voted = self.edges_of("VOTED")
         return pd.DataFrame({
             "respondent": voted["source"].to_numpy(),
@@ -350,10 +456,13 @@ class Consultation:
 
     def findings(self):
         """One row per finding with its group, concept, region, base finding and source."""
-        return self._memo("findings", self._findings).copy()
+        return self.memo("findings", self._findings).copy()
 
     def _findings(self):
+        import pandas as pd
+
         frame = self.table("Finding")
+        self.read_kinds(["FOR_GROUP", "ABOUT", "IN_REGION", "HAS_BASE", "FROM_SOURCE", "SUM_OF"])
         for kind, column in (
             ("FOR_GROUP", "group"),
             ("ABOUT", "concept"),
@@ -379,6 +488,8 @@ class Consultation:
 
     def quotes(self):
         """One row per quote with its respondent (if any), group, region and concepts."""
+        import pandas as pd
+
         frame = self.table("Quote")
         said = self.edges_of("SAID")
         speaker = dict(zip(said["target"], said["source"]))
@@ -401,49 +512,160 @@ class Consultation:
     def group_sizes(self):
         """``group id -> (size, basis)``: respondents counted, else the stated size finding."""
         sizes = {}
-        people = self.respondents()
-        coded = set(self.codings()["group"].dropna().unique())
-        if len(people):
+        summary = self.summary()
+        for group, count in summary["respondents_by_group"].items():
             # respondent-level data counts only where the group's respondents carry codings:
             # a few named respondents (quoted by name in a report) are not the group
-            counts = people["group"].value_counts()
-            for group, count in counts.items():
-                if group in coded:
-                    sizes[group] = (int(count), "respondents")
-        findings = self.findings()
-        stated = findings[findings["measure"] == "size"]
-        for row in stated.itertuples():
-            if row.group not in sizes or sizes[row.group][1] != "respondents":
-                if pd.notna(row.count):
-                    sizes[row.group] = (int(row.count), f"stated (line {row.source_line})")
+            if group in summary["coded_groups"]:
+                sizes[group] = (int(count), "respondents")
+        for group, count, line in summary["stated_sizes"]:
+            if group not in sizes or sizes[group][1] != "respondents":
+                sizes[group] = (int(count), f"stated (line {line})")
         return sizes
+
+    def summary(self):
+        """Counts every command needs, stored with the generation: nodes and edges by kind,
+        respondents by group and region, and the groups whose respondents carry codings."""
+        if self.project is not None and "summary" in self.manifest:
+            return self.manifest["summary"]  # written with this generation by save()
+        return self.memo("summary", self._summary)
+
+    def _summary(self):
+        import numpy as np
+        import pandas as pd
+
+        people = self.respondents()
+        coding_sources = [self.edges_of(kind)["source"] for kind in CODING_KINDS]
+        coded_ids = set()
+        for sources in coding_sources:
+            values = sources.array
+            if hasattr(values, "codes"):  # categorical: the distinct respondents, not every row
+                coded_ids.update(values.categories[np.unique(values.codes[values.codes >= 0])])
+            else:
+                coded_ids.update(sources.dropna().unique())
+        group = people["group"] if "group" in people else None
+        region = people["region"] if "region" in people else None
+        coded = people["id"].isin(coded_ids)
+        findings = self.findings()
+        stated = findings[(findings["measure"] == "size") & findings["count"].notna()]
+        return {
+            "respondents": len(people),
+            "nodes_by_kind": _counts(self.nodes["kind"]),
+            "edges_by_kind": _counts(self.edges["kind"]),
+            "respondents_by_group": _counts(group) if group is not None else {},
+            "respondents_by_region": _counts(region) if region is not None else {},
+            "coded_groups": sorted(str(g) for g in group[coded].dropna().unique()) if group is not None else [],
+            # size findings in order, as group_sizes reads them (a later one wins)
+            "stated_sizes": [[g, int(c), None if pd.isna(line) else int(line)]
+                             for g, c, line in zip(stated["group"], stated["count"], stated["source_line"])],
+            "findings_by_measure": _counts(findings["measure"]) if len(findings) else {},
+            # who coded: with no coder named and no free-text responses, every coding is a
+            # respondent's own, and counting can read the stored edges directly
+            "coders": sorted({c for kind in CODING_KINDS for c in coder_of(self.edges_of(kind)["props"].astype(object).unique())} - {""}),
+        }
 
     def stats(self):
         """Counts of nodes by kind and of edges by kind."""
-        return {
-            "nodes": self.nodes["kind"].value_counts().to_dict(),
-            "edges": self.edges["kind"].value_counts().to_dict(),
-        }
+        summary = self.summary()
+        return {"nodes": dict(summary["nodes_by_kind"]), "edges": dict(summary["edges_by_kind"])}
+
+    # ------------------------------------------------------------------ counting in DuckDB
+    def sql(self, query, **tables):
+        """Run ``query`` in DuckDB over this graph; see :func:`consultgraph.graph.engine.sql`."""
+        from consultgraph.graph.engine import sql
+
+        return sql(self, query, **tables)
+
+    def respondent_counts(self, groups, *, region=None):
+        """Bases per group; see :func:`consultgraph.graph.engine.respondent_counts`."""
+        from consultgraph.graph.engine import respondent_counts
+
+        return respondent_counts(self, groups, region=region)
+
+    def coding_counts(self, kind, groups, *, stance=None, region=None):
+        """Respondents per group, concept and stance; see :func:`consultgraph.graph.engine.coding_counts`."""
+        from consultgraph.graph.engine import coding_counts
+
+        return coding_counts(self, kind, groups, stance=stance, region=region)
+
+    def edge_rows(self):
+        """Every edge as a tuple ``(source, target, kind, stance, weight, props)``; None where missing."""
+        edges = self.edges
+        columns = [_objects(edges[c].array) if hasattr(edges[c].array, "codes") else edges[c].to_numpy()
+                   for c in EDGE_COLUMNS]
+        return zip(*columns)
 
     def to_networkx(self):
         """A :class:`networkx.MultiDiGraph`: node attribute ``kind``, ``label`` and the properties."""
         import networkx as nx
+
+        from consultgraph.graph.model import edge_attributes
 
         graph = nx.MultiDiGraph(name=self.name or "consultation")
         for (node_id, kind, label), props in zip(
             self.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), self._props
         ):
             graph.add_node(node_id, kind=kind, label=label, **props)
-        for source, target, kind, stance, weight, props in self.edges.itertuples(index=False, name=None):
+        for source, target, kind, stance, weight, props in self.edge_rows():
             graph.add_edge(source, target, key=f"{kind}:{stance or ''}", kind=kind, **edge_attributes(stance, weight, props))
         return graph
 
 
+def _counts(values):
+    """``value -> count`` of a column, values present only (a categorical's unused categories left out)."""
+    counts = values.value_counts(dropna=True)
+    return {str(k): int(v) for k, v in counts.items() if v}
+
+
+def concat_tables(frames, columns):
+    """Node or edge tables one after another; text columns come out as categoricals.
+
+    ``pd.concat`` would turn categoricals with different categories into one Python
+    object per row; here the categories are united and only integer codes are copied.
+    """
+    import numpy as np
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    frames = [f for f in frames if len(f)] or frames[:1]
+    categorical = ("kind",) if list(columns) == NODE_COLUMNS else ("source", "target", "kind", "stance", "props")
+    out = {}
+    for column in columns:
+        parts = [f[column] for f in frames]
+        if column == "weight":
+            out[column] = pd.Series(np.concatenate([p.to_numpy(dtype=float) for p in parts]))
+            continue
+        if column not in categorical:
+            out[column] = pd.Series(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=object)
+            continue
+        cats = [p.array if isinstance(p.dtype, pd.CategoricalDtype) else _as_categorical(p) for p in parts]
+        cats = [pd.Categorical.from_codes(c.codes, categories=pd.Index(list(c.categories), dtype=object))
+                if c.categories.dtype != object else c for c in cats]
+        out[column] = pd.Series(union_categoricals(cats) if len(cats) > 1 else cats[0])
+    return pd.DataFrame(out, copy=False)[list(columns)]
+
+
+def _objects(values):
+    """A categorical as an object array sharing one Python string per category; None where missing."""
+    import numpy as np
+
+    return np.append(np.asarray(values.categories, dtype=object), None)[values.codes]
+
+
+def _as_categorical(series):
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(uniques), dtype=object))
+
+
 def _with_concepts(nodes, edges, index, schema):
     """Add nodes (and BROADER edges) for concepts the edges use but the tables lack."""
+    import pandas as pd
+
     concept_kinds = set(schema.concept_kinds)
     present = set(nodes["id"])
-    referenced = set(edges["target"].unique()) | set(edges["source"].unique())
+    referenced = set(_distinct(edges["target"])) | set(_distinct(edges["source"]))
     wanted = {c for c in referenced if c in index and c not in present}
     queue = list(wanted)
     while queue:
@@ -478,11 +700,21 @@ def _with_concepts(nodes, edges, index, schema):
             broader.append(
                 {"source": concept.id, "target": parent, "kind": "BROADER", "stance": None, "weight": float("nan"), "props": "{}"}
             )
-    nodes = pd.concat([nodes, pd.DataFrame(rows, columns=NODE_COLUMNS)], ignore_index=True)
+    nodes = concat_tables([nodes, pd.DataFrame(rows, columns=NODE_COLUMNS)], NODE_COLUMNS)
     if broader:
         new = pd.DataFrame(broader, columns=EDGE_COLUMNS)
         old = edges[edges["kind"] == "BROADER"]
         existing = set(zip(old["source"], old["target"], old["kind"]))
         new = new[[(s, t, k) not in existing for s, t, k in zip(new["source"], new["target"], new["kind"])]]
-        edges = pd.concat([edges, new], ignore_index=True) if len(edges) else new
+        edges = concat_tables([edges, new], EDGE_COLUMNS) if len(edges) else new
     return nodes, edges
+
+
+def _distinct(values):
+    """The distinct values of a column; for a categorical, the categories it uses."""
+    import numpy as np
+
+    array = values.array
+    if hasattr(array, "codes"):
+        return array.categories[np.unique(array.codes[array.codes >= 0])]
+    return values.dropna().unique()

@@ -183,7 +183,7 @@ class Neo4jBackend:
 
         edge_seconds = time.perf_counter()
         groups = {}
-        for source, target, kind, stance, weight, extra in graph.edges.itertuples(index=False, name=None):
+        for source, target, kind, stance, weight, extra in graph.edge_rows():
             row = {"source": source, "target": target, "key": stance if isinstance(stance, str) else ""}
             row["props"] = {k: _neo4j_value(v) for k, v in edge_attributes(stance, weight, extra).items()}
             groups.setdefault((kind, kinds.get(source), kinds.get(target)), []).append(row)

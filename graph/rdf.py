@@ -104,7 +104,7 @@ def to_rdf(graph, rdf=None, *, context=None):
                 add((subject, prop.iri, Literal(json.dumps(value, ensure_ascii=False))))
             else:
                 add((subject, prop.iri, _literal(value, prop.datatype)))
-    for source, target, kind, stance, weight, extra in graph.edges.itertuples(index=False, name=None):
+    for source, target, kind, stance, weight, extra in graph.edge_rows():
         s, o, p = node_iri(source), node_iri(target), edge_iris[kind]
         add((s, p, o))
         if kind == "BROADER":

@@ -1,15 +1,24 @@
 """The project store: a folder that ``consultgraph load`` creates and extends.
 
-Format ``consultgraph-project`` version 1 (documented in README "Project store")::
+Format ``consultgraph-project`` version 2 (documented in README "Project store")::
 
     PROJECT/
-      manifest.json          format, version, generation, table files, counts, load log
-      nodes-<gen>.parquet    id, kind, label, props (JSON text)
-      edges-<gen>.parquet    source, target, kind, stance, weight, props (JSON text)
+      manifest.json               format, version, generation, table files, counts,
+                                  summary (counts by kind, group and region), load log
+      nodes-<gen>.parquet         id, kind, label, props (JSON text)
+      edges-<gen>.parquet         source, target, kind, stance, weight, props (JSON text)
+      respondents-<gen>.parquet   derived view: one row per respondent with group, region ...
+      concepts-<gen>.json         derived view: the project's whole concept index
 
-A write produces the next generation's Parquet files, then swaps ``manifest.json``
-atomically (temp file + ``os.replace``), then removes the old generation: a reader sees
-the old project or the new one, never half of one. A lock file keeps two writers apart.
+Text columns repeated across rows (kinds, stances, endpoints, property texts) are
+Arrow dictionaries, so a reader gets categoricals and never one Python string per row.
+The derived views are written at load time with the generation they describe, so
+opening a project reads a manifest, not millions of rows. Version 1 projects (no
+views) still open; their next write upgrades them.
+
+A write produces the next generation's files, then swaps ``manifest.json`` atomically
+(temp file + ``os.replace``), then removes the old generation: a reader sees the old
+project or the new one, never half of one. A lock file keeps two writers apart.
 """
 
 from __future__ import annotations
@@ -22,32 +31,38 @@ import os
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from rdflib import Graph
-
 from consultgraph import schema as schema_files
 from consultgraph.errors import StoreError
-from consultgraph.graph.concepts import ConceptIndex, concepts_from_rdf
+from consultgraph.graph.concepts import Concept, ConceptIndex
 
 FORMAT = "consultgraph-project"
-VERSION = 1
+VERSION = 2
+#: Versions this code reads; older ones are upgraded by their next write.
+READABLE = (1, 2)
+_STEMS = ("nodes", "edges", "respondents", "concepts")
+_NODE_NAMES = ("id", "kind", "label", "props")
+_EDGE_NAMES = ("source", "target", "kind", "stance", "weight", "props")
+#: Columns stored as Arrow dictionaries (categoricals in pandas).
+_DICTIONARY = {"nodes": ("kind",), "edges": ("source", "target", "kind", "stance", "props")}
 
-_NODE_SCHEMA = pa.schema([("id", pa.string()), ("kind", pa.string()), ("label", pa.string()), ("props", pa.string())])
-_EDGE_SCHEMA = pa.schema(
-    [
-        ("source", pa.string()),
-        ("target", pa.string()),
-        ("kind", pa.string()),
-        ("stance", pa.string()),
-        ("weight", pa.float64()),
-        ("props", pa.string()),
-    ]
-)
+
+def _schema(table):
+    import pyarrow as pa
+
+    text, dictionary = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    names = _NODE_NAMES if table == "nodes" else _EDGE_NAMES
+    return pa.schema([
+        (name, pa.float64() if name == "weight" else dictionary if name in _DICTIONARY[table] else text)
+        for name in names
+    ])
 
 
 @functools.lru_cache(maxsize=1)
 def _schema_concept_list():
+    from rdflib import Graph
+
+    from consultgraph.graph.concepts import concepts_from_rdf
+
     rdf = Graph()
     for path in schema_files.concept_files():
         rdf.parse(path)
@@ -64,6 +79,95 @@ def _umask():
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def concepts_to_json(index):
+    """The concept index as JSON-ready dicts (the ``concepts`` view of the store)."""
+    return [
+        {"id": c.id, "kind": c.kind, "label": c.label, "alt_labels": list(c.alt_labels),
+         "definition": c.definition, "scheme": c.scheme, "broader": list(c.broader)}
+        for c in index.concepts
+    ]
+
+
+def concepts_from_json(rows):
+    """A :class:`ConceptIndex` from :func:`concepts_to_json`'s dicts."""
+    return ConceptIndex([
+        Concept(id=r["id"], kind=r["kind"], label=r["label"], alt_labels=tuple(r.get("alt_labels") or ()),
+                definition=r.get("definition"), scheme=r.get("scheme"), broader=tuple(r.get("broader") or ()))
+        for r in rows
+    ])
+
+
+def to_arrow(frame, table):
+    """A canonical pandas node or edge table as Arrow, text columns as dictionaries."""
+    import pyarrow as pa
+
+    schema = _schema(table)
+    columns = []
+    for name in schema.names:
+        values = frame[name]
+        if name in _DICTIONARY[table]:
+            columns.append(_dictionary(values))
+        else:
+            columns.append(pa.array(values.to_numpy(), type=schema.field(name).type, from_pandas=True))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+_ROW_GROUP = 131_072
+
+
+def _sorted_by_kind(table):
+    """``table`` with its rows grouped by kind (stable: the order within a kind is kept)."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind = table.column("kind").combine_chunks()
+    if not len(kind):
+        return table
+    labels = np.asarray(kind.dictionary.to_pylist(), dtype=object)
+    rank = np.argsort(np.argsort(labels, kind="stable"), kind="stable")  # dictionary code -> sorted position
+    order = np.argsort(rank[kind.indices.to_numpy(zero_copy_only=False)], kind="stable")
+    return table.take(pa.array(order))
+
+
+def _read_kinds(parquet, kinds):
+    """The rows of ``kinds`` only, reading just the row groups whose kind range can hold them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = parquet.schema_arrow.get_field_index("kind")
+    groups = []
+    for number in range(parquet.metadata.num_row_groups):
+        stats = parquet.metadata.row_group(number).column(column).statistics
+        if stats is None or not stats.has_min_max or any(stats.min <= k <= stats.max for k in kinds):
+            groups.append(number)
+    table = parquet.read_row_groups(groups) if groups else parquet.schema_arrow.empty_table()
+    kind = table.column("kind")
+    if pa.types.is_dictionary(kind.type):
+        kind = kind.cast(pa.string())
+    return table.filter(pc.is_in(kind, value_set=pa.array(kinds, pa.string())))
+
+
+def _dictionary(values):
+    """A pandas column (categorical or not) as an Arrow int32 dictionary of strings."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, categories = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, categories = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    used = np.zeros(len(categories) + 1, dtype=bool)
+    used[codes] = True  # code -1 (missing) marks the last slot, which is dropped
+    keep = np.flatnonzero(used[:-1])
+    renumber = np.full(len(categories) + 1, -1, dtype=np.int32)
+    renumber[keep] = np.arange(len(keep), dtype=np.int32)
+    new_codes = renumber[codes]
+    dictionary = pa.array(np.asarray(categories, dtype=object)[keep], type=pa.string())
+    indices = pa.array(new_codes, type=pa.int32(), mask=new_codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
 def atomic_write(path, write):
@@ -126,31 +230,64 @@ class Project:
             raise StoreError(f"{self.manifest_path}: corrupt manifest ({error})") from None
         if manifest.get("format") != FORMAT:
             raise StoreError(f"{self.manifest_path}: not a consultgraph project (format {manifest.get('format')!r})")
-        if manifest.get("version") != VERSION:
+        if manifest.get("version") not in READABLE:
             raise StoreError(
                 f"{self.path}: project format version {manifest.get('version')} is not supported "
-                f"(this consultgraph reads version {VERSION})"
+                f"(this consultgraph reads versions {', '.join(map(str, READABLE))}); rebuild it from its "
+                f"input files with `consultgraph load FILES --into NEW-FOLDER`, or upgrade consultgraph"
             )
         return manifest
 
-    def read(self):
-        """``(nodes, edges, manifest)`` as pandas frames."""
-        manifest = self.manifest()
-        try:
-            nodes = pq.read_table(self.path / manifest["tables"]["nodes"]).to_pandas()
-            edges = pq.read_table(self.path / manifest["tables"]["edges"]).to_pandas()
-        except (OSError, pa.ArrowInvalid, KeyError) as error:
-            raise StoreError(f"{self.path}: cannot read the project tables ({error})") from None
-        for column in nodes.columns:
-            nodes[column] = nodes[column].astype(object)
-        for column in ("source", "target", "props"):
-            edges[column] = edges[column].astype(object)
-        edges["kind"] = edges["kind"].astype(object)
-        edges["stance"] = edges["stance"].astype(object).where(edges["stance"].notna(), None)
-        return nodes, edges, manifest
+    def table_path(self, name, manifest=None):
+        """The file of table or view ``name`` in the current generation (None if it has none)."""
+        manifest = manifest or self.manifest()
+        file = manifest["tables"].get(name)
+        return self.path / file if file else None
 
-    def write(self, nodes, edges, *, load=None, name=None):
-        """Write the whole project as the next generation, atomically."""
+    def read_arrow(self, name, *, kinds=None, manifest=None):
+        """Table ``name`` (nodes, edges, respondents) as Arrow; ``kinds`` keeps only those kinds."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self.table_path(name, manifest)
+        if path is None:
+            raise StoreError(f"{self.path}: no {name} table in this generation")
+        try:
+            if kinds is None:
+                return pq.read_table(path)
+            return _read_kinds(pq.ParquetFile(path), list(kinds))
+        except (OSError, pa.ArrowInvalid) as error:
+            raise StoreError(f"{self.path}: cannot read the {name} table ({error})") from None
+
+    def read_pandas(self, name, *, kinds=None, manifest=None):
+        """Table ``name`` as pandas: dictionary columns become categoricals (see :func:`canonical_pandas`)."""
+        return canonical_pandas(self.read_arrow(name, kinds=kinds, manifest=manifest), name)
+
+    def read_concepts(self, manifest=None):
+        """The stored concept index view, or None for a version 1 project."""
+        path = self.table_path("concepts", manifest)
+        if path is None:
+            return None
+        try:
+            return concepts_from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError) as error:
+            raise StoreError(f"{self.path}: cannot read the concepts view ({error})") from None
+
+    def read(self):
+        """``(nodes, edges, manifest)`` as pandas frames (categorical text columns)."""
+        manifest = self.manifest()
+        return self.read_pandas("nodes", manifest=manifest), self.read_pandas("edges", manifest=manifest), manifest
+
+    def write(self, nodes, edges, *, load=None, name=None, views=None):
+        """Write the whole project as the next generation, atomically.
+
+        ``views`` holds the derived views of this generation: ``respondents`` (a pandas
+        frame), ``concepts`` (a :class:`ConceptIndex`) and ``summary`` (a JSON-ready dict).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        views = views or {}
         self.path.mkdir(parents=True, exist_ok=True)
         lock = self.path / ".lock"
         try:
@@ -165,10 +302,21 @@ class Project:
             old = self.manifest() if self.exists() else None
             generation = (old["generation"] if old else 0) + 1
             tables = {"nodes": f"nodes-{generation:06d}.parquet", "edges": f"edges-{generation:06d}.parquet"}
-            node_table = pa.Table.from_pandas(nodes[list(_NODE_SCHEMA.names)], schema=_NODE_SCHEMA, preserve_index=False)
-            edge_table = pa.Table.from_pandas(edges[list(_EDGE_SCHEMA.names)], schema=_EDGE_SCHEMA, preserve_index=False)
-            pq.write_table(node_table, self.path / tables["nodes"], compression="zstd")
-            pq.write_table(edge_table, self.path / tables["edges"], compression="zstd")
+            for table, frame in (("nodes", nodes), ("edges", edges)):
+                # sorted by kind in modest row groups: reading one kind skips the others' groups
+                arrow = to_arrow(frame, table)
+                arrow = _sorted_by_kind(arrow)
+                pq.write_table(arrow, self.path / tables[table], compression="zstd", row_group_size=_ROW_GROUP)
+            if views.get("respondents") is not None:
+                tables["respondents"] = f"respondents-{generation:06d}.parquet"
+                frame = views["respondents"]
+                frame = frame.astype({c: object for c in frame.columns if frame[c].dtype != object})
+                pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                               self.path / tables["respondents"], compression="zstd")
+            if views.get("concepts") is not None:
+                tables["concepts"] = f"concepts-{generation:06d}.json"
+                text = json.dumps(concepts_to_json(views["concepts"]), ensure_ascii=False)
+                (self.path / tables["concepts"]).write_text(text, encoding="utf-8")
             now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
             loads = list(old.get("loads", [])) if old else []
             if load is not None:
@@ -184,10 +332,12 @@ class Project:
                 "counts": {"nodes": len(nodes), "edges": len(edges)},
                 "loads": loads,
             }
+            if views.get("summary") is not None:
+                manifest["summary"] = views["summary"]
             text = json.dumps(manifest, indent=2, ensure_ascii=False)
             atomic_write(self.manifest_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
             keep = set(tables.values())
-            for stale in list(self.path.glob("nodes-*.parquet")) + list(self.path.glob("edges-*.parquet")):
+            for stale in self._generation_files():
                 if stale.name not in keep:
                     stale.unlink()
             return manifest
@@ -197,7 +347,7 @@ class Project:
             if self.exists():
                 with contextlib.suppress(StoreError):
                     current = set(self.manifest()["tables"].values())
-            for stray in list(self.path.glob("nodes-*.parquet")) + list(self.path.glob("edges-*.parquet")):
+            for stray in self._generation_files():
                 if stray.name not in current:
                     stray.unlink()
             raise
@@ -205,8 +355,39 @@ class Project:
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()
 
+    def _generation_files(self):
+        return [f for stem in _STEMS for f in self.path.glob(f"{stem}-*.*") if f.suffix in (".parquet", ".json")]
+
     def size_bytes(self):
-        """Bytes on disk of the current generation (manifest + tables)."""
+        """Bytes on disk of the current generation (manifest + tables + views)."""
         manifest = self.manifest()
         files = [self.manifest_path] + [self.path / f for f in manifest["tables"].values()]
         return sum(f.stat().st_size for f in files)
+
+
+def canonical_pandas(table, name):
+    """An Arrow node/edge/respondents table as pandas in the canonical column order.
+
+    Dictionary columns come out as categoricals; a version 1 file (plain strings) gets
+    the same categoricals, so every reader sees one form.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    if name in _DICTIONARY:
+        columns = []
+        for field_name in table.column_names:
+            column = table.column(field_name)
+            if field_name in _DICTIONARY[name] and not pa.types.is_dictionary(column.type):
+                column = column.dictionary_encode()
+            columns.append(column)
+        table = pa.Table.from_arrays(columns, names=table.column_names)
+    frame = table.to_pandas(split_blocks=True)
+    if name in _DICTIONARY:
+        for column in _DICTIONARY[name]:
+            # categories as object: categoricals from different sources then unite without copies
+            if column in frame and frame[column].cat.categories.dtype != object:
+                categories = frame[column].cat.categories
+                frame[column] = frame[column].cat.rename_categories(pd.Index(categories.to_numpy(dtype=object), dtype=object))
+        frame = frame[list(_NODE_NAMES if name == "nodes" else _EDGE_NAMES)]
+    return frame

@@ -519,9 +519,10 @@ def _canonical_edges(edges, schema):
         grouped = pd.DataFrame({"weight": weight, "props": props}).groupby(group, sort=True)
         weight = grouped["weight"].sum(min_count=1).to_numpy()
         props = grouped["props"].last().to_numpy()
-    columns = {c: pd.Series(_materialise(edges[c].array[firsts]), dtype=object) for c in ("source", "target", "kind", "stance")}
+    # text columns stay categorical (one Python string per distinct value, never per row)
+    columns = {c: pd.Series(edges[c].array[firsts].remove_unused_categories()) for c in ("source", "target", "kind", "stance")}
     columns["weight"] = pd.Series(weight, dtype=float)
-    columns["props"] = pd.Series(props, dtype=object)
+    columns["props"] = pd.Series(_categorical(pd.Series(props, dtype=object)))
     return pd.DataFrame(columns, copy=False)[EDGE_COLUMNS]
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consultgraph.errors import UnknownNameError
-from consultgraph.graph.consultation import parse_props
-from consultgraph.graph.model import edge_attributes
 from consultgraph.graph.store import atomic_write
 
 JSON_FORMAT = "consultgraph-json"
@@ -68,13 +66,16 @@ def _clean(value):
 
 def graph_dict(graph):
     """The graph as consultgraph-json: ``{"format", "version", "name", "nodes", "edges"}``."""
+    from consultgraph.graph.consultation import parse_props
+    from consultgraph.graph.model import edge_attributes
+
     nodes = []
     for (node_id, kind, label), props in zip(
         graph.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), parse_props(graph.nodes["props"])
     ):
         nodes.append({"id": node_id, "kind": kind, "label": label, **props})
     edges = []
-    for source, target, kind, stance, weight, props in graph.edges.itertuples(index=False, name=None):
+    for source, target, kind, stance, weight, props in graph.edge_rows():
         edges.append({"source": source, "target": target, "kind": kind, **edge_attributes(stance, weight, props)})
     return {"format": JSON_FORMAT, "version": 1, "name": graph.name, "nodes": nodes, "edges": edges}
 

@@ -92,7 +92,7 @@ def catalogue():
     """All catalogue queries by name."""
     queries = {}
     for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
         params = tuple(
             Param(name, spec.get("type", "string"), spec.get("description", ""), spec.get("default"))
             for name, spec in (data.get("params") or {}).items()
@@ -230,7 +230,7 @@ def cypher_graph(graph):
     ):
         props = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in props.items()}
         host.add_node(node_id, **props, id=node_id, kind=kind, label=label, __labels__={kind})
-    for source, target, kind, stance, weight, props in graph.edges.itertuples(index=False, name=None):
+    for source, target, kind, stance, weight, props in graph.edge_rows():
         host.add_edge(source, target, __labels__={kind}, **edge_attributes(stance, weight, props))
     graph._cypher_cache = host
     return host

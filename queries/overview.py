@@ -18,20 +18,23 @@ def stats(graph):
     for group, (size, basis) in sorted(graph.group_sizes().items()):
         name = concepts[group].label if group in concepts else group
         rows.append({"section": "group", "name": name, "count": size, "detail": basis})
-    people = graph.respondents()
-    if len(people):
-        for group, n in people["group"].value_counts().sort_index().items():
+    summary = graph.summary()  # counted when the project was written: no table is read here
+    if summary["respondents"]:
+        for group, n in sorted(summary["respondents_by_group"].items()):
             name = concepts[group].label if group in concepts else group
             rows.append({"section": "respondents in the graph", "name": name, "count": int(n), "detail": ""})
-        for region, n in people["region"].fillna("(not given)").value_counts().sort_index().items():
+        by_region = dict(summary["respondents_by_region"])
+        missing = summary["respondents"] - sum(by_region.values())
+        if missing:
+            by_region["(not given)"] = missing
+        for region, n in sorted(by_region.items()):
             name = concepts[region].label if region in concepts else region
             rows.append({"section": "respondents by region", "name": name, "count": int(n), "detail": ""})
-    for kind, n in sorted(graph.nodes["kind"].value_counts().items()):
+    counts = graph.stats()  # stored with the project: no table is read for these
+    for kind, n in sorted(counts["nodes"].items()):
         rows.append({"section": "nodes", "name": kind, "count": int(n), "detail": ""})
-    for kind, n in sorted(graph.edges["kind"].value_counts().items()):
+    for kind, n in sorted(counts["edges"].items()):
         rows.append({"section": "relationships", "name": kind, "count": int(n), "detail": ""})
-    findings = graph.findings()
-    if len(findings):
-        for measure, n in sorted(findings["measure"].value_counts().items()):
-            rows.append({"section": "findings", "name": measure, "count": int(n), "detail": ""})
+    for measure, n in sorted(summary["findings_by_measure"].items()):
+        rows.append({"section": "findings", "name": measure, "count": int(n), "detail": ""})
     return rows

@@ -13,8 +13,10 @@ from consultgraph.loaders import load
 
 
 def frames(graph):
-    nodes = graph.nodes.sort_values("id").reset_index(drop=True)
-    edges = graph.edges.sort_values(["source", "kind", "target", "stance"], na_position="first").reset_index(drop=True)
+    """Node and edge tables in one order, text as plain objects (a store gives categoricals)."""
+    nodes, edges = (t.astype({c: object for c in t.columns if c != "weight"}) for t in (graph.nodes, graph.edges))
+    nodes = nodes.sort_values("id").reset_index(drop=True)
+    edges = edges.sort_values(["source", "kind", "target", "stance"], na_position="first").reset_index(drop=True)
     return nodes, edges
 
 
@@ -125,3 +127,29 @@ def test_anonymised_export_keeps_structure_not_identities(tmp_path, amnesty):
     assert not (set(anon.nodes["id"]) & set(amnesty.respondents()["id"]))
     assert "Amnesty Ireland" not in anon.nodes["props"].str.cat()
     assert anon.respondents()["group"].value_counts().to_dict() == amnesty.respondents()["group"].value_counts().to_dict()
+
+
+def test_version_1_project_still_opens_and_is_upgraded_by_its_next_write(tmp_path, kite_long):
+    """A version 1 project (plain string columns, no views) opens; the next load writes version 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    project = tmp_path / "p"
+    graph = load([kite_long], into=project).graph
+    manifest = Project(project).manifest()
+    for table in ("nodes", "edges"):  # rewrite as version 1 wrote them: plain strings
+        path = project / manifest["tables"][table]
+        arrow = pq.read_table(path)
+        columns = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in arrow.columns]
+        pq.write_table(pa.Table.from_arrays(columns, names=arrow.column_names), path)
+    for view in ("respondents", "concepts"):
+        (project / manifest["tables"].pop(view)).unlink()
+    manifest.pop("summary")
+    manifest["version"] = 1
+    (project / "manifest.json").write_text(json.dumps(manifest))
+    old = Consultation.open(project)
+    assert same_graph(old, graph)
+    assert old.group_sizes() == graph.group_sizes() and old.stats() == graph.stats()
+    load([kite_long], into=project)
+    upgraded = Project(project).manifest()
+    assert upgraded["version"] == 2 and {"respondents", "concepts"} <= set(upgraded["tables"])
