@@ -28,6 +28,19 @@ class Root(click.Group):
             sys.exit(0)
 
 
+class LazyEpilog(click.Command):
+    """A command whose epilog is a function, called only when its help is shown.
+
+    Epilogs list registries (input formats, exporters, catalogue queries); building them
+    at import would load every registry's module for every command, even ``--help``.
+    """
+
+    def format_epilog(self, ctx, formatter):
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        super().format_epilog(ctx, formatter)
+
+
 @click.group(cls=Root, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="consultgraph")
 def main():

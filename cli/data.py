@@ -6,16 +6,16 @@ import time
 
 import click
 
-from consultgraph.cli.base import graph_option, main
+from consultgraph.cli.base import LazyEpilog, graph_option, main
 
 
 def _loader_help():
     from consultgraph.loaders import loaders
 
-    return "\n".join(f"  {l.name:<12} {l.description}" for l in loaders())
+    return "\b\nInput formats (detected from the file; --from to force):\n" + "\n".join(f"  {l.name:<12} {l.description}" for l in loaders())
 
 
-@main.command(epilog="\b\nInput formats (detected from the file; --from to force):\n" + _loader_help())
+@main.command(cls=LazyEpilog, epilog=_loader_help)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--into", "project", required=True, type=click.Path(file_okay=False),
               help="Project folder to create or extend.")
@@ -72,10 +72,10 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
 def _export_help():
     from consultgraph.outputs.export import exporters
 
-    return "\n".join(f"  {e.name:<9} {e.description}" for e in exporters())
+    return "\b\nFormats:\n" + "\n".join(f"  {e.name:<9} {e.description}" for e in exporters())
 
 
-@main.command(epilog="\b\nFormats:\n" + _export_help())
+@main.command(cls=LazyEpilog, epilog=_export_help)
 @graph_option
 @click.option("-f", "--format", "fmt", default="json", show_default=True, metavar="FORMAT", help="Export format.")
 @click.option("-o", "--output", required=True, type=click.Path(), help="File (a folder for csv) to write.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultgraph.cli.base import emit, graph_option, main, output_options
+from consultgraph.cli.base import LazyEpilog, emit, graph_option, main, output_options
 from consultgraph.errors import QueryError
 
 
@@ -25,10 +25,10 @@ def _catalogue_help():
     for query in catalogue().values():
         params = " ".join(f"{p.name}=..." for p in query.params)
         lines.append(f"  {query.name:<22} {params}")
-    return "\n".join(lines)
+    return "\b\nQueries:\n" + "\n".join(lines)
 
 
-@main.command(epilog="\b\nQueries:\n" + _catalogue_help())
+@main.command(cls=LazyEpilog, epilog=_catalogue_help)
 @output_options
 @graph_option
 @click.argument("name", required=False)

@@ -10,13 +10,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import SH, SKOS
-
 from consultgraph import schema as schema_files
 from consultgraph.errors import SchemaError, UnknownNameError
-from consultgraph.schema.namespaces import CG, ID
 
 
 @dataclass(frozen=True)
@@ -98,6 +93,10 @@ def _literal(graph, subject, predicate):
 
 def _classes(graph, term):
     """Class names named by ``term``: a class, ``owl:unionOf`` list, or skos:Concept."""
+    from rdflib import OWL
+    from rdflib.collection import Collection
+    from rdflib.namespace import SKOS
+
     if (term, OWL.unionOf, None) in graph:
         members = Collection(graph, graph.value(term, OWL.unionOf))
         return frozenset(str(m).split("#")[-1] for m in members)
@@ -118,6 +117,12 @@ def load_schema():
     >>> schema.node_kind("theme").name
     'Theme'
     """
+    from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    from consultgraph.schema.namespaces import CG
+
     onto = Graph().parse(schema_files.ONTOLOGY)
     shapes = Graph().parse(schema_files.SHAPES)
 
@@ -187,11 +192,15 @@ def load_schema():
 
 def node_iri(node_id):
     """The IRI of a node id: ``theme/escr`` -> ``https://w3id.org/consultgraph/id/theme/escr``."""
+    from consultgraph.schema.namespaces import ID
+
     return ID[node_id]
 
 
 def node_id_of(iri):
     """The node id of an IRI minted by :func:`node_iri`, or None for a foreign IRI."""
+    from consultgraph.schema.namespaces import ID
+
     text = str(iri)
     return text[len(str(ID)):] if text.startswith(str(ID)) else None
 

@@ -1,0 +1,41 @@
+"""Start-up stays light: the CLI and the core import no heavy library until a command needs it.
+
+Structural, not timed: a fresh interpreter imports the module and we look at sys.modules.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pandas", "rdflib", "scipy", "matplotlib", "sklearn", "pyshacl", "networkx", "duckdb", "pyarrow")
+
+
+def imported_after(code):
+    """The heavy top-level packages in sys.modules after running ``code`` in a fresh interpreter."""
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return sorted(loaded & set(HEAVY))
+
+
+@pytest.mark.parametrize("module", ["consultgraph", "consultgraph.cli", "consultgraph.loaders", "consultgraph.graph.store",
+                                    "consultgraph.graph.consultation", "consultgraph.outputs.export"])
+def test_importing_loads_no_heavy_library(module):
+    assert imported_after(f"import {module}") == []
+
+
+def test_help_loads_no_heavy_library():
+    code = ("import sys\nfrom consultgraph.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n")
+    assert imported_after(code) == []
+
+
+def test_stats_module_avoids_scipy_stats():
+    """z tests and intervals use math / scipy.special; scipy.stats (0.6 s) only inside Fisher and chi-square."""
+    out = subprocess.run([sys.executable, "-c", "import sys, consultgraph.queries.stats\n"
+                          "print('scipy.stats' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
