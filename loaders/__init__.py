@@ -20,6 +20,9 @@ from consultgraph.graph.concepts import slugify
 from consultgraph.graph.records import Node
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+#: The built-in datasets, translated and stored as projects (``python -m consultgraph.loaders.build_builtin``).
+PREBUILT_DIR = Path(__file__).resolve().parent / "prebuilt"
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_DATASET = "amnesty-2019"
 
 
@@ -168,7 +171,7 @@ def read_dataset(path, *, namespace=None, source_id=None):
     folder = Path(path)
     meta_path = folder / "dataset.yaml"
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506 - safe
     except yaml.YAMLError as error:
         raise InputError(f"malformed YAML ({error})", file=meta_path) from None
     name = slugify(meta.get("name") or folder.name)
@@ -313,8 +316,12 @@ def builtin(name=DEFAULT_DATASET):
         raise UnknownNameError("built-in dataset", name, available)
     if name not in _BUILTIN_CACHE:
         from consultgraph.graph.consultation import Consultation
+        from consultgraph.loaders.build_builtin import is_current
 
-        graph = load([folder], graph=Consultation(name=name)).graph
+        if is_current(name):  # the stored copy, built from these very files: no parsing, no translating
+            graph = Consultation.open(PREBUILT_DIR / name)
+        else:
+            graph = load([folder], graph=Consultation(name=name)).graph
         _BUILTIN_CACHE[name] = graph
     return _BUILTIN_CACHE[name]
 

@@ -128,7 +128,11 @@ def read_xlsx(path, sheet=0):
     return frame
 
 
-class _LineLoader(yaml.SafeLoader):
+#: The C (libyaml) safe loader where PyYAML was built with it: ~10x faster than pure Python.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(SAFE_LOADER):
     """A safe YAML loader that records the line of each mapping as ``__line__``."""
 
 
