@@ -465,3 +465,14 @@ def test_statistics_run_on_real_data(exports, name):
     assert divisive["spread"].is_monotonic_decreasing and divisive["spread"].between(0, 1).all()
     uncertain = uncertain_statements(matrix)
     assert (uncertain["pass_share"] > 0.3).all() and uncertain["score"].is_monotonic_decreasing
+
+
+def test_one_thread_gives_the_same_groups_as_many(exports):
+    """The k-means runs use one thread (fast on small inputs); the groups must not change."""
+    export = exports["15-per-hour-seattle"]
+    matrix = vote_matrix(export, include_moderated=True)
+    for seed in (0, 3):
+        one = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed, n_runs=3, threads=1)
+        many = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed, n_runs=3, threads=None)
+        assert one.k == many.k and one.groups.equals(many.groups)
+        assert one.silhouette == many.silhouette
