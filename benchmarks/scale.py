@@ -1,0 +1,153 @@
+"""Benchmark: load / open / stats / compare at several sizes, with baselines and log-log slopes.
+
+Each step runs in a fresh process (peak memory is the step's own; the timer starts after
+the imports). Baselines measured in the same run: pyarrow's CSV parse of the same file for
+loads, DuckDB straight on the project's edges Parquet for stats and compare counts. The
+data is SYNTHETIC (seeded): for scale only, never for findings.
+
+    nice python benchmarks/scale.py --sizes 10k,100k,1M [--codings 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+STEP = r"""
+import json, sys, time
+what, csv_path, project = sys.argv[1], sys.argv[2], sys.argv[3]
+if what == "parse":
+    import pyarrow.csv as pacsv
+    started = time.perf_counter()
+    rows = pacsv.read_csv(csv_path).num_rows
+elif what in ("load", "reload"):
+    from consultgraph.loaders import load
+    started = time.perf_counter()
+    rows = load([csv_path], into=project).edges_after
+elif what == "open":
+    from consultgraph.graph.consultation import Consultation
+    started = time.perf_counter()
+    graph = Consultation.open(project)
+    rows = len(graph.concepts.concepts) + sum(graph.summary()["edges_by_kind"].values())
+elif what == "stats":
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.queries.overview import stats
+    started = time.perf_counter()
+    rows = len(stats(Consultation.open(project)))
+elif what == "compare":
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.queries.compare import compare
+    started = time.perf_counter()
+    rows = len(compare(Consultation.open(project), ["group/partner", "group/public"], by="tactic").rows)
+elif what == "counts":
+    from consultgraph.graph.consultation import Consultation
+    started = time.perf_counter()
+    graph = Consultation.open(project)
+    rows = len(graph.coding_counts("Tactic", ["group/partner", "group/public"]))
+    rows += len(graph.respondent_counts(["group/partner", "group/public"]))
+elif what in ("duckdb-stats", "duckdb-compare"):
+    import duckdb
+    from consultgraph.graph.store import Project
+    path = Project(project).table_path("edges")
+    started = time.perf_counter()
+    con = duckdb.connect()
+    if what == "duckdb-stats":
+        rows = len(con.execute(f"SELECT kind, count(*) FROM read_parquet('{path}') GROUP BY kind").fetchall())
+    else:  # compare's exact counts and bases, straight from the edges (no roll-up): the engine's floor
+        rows = len(con.execute(f'''
+            WITH e AS (SELECT * FROM read_parquet('{path}')),
+                 m AS (SELECT source AS respondent, target AS grp FROM e WHERE kind = 'MEMBER_OF'),
+                 c AS (SELECT source AS respondent, target AS concept, coalesce(stance, 'mention') AS stance
+                       FROM e WHERE kind IN ('MENTIONS', 'PROPOSES'))
+            SELECT m.grp, c.concept, c.stance, count(DISTINCT c.respondent)
+            FROM c JOIN m USING (respondent) WHERE m.grp IN ('group/partner', 'group/public') GROUP BY ALL
+            UNION ALL SELECT grp, NULL, NULL, count(*) FROM m GROUP BY ALL''').fetchall())
+seconds = time.perf_counter() - started
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": int(hwm) / 1024}))
+"""
+
+STEPS = [
+    ("parse", "pyarrow.csv parse (baseline)"),
+    ("load", "consultgraph load (new project)"),
+    ("reload", "load the same file again (no-op)"),
+    ("open", "open the project"),
+    ("stats", "stats"),
+    ("duckdb-stats", "DuckDB count by kind (baseline)"),
+    ("compare", "compare --by tactic"),
+    ("counts", "coding_counts + respondent_counts"),
+    ("duckdb-compare", "DuckDB compare counts (baseline)"),
+]
+
+
+def step(what, csv_path, project):
+    out = subprocess.run([sys.executable, "-c", STEP, what, str(csv_path), str(project)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{what} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def size(text):
+    text = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * factor)
+
+
+def main():
+    sys.path.insert(0, str(HERE))
+    from synthetic import generate
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10k,100k", help="Respondent counts, comma-separated (10k,100k,1M).")
+    parser.add_argument("--codings", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--keep", default=None, help="Folder to keep the CSVs and projects in (default: a temp folder).")
+    args = parser.parse_args()
+    sizes = [size(s) for s in args.sizes.split(",")]
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(args.keep or tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        print("SYNTHETIC consultation (seeded) — for scale only, never for findings")
+        for n in sizes:
+            csv_path = base / f"synthetic-{n}.csv"
+            if not csv_path.exists():
+                generate(csv_path, n, args.codings, args.seed)
+            project = base / f"project-{n}"
+            if project.exists():
+                import shutil
+
+                shutil.rmtree(project)
+            print(f"\n{n:,} respondents x {args.codings} codings ({csv_path.stat().st_size / 1e6:.0f} MB CSV)")
+            results[n] = {}
+            for what, label in STEPS:
+                figure = step(what, csv_path, project)
+                results[n][what] = figure
+                print(f"  {label:<38} {figure['seconds']:8.2f} s   peak {figure['peak_mb']:8.0f} MB", flush=True)
+            r = results[n]
+            print(f"  ratio load / pyarrow parse             {r['load']['seconds'] / r['parse']['seconds']:8.1f} x")
+            print(f"  ratio reload / load                    {r['reload']['seconds'] / r['load']['seconds']:8.2f} x")
+            print(f"  ratio stats / DuckDB count by kind     {r['stats']['seconds'] / r['duckdb-stats']['seconds']:8.1f} x")
+            print(f"  ratio compare / DuckDB compare counts  {r['compare']['seconds'] / r['duckdb-compare']['seconds']:8.1f} x")
+            print(f"  ratio coding_counts / DuckDB counts    {r['counts']['seconds'] / r['duckdb-compare']['seconds']:8.1f} x")
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        print(f"\nlog-log slope of wall time, {small:,} -> {large:,} respondents (1.0 = linear)")
+        for what, label in STEPS:
+            a, b = results[small][what]["seconds"], results[large][what]["seconds"]
+            slope = math.log(b / a) / math.log(large / small) if a > 0 and b > 0 else float("nan")
+            print(f"  {label:<38} {slope:6.2f}")
+    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {__import__('os').cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
