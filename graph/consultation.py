@@ -561,7 +561,7 @@ class Consultation:
             "findings_by_measure": _counts(findings["measure"]) if len(findings) else {},
             # who coded: with no coder named and no free-text responses, every coding is a
             # respondent's own, and counting can read the stored edges directly
-            "coders": sorted({c for kind in CODING_KINDS for c in coder_of(self.edges_of(kind)["props"].astype(object).unique())} - {""}),
+            "coders": sorted({c for kind in CODING_KINDS for c in coder_of(_distinct(self.edges_of(kind)["props"]))} - {""}),
         }
 
     def stats(self):
