@@ -115,6 +115,16 @@ def main():
             f"Pol.is grouped {len(polis)} of {len(export.participants)} participants"
         )
 
+    print("\nOpinion groups with the k-means runs in one thread (the default) and in as many as the libraries like")
+    for name, export in exports.items():
+        polis = export.participants.set_index("participant")["polis_group"].dropna()
+        matrix = vote_matrix(export, include_moderated=True)
+        one_s, one = best_of(args.repeat, opinion_groups, matrix, moderated_out=export.moderated_out, threads=1)
+        many_s, many = best_of(args.repeat, opinion_groups, matrix, moderated_out=export.moderated_out, threads=None)
+        same = one.groups.equals(many.groups) and one.k == many.k
+        print(f"  {name:30} 1 thread {one_s:6.2f} s   unlimited {many_s:6.2f} s   ({many_s / one_s:4.1f}x)   "
+              f"ARI {ari_with_polis(one, polis)[0]:.3f} / {ari_with_polis(many, polis)[0]:.3f}   same groups: {same}")
+
     print(f"\nARI with Pol.is's group-id over seeds 0-{args.seeds - 1}: min / median / max (k chosen; seconds per call)")
     for name, export in exports.items():
         polis = export.participants.set_index("participant")["polis_group"].dropna()

@@ -43,22 +43,24 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
     from consultgraph.loaders import load as load_files
 
     started = time.perf_counter()
-    bar = None if quiet else click.progressbar(length=len(files) + 2, label="loading", file=click.get_text_stream("stderr"))
+    import sys
+
+    from tqdm import tqdm
+
+    # a bar on standard error only when it is a terminal: logs and pipes stay clean
+    bar = tqdm(total=len(files) + 2, desc="loading", unit="step", file=sys.stderr, leave=False,
+               disable=quiet or not sys.stderr.isatty())
 
     def progress(step, detail=None):
-        if bar is not None:
-            bar.label = f"{step} {detail or ''}"[:60]
-            bar.update(1)
+        bar.set_description(f"{step} {detail or ''}"[:60])
+        bar.update(1)
 
-    if bar is not None:
-        bar.__enter__()
     try:
         options = {"group_variable": group_variable, "region_variable": region_variable,
                    "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group}
         report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress, options=options)
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        bar.close()
     added_nodes = report.nodes_after - report.nodes_before
     added_edges = report.edges_after - report.edges_before
     click.echo(
