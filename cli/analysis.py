@@ -22,6 +22,19 @@ def _export(graph, rows, fmt, output, layout, comparison=None, keep=None, sheet=
         emit(wide(rows), fmt, output, sheet=sheet)
 
 
+def _under_table(result, fmt, output):
+    """The source's caveats (and the parameters used) under a human table on the terminal."""
+    import shutil
+    import textwrap
+
+    if fmt not in ("table", "markdown") or output:
+        return
+    width = shutil.get_terminal_size((160, 24)).columns
+    lines = [f"parameters: {result.describe()}"] if getattr(result, "parameters", None) and hasattr(result, "describe") else []
+    for text in lines + list(getattr(result, "caveats", ())):
+        click.echo(textwrap.fill(text, width, subsequent_indent="  "))
+
+
 def _shown(rows, top, total_hint="--top 0 shows all"):
     if top and len(rows) > top:
         click.echo(f"showing {top} of {len(rows)} rows ({total_hint})", err=True)
@@ -69,8 +82,9 @@ def audit(graph, fmt, output, tolerance):
 @click.option("--groups", required=True, help="Two or more groups, comma-separated (ids or labels).")
 @click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience", "statement"]),
               default="theme", show_default=True, help="Which concepts to compare.")
-@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention", "agree", "disagree", "pass"]),
-              default=None, help="Only this stance (default: every stance, one row each); for --by statement, the vote.")
+@click.option("--stance", type=click.Choice(["raised", "lead", "support", "drop", "mention", "agree", "disagree", "pass"]),
+              default=None, help="Only this stance (default: every stance, one row each: raised = any stance, then "
+                                 "its parts); for --by statement, the vote.")
 @click.option("--region", default=None, help="Only respondents based in (or findings about) this region.")
 @click.option("--min-base", type=int, default=0, show_default=True, help="Drop rows where a base is under N.")
 @click.option("--base", "base_mode", type=click.Choice(["stated", "group"]), default="stated", show_default=True,
@@ -113,6 +127,7 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
                          quotes=quote_count, reweight=reweight, target_mix=target_mix)
     if fmt in ("table", "markdown"):
         emit(display_rows(result), fmt, output)
+        _under_table(result, fmt, output)
         if fmt == "table" and not output:
             for note in result.notes:
                 click.echo(f"note: {note}", err=True)
@@ -121,7 +136,7 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
         from consultgraph.outputs.layouts import TIDY_COLUMNS, tidy, wide
         from consultgraph.outputs.render import write_xlsx
 
-        notes = [{"note": n} for n in result.notes]
+        notes = [{"note": n} for n in result.caveats + result.notes]
         rows = (tidy(result.rows, result.groups, result.group_labels), list(TIDY_COLUMNS)) if layout == "tidy" else wide(result.rows)
         path = write_xlsx({"comparison": rows, "notes": notes}, output)
         click.echo(f"wrote {len(result.rows)} rows to {path}", err=True)
@@ -184,7 +199,8 @@ def _comparison_options(function):
 @graph_option
 @_comparison_options
 @click.option("--threshold", type=float, default=0.5, show_default=True, help="Share every group must reach.")
-@click.option("--stance", type=click.Choice(["lead", "support", "drop", "mention"]), default=None)
+@click.option("--stance", type=click.Choice(["raised", "lead", "support", "drop", "mention"]), default=None,
+              help="Only this stance (raised = any stance).")
 @_LAYOUT
 def consensus(graph, fmt, output, groups, by, min_base, threshold, stance, top, layout):
     """Concepts every group raises at a threshold share or more, and what the source calls consensus.
@@ -197,10 +213,11 @@ def consensus(graph, fmt, output, groups, by, min_base, threshold, stance, top, 
     """
     from consultgraph.queries.consensus import consensus as run
 
-    rows = _shown(run(graph, groups, by, threshold=threshold, stance=stance, min_base=min_base, top=0),
-                  _top(top, by))
+    result = run(graph, groups, by, threshold=threshold, stance=stance, min_base=min_base, top=0)
+    rows = _shown(result, _top(top, by))
     if fmt in ("table", "markdown") or layout == "wide":
         emit(rows if fmt in ("table", "markdown") else _wide(rows), fmt, output)
+        _under_table(result, fmt, output)
         return
     from consultgraph.queries.compare import compare
 
@@ -215,7 +232,8 @@ def consensus(graph, fmt, output, groups, by, min_base, threshold, stance, top, 
 @_comparison_options
 @click.option("--min-difference", type=float, default=20.0, show_default=True, help="Points apart that count.")
 def contention(graph, fmt, output, groups, by, min_base, min_difference, top):
-    """Concepts the groups split on: far apart between groups, or split on stance within one.
+    """Concepts the groups split on: split on stance within a group, divisive votes, what the source calls
+    contested; far apart between groups ("mentioned more often by" when the questions were open-ended).
 
     \b
     Examples:
@@ -224,8 +242,10 @@ def contention(graph, fmt, output, groups, by, min_base, min_difference, top):
     """
     from consultgraph.queries.consensus import contention as run
 
-    rows = _shown(run(graph, groups, by, min_difference=min_difference, min_base=min_base, top=0), _top(top, by))
+    result = run(graph, groups, by, min_difference=min_difference, min_base=min_base, top=0)
+    rows = _shown(result, _top(top, by))
     emit(rows if fmt in ("table", "markdown") else _wide(rows), fmt, output)
+    _under_table(result, fmt, output)
 
 
 @main.command()

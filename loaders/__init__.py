@@ -74,6 +74,8 @@ register("tttc", "consultgraph.loaders.tttc", "read_tttc",
          "a Talk to the City report JSON: LLM topics and claims, with speakers where the report has them")
 register("qdpx", "consultgraph.loaders.qdpx_graph", "read_qdpx_records",
          "a REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder; or a bare .qde)", aliases=("qde", "refi-qda"))
+register("metadata", "consultgraph.loaders", "read_metadata",
+         "a metadata.yaml: title, sources, question_type (open-ended/closed), caveats with source lines, questions")
 register("dataset", "consultgraph.loaders", "read_dataset",
          "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
 
@@ -106,6 +108,8 @@ def detect(path):
     if not path.exists():
         raise InputError("no such file", file=path)
     suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml") and _declares_metadata(path):
+        return "metadata"
     if suffix in (".qdpx", ".qde"):
         return "qdpx"
     from consultgraph.loaders.skos import RDF_FORMATS
@@ -156,14 +160,52 @@ def detect(path):
     )
 
 
+def _declares_metadata(path):
+    """Whether a YAML file is a metadata mapping rather than a list of records."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and bool({"question_type", "caveats", "questions", "title"} & set(data))
+
+
 def source_record(path, namespace, meta=None):
-    """The Source node a file's findings and quotes are derived from."""
+    """The Source node a file's findings and quotes are derived from.
+
+    ``meta`` (a dataset.yaml mapping) adds title, publisher, issued and the declared
+    metadata (question type, caveats, questions: see :mod:`consultgraph.queries.metadata`).
+    """
+    from consultgraph.queries.metadata import metadata_props
+
     meta = meta or {}
     props = {"label": meta.get("title") or Path(path).name, "file": Path(path).name}
     for key in ("title", "publisher", "issued"):
         if meta.get(key):
             props[key] = str(meta[key])
+
+    def bad(message, name):
+        raise InputError(message, file=path, field=name)
+
+    declared = metadata_props(meta, check=bad)
+    if declared:
+        props["metadata"] = declared
     return Node("Source", f"source/{namespace}", props, file=str(path))
+
+
+def read_metadata(path, *, namespace=None, source_id=None):
+    """Yield the Source node a ``metadata.yaml`` declares (title, question type, caveats, questions)."""
+    meta = _yaml_mapping(path)
+    yield source_record(path, slugify(namespace or meta.get("name") or Path(path).stem), meta)
+
+
+def _yaml_mapping(path):
+    try:
+        meta = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise InputError(f"malformed YAML ({error})", file=path) from None
+    if not isinstance(meta, dict):
+        raise InputError("a metadata file must be a mapping (title, question_type, caveats, questions)", file=path)
+    return meta
 
 
 def read_dataset(path, *, namespace=None, source_id=None):
@@ -175,7 +217,7 @@ def read_dataset(path, *, namespace=None, source_id=None):
     except yaml.YAMLError as error:
         raise InputError(f"malformed YAML ({error})", file=meta_path) from None
     name = slugify(meta.get("name") or folder.name)
-    source = source_record(meta_path, name, {"title": meta.get("source_title") or meta.get("title"), **meta})
+    source = source_record(meta_path, name, {**meta, "title": meta.get("source_title") or meta.get("title"), "dataset_title": meta.get("title")})
     yield source
     for entry in meta.get("files") or []:
         entry = {"path": entry} if isinstance(entry, str) else dict(entry)
@@ -204,7 +246,7 @@ def iter_records(path, fmt=None, namespace=None, options=None):
     fmt = fmt or detect(path)
     entry = loader(fmt)
     extra = _accepted(entry, options)
-    if entry.name in ("dataset", "json", "skos"):
+    if entry.name in ("dataset", "json", "skos", "metadata"):
         yield from entry.read(path, namespace=namespace, source_id=None)
         return
     namespace = namespace or slugify(path.stem)

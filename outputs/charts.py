@@ -133,11 +133,7 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     ticks = []
     for row in reversed(rows):
         name = row["label"] + (f" ({row['stance']})" if mixed and row["stance"] else "")
-        bases = " \u00b7 ".join(
-            f"{row[f'{g}.count']} of {row[f'{g}.base']}" if row.get(f"{g}.count") is not None
-            else (f"{row[f'{g}.share'] * 100:.0f}% of {row[f'{g}.base']}" if row.get(f"{g}.base") and row.get(f"{g}.share") is not None else "n/a")
-            for g in comparison.groups
-        )
+        bases = " \u00b7 ".join(row.get(f"{g}.cell") or "not reported" for g in comparison.groups)
         ticks.append(f"{_wrap(name)}\n{bases}")
     axes.set_yticks(range(len(rows)))
     axes.set_yticklabels(ticks, fontsize=8)
@@ -145,7 +141,7 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     axes.set_xlim(0, _axis_end(highest * 100))
     axes.set_ylim(-0.7, len(rows) - 0.3)
     axes.set_xlabel("share of the group (%), with 95% Wilson interval; hollow marker: percent only, no count\n"
-                    "tick labels: count of base per group, in legend order", fontsize=9)
+                    "tick labels: each group's figure, in legend order", fontsize=9)
     axes.grid(axis="x", color="#eeeeee")
     axes.set_axisbelow(True)
     for side in ("top", "right"):
@@ -162,7 +158,18 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     if top and total > len(rows):
         heading += f" \u2014 top {len(rows)} of {total}"
     axes.set_title(heading, fontsize=11, pad=26)
+    footnote(figure, getattr(comparison, "caveats", ()))
     return figure
+
+
+def footnote(figure, caveats):
+    """Print the source's caveats once under a chart."""
+    if not caveats:
+        return
+    import textwrap
+
+    text = "\n".join(textwrap.fill(c, 150) for c in caveats)
+    figure.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444", wrap=True)
 
 
 def dumbbell_chart(comparison, path, *, top=20, title=None):
@@ -238,7 +245,13 @@ def stance_rows(graph, groups, concepts=None, *, by="theme", top=12):
 
 def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=None):
     """The matplotlib figure of :func:`stance_chart` (for embedding)."""
+    from consultgraph.queries.compare import resolve_groups
+    from consultgraph.queries.metadata import dataset_metadata
+
     rows = stance_rows(graph, groups, concepts, by=by, top=top)
+    group_ids = resolve_groups(graph, groups)
+    labels = {g: graph.concepts[g].label for g in group_ids}
+    caveats = [c.note(labels) for c in dataset_metadata(graph).caveats_for(group_ids, mention_rates=True)]
     blocks = []
     for concept, group, per in rows:
         if not blocks or blocks[-1][0] != concept:
@@ -290,6 +303,7 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
                      edgecolor="white", label=s) for s in STANCES]
     axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=9)
     axes.set_title(title or "Lead, support or drop, by group", fontsize=11, pad=26)
+    footnote(figure, caveats)
     return figure
 
 

@@ -73,7 +73,7 @@ def tidy(rows, groups, group_labels, keep=None):
     >>> from consultgraph.loaders import builtin
     >>> from consultgraph.queries.compare import compare
     >>> result = compare(builtin(), "partner,national-entity", by="tactic")
-    >>> rows = tidy(result.rows, result.groups, result.group_labels, keep={("tactic/research", "mention")})
+    >>> rows = tidy(result.rows, result.groups, result.group_labels, keep={("tactic/research", "raised")})
     >>> [(r["group"], r["count"], r["base"], r["basis"], r["source_line"]) for r in rows]
     [('group/partner', 17, 74, 'finding', 199), ('group/national-entity', 37, 53, 'finding', 393)]
     """

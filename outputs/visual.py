@@ -18,6 +18,7 @@ from importlib import resources
 import pandas as pd
 
 from consultgraph.errors import InputError
+from consultgraph.queries.shares import format_share
 
 #: Okabe-Ito colours (safe for colour-blind readers) and a shape per node kind, so
 #: kinds stay apart in greyscale too.
@@ -74,21 +75,6 @@ class GraphView:
 
 
 # ---------------------------------------------------------------------------- helpers
-def share_text(share, count=None, base=None, reported=None):
-    """'69% (37 of 53)', the way every number is shown (see :mod:`queries.compare`).
-
-    Examples
-    --------
-    >>> share_text(37 / 53, 37, 53)
-    '70% (37 of 53)'
-    >>> share_text(0.38, None, 53, 38.0)
-    '38% (of 53; count not stated)'
-    """
-    from consultgraph.queries.compare import _fmt_share
-
-    return _fmt_share(share, count, base, reported)
-
-
 def _int(value):
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
@@ -156,72 +142,33 @@ def quote_rows(graph):
 
 
 # ---------------------------------------------------------------------------- the view
-def _group_cells_from_codings(graph, people, codings, concept_ids):
-    """{(group, concept): {stance or '*': (count, base)}}: respondents raising it or anything narrower."""
-    if not len(codings) or not len(people):
-        return {}
-    bases = people["group"].value_counts().to_dict()
-    index = graph.concepts
-    roll = {}
-    for code in codings["concept"].unique():
-        hits = [code] if code in concept_ids else []
-        hits += [a for a in index.ancestors(code) if a in concept_ids] if code in index else []
-        roll[code] = hits
-    frame = codings[["respondent", "concept", "stance", "group"]].copy()
-    frame = frame[frame["group"].notna()]
-    frame["stance"] = frame["stance"].fillna("mention")
-    frame["hit"] = frame["concept"].map(roll)
-    frame = frame.explode("hit").dropna(subset=["hit"])
+def _share_cells(graph, concept_ids):
+    """Per (group, concept): its rows of the shares table by stance, and every published finding on it."""
+    from consultgraph.queries.shares import finding_shares, shares
+
+    table = shares(graph)
+    table = table[table["concept"].isin(concept_ids) & (table["basis"] != "votes")]
     cells = {}
-    if not len(frame):
-        return cells
-    for (group, concept), n in frame.groupby(["group", "hit"])["respondent"].nunique().items():
-        cells.setdefault((group, concept), {})["*"] = (int(n), int(bases.get(group, 0)))
-    for (group, concept, stance), n in frame.groupby(["group", "hit", "stance"])["respondent"].nunique().items():
-        cells.setdefault((group, concept), {})[stance] = (int(n), int(bases.get(group, 0)))
-    return cells
+    for row in table.to_dict("records"):
+        cells.setdefault((row["group"], row["concept"]), {})[row["stance"]] = row
+    published = finding_shares(graph)
+    published = published[published["concept"].isin(concept_ids)]
+    findings = {}
+    for row in published.to_dict("records"):
+        findings.setdefault((row["group"], row["concept"]), []).append(row)
+    return cells, findings
 
 
-def _finding_cells(findings, concept_ids, sizes):
-    """{(group, concept): {stance: cell}} from published share and qualitative findings."""
-    sub = findings[findings["measure"].isin(["share", "qualitative"]) & findings["concept"].isin(concept_ids)]
-    sub = sub[sub["group"].notna()]
-    cells, regional = {}, {}
-    for row in sub.itertuples():
-        count, base = _int(row.count), _int(row.base)
-        reported = None if pd.isna(row.reported_percent) else float(row.reported_percent)
-        line = _int(row.source_line)
-        stance = row.stance if isinstance(row.stance, str) else "mention"
-        if row.measure == "qualitative":
-            words = _text(row.note) or _text(row.statement) or "qualitative"
-            cell = {"share": None, "count": None, "base": None, "text": f"qualitative: {words}", "line": line,
-                    "score": 0}
-        else:
-            share = count / base if count is not None and base else (reported / 100 if reported is not None else None)
-            if share is None and count is None:
-                continue
-            if share is None:
-                # "20 respondents" with no base: shown as a count; the width uses the group's size
-                size = (sizes.get(row.group) or (None,))[0]
-                text = f"{count} respondents (base not stated)"
-                share_for_width = count / size if size else None
-            else:
-                text = share_text(share, count, base, reported)
-                share_for_width = share
-            note = _text(row.base_note)
-            if isinstance(row.base_ref, str):
-                text += f" [subgroup base{': ' + note if note else ''}]"
-            cell = {"share": share_for_width, "count": count, "base": base, "text": text, "line": line,
-                    "score": (count is not None) * 4 + (reported is not None) * 2 + (not isinstance(row.base_ref, str))
-                    + (share is not None) * 8}
-        key = (row.group, row.concept)
-        if isinstance(row.region, str):
-            regional.setdefault(key, []).append((row.region, stance, cell))
-            continue
-        best = cells.setdefault(key, {}).get(stance)
-        if best is None or (cell["score"], cell["base"] or 0) > (best["score"], best["base"] or 0):
-            cells[key][stance] = cell
-    return cells, regional
+def _basis_text(row):
+    """' (respondent codings)', ' (finding, line 175)'."""
+    if row["basis"] == "respondents":
+        return " (respondent codings)"
+    line = _int(row.get("source_line"))
+    return f" (finding, line {line})" if line else " (finding)"
+
+
+def _present(value):
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NA
 
 
 def graph_view(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weight=None,
@@ -303,39 +250,37 @@ def graph_view(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
     for group in sorted(group_ids):
         add_node(group, "StakeholderGroup", label_of(group), size_stated=sizes.get(group))
 
-    # group -> concept edges
-    coded = _group_cells_from_codings(graph, people, codings, concept_ids)
-    published, regional = _finding_cells(findings, concept_ids, sizes)
-    for key in sorted(set(coded) | set(published) | set(regional)):
+    # group -> concept edges: the shares table's "raised" row is the label, its parts and
+    # the published findings the tooltip
+    from consultgraph.queries.shares import PARTS
+
+    cells, published = _share_cells(graph, concept_ids)
+    for key in sorted(set(cells) | set(published)):
         group, concept = key
         if group not in nodes or concept not in nodes:
             continue
+        mine = cells.get(key, {})
+        whole = mine.get("raised")
+        used = {row["finding"] for row in mine.values() if _present(row.get("finding"))}
+        extra = [row for row in published.get(key, ()) if row["finding"] not in used]
+        if whole is not None and whole["basis"] == "respondents" and not whole["count"] and not extra:
+            continue  # nobody in the group raised it
         lines, label, weight, dashed = [], None, 0.0, False
-        if key in coded:
-            cells = coded[key]
-            count, base = cells["*"]
-            weight = count / base if base else 0.0
-            label = share_text(weight, count, base)
-            lines.append(f"raised by {label} of {label_of(group)} (respondent codings)")
-            for stance in ("lead", "support", "drop", "mention"):
-                if stance in cells and (stance != "mention" or len(cells) > 2):
-                    n, b = cells[stance]
-                    lines.append(f"{stance}: {share_text(n / b if b else 0, n, b)}")
-            for stance, cell in sorted(published.get(key, {}).items()):
-                lines.append(f"published ({stance}): {cell['text']}" + (f", line {cell['line']}" if cell["line"] else ""))
-        elif key in published:
-            cells = published[key]
-            order = sorted(cells.items(), key=lambda kv: (kv[0] != "mention", -(kv[1]["share"] or 0)))
-            stance, main = order[0]
-            weight = main["share"] or 0.0
-            dashed = main["share"] is None and main["count"] is None
-            label = main["text"] if stance == "mention" else f"{stance}: {main['text']}"
-            if dashed:
-                label = "qualitative"
-            for stance, cell in order:
-                lines.append(f"{stance}: {cell['text']}" + (f" (finding, line {cell['line']})" if cell["line"] else " (finding)"))
-        for region, stance, cell in regional.get(key, ()):
-            lines.append(f"in {label_of(region)} ({stance}): {cell['text']}" + (f", line {cell['line']}" if cell["line"] else ""))
+        if whole is not None:
+            label = whole["text"]
+            if _present(whole["share"]):
+                weight = float(whole["share"])
+            elif _present(whole["count"]) and (sizes.get(group) or (None,))[0]:
+                weight = min(1.0, whole["count"] / sizes[group][0])  # a count with no base: width from the group size
+            dashed = not _present(whole["share"]) and not _present(whole["count"])
+            lines.append(f"raised (any stance): {label}{_basis_text(whole)}")
+            for stance in PARTS:
+                part = mine.get(stance)
+                if part is not None and (part["basis"] != "respondents" or part["count"]):
+                    lines.append(f"{stance}: {part['text']}" + ("" if part["basis"] == "respondents" else _basis_text(part)))
+        for row in extra:
+            where = f"in {label_of(row['region'])}" if _present(row.get("region")) else "also published"
+            lines.append(f"{where} ({row['stance']}): {row['text']}{_basis_text(row)}")
         if label is None:
             label, dashed = "regional findings", True
         edges.append({
@@ -534,7 +479,7 @@ def _fold_respondents(nodes, edges, index, max_nodes):
         if region in nodes:
             base = members.get(group, 0)
             edges.append({"source": group, "target": region, "kind": "BASED_IN_GROUP", "weight": len(who) / base,
-                          "label": share_text(len(who) / base, len(who), base),
+                          "label": format_share(len(who), base),
                           "lines": [f"{len(who)} of {base} respondents of {nodes[group]['label']} "
                                     f"are based in {nodes[region]['label']}"]})
     nodes, edges = _drop_isolated(nodes, edges, keep_kinds=("StakeholderGroup",))

@@ -2,9 +2,9 @@
 
 For each concept (of one kind: theme, tactic, idea ...) and each group, a count, a base
 and a share with its Wilson interval; between groups, the difference in points, Cohen's
-h, a test (z or Fisher) and Benjamini-Hochberg q-values across the table. Respondent-level
-codings are used where a group has them; published findings otherwise; every cell says
-which, and which base it used.
+h, a test (z or Fisher) and Benjamini-Hochberg q-values across the table. Every cell is
+a row of the shares table (:mod:`consultgraph.queries.shares`: respondent codings where a
+group has them, published findings otherwise), so it reads the same in every view.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from consultgraph.errors import InputError
+from consultgraph.queries import shares as shares_module
 from consultgraph.queries import stats
 
 #: ``--by`` names and the node kinds they compare.
@@ -42,29 +43,14 @@ class Comparison:
     by: str
     rows: list
     notes: list = field(default_factory=list)
+    caveats: list = field(default_factory=list)
+    parameters: dict = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.rows)
 
     def __len__(self):
         return len(self.rows)
-
-
-def _fmt_share(share, count, base, reported=None):
-    """'69% (37 of 53)': the source's own percent when it agrees with count/base within a point."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        if count is None or base is not None:
-            return ""
-        return f"{count} respondent{'' if count == 1 else 's'} (base not stated)"
-    if reported is not None and abs(reported - share * 100) <= 1:
-        percent = f"{reported:g}%"
-    else:
-        percent = f"{share * 100:.0f}%"
-    if count is not None and base is not None:
-        return f"{percent} ({count} of {base})"
-    if base is not None:
-        return f"{percent} (of {base}; count not stated)"
-    return f"{percent} (count and base not stated)"
 
 
 def resolve_groups(graph, groups):
@@ -79,102 +65,45 @@ def resolve_groups(graph, groups):
     return ids
 
 
-def _respondent_cells(graph, group, kind, stance, region, concepts):
-    """{(concept, stance): (count, base)} from codings, or None if the group has none."""
-    people = graph.respondents()
-    members = graph.concepts.descendants(group)
-    people = people[people["group"].isin(members)]
-    if region is not None:
-        people = people[people["region"].isin(graph.concepts.descendants(region))]
-    codings = graph.codings()
-    codings = codings[codings["respondent"].isin(set(people["id"]))]
-    if not len(codings):
+def _group_cells(table, group):
+    """{(concept, stance): row} of one group, and the group's basis (or None: no figures)."""
+    mine = table[table["group"] == group]
+    if not len(mine):
+        return {}, None
+    records = mine.to_dict("records")
+    basis = records[0]["basis"]
+    return {(r["concept"], r["stance"]): r for r in records}, basis
+
+
+def _clean(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
-    base = len(people)
-    if stance is not None:
-        codings = codings[codings["stance"] == stance]
-    # roll codes up: a coding of a narrower concept counts for each broader one of this kind
-    target_kind = {c.id: c.kind for c in graph.concepts.concepts}
-    roll = {}
-    for code in codings["concept"].unique():
-        hits = [code] if target_kind.get(code) == kind else []
-        hits += [a for a in graph.concepts.ancestors(code) if target_kind.get(a) == kind]
-        roll[code] = hits
-    frame = pd.DataFrame({
-        "respondent": codings["respondent"].to_numpy(),
-        "concept": codings["concept"].map(roll).to_numpy(),
-        "stance": codings["stance"].fillna("mention").to_numpy() if stance is None else stance,
-    }).explode("concept").dropna(subset=["concept"])
-    if not len(frame):
-        return {}, base
-    counts = frame.drop_duplicates().groupby(["concept", "stance"])["respondent"].nunique()
-    return {key: (int(n), base) for key, n in counts.items()}, base
+    return value
 
 
-def _finding_cells(graph, group, kind, stance, region, base_mode, sizes):
-    """{(concept, stance): cell} from published share/qualitative findings of ``group``."""
-    findings = graph.findings()
-    sub = findings[(findings["group"] == group) & (findings["concept_kind"] == kind)]
-    sub = sub[sub["measure"].isin(["share", "qualitative"])]
-    if stance is not None:
-        sub = sub[sub["stance"] == stance]
-    if region is not None:
-        sub = sub[sub["region"] == region]
-    else:
-        sub = sub[sub["region"].isna()]
-    cells = {}
-    group_size = sizes.get(group, (None, None))[0]
-    for key, rows in sub.groupby(["concept", "stance"], dropna=False):
-        rows = rows.assign(
-            _numbers=rows["count"].notna().astype(int) * 2 + rows["reported_percent"].notna().astype(int),
-            _whole=rows["base_ref"].isna().astype(int),
-            _base=rows["base"].fillna(0),
-        ).sort_values(["_numbers", "_whole", "_base"], ascending=False)
-        best = rows.iloc[0]
-        cells[key] = _cell_from_finding(best, base_mode, group_size)
-    return cells
-
-
-def _cell_from_finding(row, base_mode, group_size):
-    count = None if pd.isna(row["count"]) else int(row["count"])
-    base = None if pd.isna(row["base"]) else int(row["base"])
-    line = None if pd.isna(row["source_line"]) else int(row["source_line"])
-    cell = {
-        "basis": f"finding (line {line})" if line else "finding",
-        "finding": row["id"],
-        "count": count,
-        "base": base,
-        "base_note": row["base_note"] if isinstance(row["base_note"], str) else None,
-        "subgroup_base": isinstance(row["base_ref"], str),
-        "reported_percent": None if pd.isna(row["reported_percent"]) else float(row["reported_percent"]),
-        "qualitative": None,
-    }
-    if row["measure"] == "qualitative":
-        cell["qualitative"] = row["note"] if isinstance(row["note"], str) else (row["statement"] or "qualitative")
-        cell["basis"] = f"qualitative finding (line {line})" if line else "qualitative finding"
-        return cell
-    if base_mode == "group" and cell["subgroup_base"] and group_size and count is not None:
-        cell["base_note"] = f"re-expressed over the whole group (stated: {count} of {base})"
-        cell["base"], cell["subgroup_base"] = group_size, False
-    if cell["base"] is None and cell["reported_percent"] is not None and not cell["subgroup_base"] and group_size:
-        # "38% of NE respondents": the base is the group, the count is not stated
-        cell["base"] = group_size
-        cell["base_note"] = cell["base_note"] or "the whole group (count not stated)"
-    return cell
+def _effective_stance(cell):
+    """What a cell counts: ``raised`` for codings and mention findings, else the stance printed."""
+    if cell["basis"] != "finding" or cell.get("finding_stance") in (None, "mention"):
+        return cell["stance"] if cell["stance"] != "mention" or cell["basis"] != "finding" else shares_module.RAISED
+    return cell["finding_stance"]
 
 
 def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, base="stated", sort="divergence",
             quotes=0, reweight=None, target_mix=None):
     """Compare how often stakeholder groups raise each concept of one kind.
 
+    Every cell is a row of :func:`consultgraph.queries.shares.shares`: its text, count,
+    base and basis are the ones every other view shows.
+
     Parameters
     ----------
     graph : Consultation
     groups : list of str or str
         Two or more groups (ids or labels; ``"partner,national-entity"`` works).
-    by : {'theme', 'tactic', 'idea', 'approach', 'partner-type', 'audience'}
-    stance : {'lead', 'support', 'drop', 'mention'}, optional
-        Only codings/findings with this stance; all stances (one row each) when omitted.
+    by : {'theme', 'tactic', 'idea', 'approach', 'partner-type', 'audience', 'statement'}
+    stance : {'raised', 'lead', 'support', 'drop', 'mention', 'agree', 'disagree', 'pass'}, optional
+        Only this stance; every stance (one row each: ``raised`` = any stance, then its
+        parts) when omitted.
     region : str, optional
         Only respondents based in this region (respondent-level data), or findings
         about this region.
@@ -198,123 +127,144 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     -------
     Comparison
         ``rows``: one dict per concept and stance with, per group ``g``, ``g.count``,
-        ``g.base``, ``g.share``, ``g.low``, ``g.high`` (Wilson 95%), ``g.basis``,
-        ``g.base_note``, ``g.cell`` (display text); and ``difference_points``,
-        ``cohens_h``, ``test``, ``statistic``, ``p_value``, ``q_value``, ``flags``.
+        ``g.base``, ``g.base_kind``, ``g.share``, ``g.low``, ``g.high`` (Wilson 95%),
+        ``g.basis``, ``g.source_line``, ``g.finding``, ``g.base_note``, ``g.cell``
+        (display text); and ``difference_points``, ``reading``, ``cohens_h``,
+        ``test``, ``statistic``, ``p_value``, ``q_value``, ``flags``. ``caveats``:
+        the source's own warnings that apply, with their source lines.
 
     Examples
     --------
     >>> from consultgraph.loaders import builtin
     >>> result = compare(builtin(), ["partner", "national-entity"], by="tactic")
-    >>> row = next(r for r in result.rows if r["concept"] == "tactic/research" and r["stance"] == "mention")
-    >>> row["group/partner.cell"], row["group/national-entity.cell"]
-    ('23% (17 of 74)', '69% (37 of 53)')
+    >>> row = next(r for r in result.rows if r["concept"] == "tactic/research" and r["stance"] == "raised")
+    >>> row["group/partner.cell"], row["group/national-entity.cell"], row["reading"]
+    ('23% (17 of 74)', '69% (37 of 53)', 'mentioned more often by National entities')
+    >>> hre = next(r for r in result.rows if r["concept"] == "tactic/capacity-building" and r["stance"] == "raised")
+    >>> hre["group/partner.cell"], hre["group/national-entity.cell"], hre["test"]
+    ('41% (30 of 74), stated as lead', '77% (41 of 53)', None)
     """
+    from consultgraph.queries.metadata import dataset_metadata
+
     if by not in BY_KINDS:
         raise InputError(f"cannot compare by '{by}'", field="by", hint=f"use one of: {', '.join(BY_KINDS)}")
     if sort not in SORTS:
         raise InputError(f"cannot sort by '{sort}'", field="sort", hint=f"use one of: {', '.join(SORTS)}")
     if base not in ("stated", "group"):
         raise InputError(f"unknown base mode '{base}'", field="base", hint="use stated or group")
-    kind = BY_KINDS[by]
-    group_ids = resolve_groups(graph, groups)
-    region_id = graph.concepts.resolve(region, ("Region",), field="region") if region else None
-    sizes = graph.group_sizes()
-    labels = {g: graph.concepts[g].label for g in group_ids}
-
     if reweight not in (None, "region"):
         raise InputError(f"cannot reweight by '{reweight}'", field="reweight", hint="use region")
+    kind = BY_KINDS[by]
+    votes = kind == "Statement"
+    allowed = shares_module.VOTES if votes else (shares_module.RAISED,) + shares_module.PARTS
+    if stance is not None and stance not in allowed:
+        what = "a vote" if votes else "a stance"
+        raise InputError(f"'{stance}' is not {what}", field="stance", hint=f"use one of: {', '.join(allowed)}")
+    group_ids = resolve_groups(graph, groups)
+    region_id = graph.concepts.resolve(region, ("Region",), field="region") if region else None
+    labels = {g: graph.concepts[g].label for g in group_ids}
+    meta = dataset_metadata(graph)
+    table = shares_module.shares(graph, region_id)
+    table = table[(table["kind"] == kind) & table["group"].isin(group_ids)]
+    if votes:
+        table = table[table["stance"] == (stance or "agree")]
+    elif stance is not None:
+        table = table[table["stance"] == stance]
+
     mix = _target_mix(graph, group_ids, target_mix) if reweight else None
+    notes = []
     if mix:
         shown = ", ".join(f"{graph.concepts[r].label if r in graph.concepts else r} {w:.0%}" for r, w in mix.items())
-    cells, notes = {}, ([f"reweighted to the regional mix: {shown}"] if mix else [])
-    if kind == "Statement":
-        return _compare_votes(graph, group_ids, labels, stance, min_base, sort)
+        notes.append(f"reweighted to the regional mix: {shown}")
+    cells, bases = {}, {}
+    sizes = graph.group_sizes()
     for group in group_ids:
-        found = _respondent_cells(graph, group, kind, stance, region_id, graph.concepts)
-        if found is not None:
-            counts, group_base = found
-            cells[group] = {
-                key: {"basis": "respondents", "count": n, "base": b, "base_note": None, "subgroup_base": False,
-                      "reported_percent": None, "qualitative": None}
-                for key, (n, b) in counts.items()
-            }
-            cells[group]["__base__"] = group_base
-            notes.append(f"{labels[group]}: from respondent-level codings ({group_base} respondents"
+        cells[group], basis = _group_cells(table, group)
+        bases[group] = basis
+        if basis == "respondents":
+            size = next(iter(cells[group].values()))["base"]
+            notes.append(f"{labels[group]}: from respondent-level codings ({size} respondents"
                          + (f" based in {graph.concepts[region_id].label})" if region_id else ")"))
             if reweight:
-                notes.append(_reweight_cells(graph, group, kind, stance, region_id, cells[group], mix, labels[group]))
-        else:
-            cells[group] = _finding_cells(graph, group, kind, stance, region_id, base, sizes)
+                notes.append(_reweight_cells(graph, group, kind, cells[group], mix, labels[group]))
+        elif basis == "votes":
+            notes.append(f"{labels[group]}: from votes ({len(graph.members(group))} members; share = "
+                         f"{stance or 'agree'} votes of members who voted)")
+        elif basis == "finding":
             notes.append(f"{labels[group]}: from published findings (aggregates as stated in the source)")
             if reweight:
                 notes.append(f"{labels[group]}: not reweighted: respondent regions are not known for published findings")
+        else:
+            notes.append(f"{labels[group]}: no figures on {by}s" + (" in this region" if region_id else ""))
 
-    keys = sorted({k for g in group_ids for k in cells[g] if k != "__base__"}, key=lambda k: (k[0], str(k[1])))
+    keys = sorted({k for g in group_ids for k in cells[g]},
+                  key=lambda k: (k[0], shares_module.STANCE_ORDER.get(k[1], 99)))
     rows = []
     for concept, row_stance in keys:
-        row = {"concept": concept, "label": graph.concepts[concept].label if concept in graph.concepts else concept,
-               "stance": row_stance if isinstance(row_stance, str) else None}
-        shares, flags, reweighted = [], [], False
+        row = {"concept": concept, "stance": row_stance,
+               "label": graph.concepts[concept].label if concept in graph.concepts else _statement_label(graph, concept)}
+        numbers, flags, reweighted, stances_held = [], [], False, {}
         for group in group_ids:
             cell = cells[group].get((concept, row_stance))
-            if cell is None and "__base__" in cells[group]:
-                # respondent-level: nobody in the group raised it -> 0 of base
-                group_base = cells[group]["__base__"]
-                cell = {"basis": "respondents", "count": 0, "base": group_base, "base_note": None,
-                        "subgroup_base": False, "reported_percent": None, "qualitative": None}
             prefix = f"{group}."
             if cell is None:
-                row.update({prefix + k: None for k in ("count", "base", "share", "low", "high", "basis", "base_note")})
-                row[prefix + "cell"] = "not reported"
-                shares.append(None)
+                row.update({prefix + k: None for k in ("count", "base", "base_kind", "share", "low", "high", "basis",
+                                                      "base_note", "finding", "source_line")})
+                row[prefix + "cell"] = "no votes" if bases[group] == "votes" else "not reported"
+                numbers.append(None)
                 continue
-            count, cell_base = cell["count"], cell["base"]
-            share = low = high = None
-            if cell["qualitative"] is None:
-                if cell.get("reweighted_share") is not None:
-                    reweighted = True
-                    share, cell_base = cell["reweighted_share"], cell["effective_base"]
-                    count = round(share * cell_base, 2)
-                    low, high = stats.wilson_interval(share * cell_base, cell_base) if cell_base else (None, None)
-                elif count is not None and cell_base:
-                    share = count / cell_base
-                    low, high = stats.wilson_interval(count, cell_base)
-                elif cell["reported_percent"] is not None:
-                    share = cell["reported_percent"] / 100
-                    flags.append(f"{labels[group]}: percent only")
-            row.update({
-                prefix + "count": count,
-                prefix + "base": cell_base,
-                prefix + "share": share,
-                prefix + "low": low,
-                prefix + "high": high,
-                prefix + "basis": cell["basis"],
-                prefix + "base_note": cell["base_note"],
-            })
+            cell = {k: _clean(v) for k, v in cell.items()}
+            text = cell["text"]
+            if base == "group" and cell["base_kind"] == "subgroup" and cell["count"] is not None and sizes.get(group):
+                cell["base_note"] = f"re-expressed over the whole group (stated: {cell['count']} of {cell['base']})"
+                cell["base"], cell["base_kind"] = sizes[group][0], "group"
+                cell["share"] = cell["count"] / cell["base"]
+                cell["low"], cell["high"] = stats.wilson_interval(cell["count"], cell["base"])
+                cell["reported_percent"] = None
+                text = shares_module.format_row(cell)
+            count, cell_base, share = cell["count"], cell["base"], cell["share"]
             if cell.get("reweighted_share") is not None:
-                row[prefix + "raw_share"] = cell["count"] / cell["base"] if cell["base"] else None
-                row[prefix + "cell"] = f"{share * 100:.0f}% reweighted (raw {cell['count']} of {cell['base']}; effective base {cell_base:.0f})"
-            elif cell["qualitative"] is not None:
-                row[prefix + "cell"] = f"qualitative: {cell['qualitative']}"
-            else:
-                row[prefix + "cell"] = _fmt_share(share, count, cell_base, cell["reported_percent"])
+                reweighted = True
+                raw = (count, cell_base)
+                share, cell_base = cell["reweighted_share"], cell["effective_base"]
+                count = round(share * cell_base, 2)
+                cell["low"], cell["high"] = stats.wilson_interval(share * cell_base, cell_base) if cell_base else (None, None)
+                row[prefix + "raw_share"] = raw[0] / raw[1] if raw[1] else None
+                text = f"{share * 100:.0f}% reweighted (raw {raw[0]} of {raw[1]}; effective base {cell_base:.0f})"
+            basis = cell["basis"]
+            if basis == "finding":
+                kind_word = "qualitative finding" if cell["qualitative"] else "finding"
+                basis = f"{kind_word} (line {cell['source_line']})" if cell["source_line"] else kind_word
+            row.update({prefix + "count": count, prefix + "base": cell_base, prefix + "base_kind": cell["base_kind"],
+                        prefix + "share": share, prefix + "low": cell["low"], prefix + "high": cell["high"],
+                        prefix + "basis": basis, prefix + "base_note": cell["base_note"],
+                        prefix + "finding": cell["finding"], prefix + "source_line": cell["source_line"],
+                        prefix + "cell": text})
+            if cell["qualitative"] is None and share is not None:
+                stances_held[group] = (_effective_stance(cell), cell["source_line"])
                 reported = cell["reported_percent"]
-                if reported is not None and share is not None and count is not None and abs(reported - share * 100) > 1:
+                if count is None:
+                    flags.append(f"{labels[group]}: percent only")
+                elif reported is not None and abs(reported - share * 100) > 1:
                     flags.append(f"{labels[group]}: source says {reported:g}%, {count} of {cell_base} is {share * 100:.1f}%")
             if cell_base is not None and cell_base < SMALL_BASE:
-                flags.append(f"{labels[group]}: base {cell_base} under {SMALL_BASE}, too few to compare")
-            if cell["subgroup_base"]:
+                flags.append(f"{labels[group]}: base {cell_base:g} under {SMALL_BASE}, too few to compare")
+            if cell["base_kind"] == "subgroup":
                 flags.append(f"{labels[group]}: base is a subgroup ({cell['base_note'] or 'see finding'})")
-            shares.append((count, cell_base, share))
-        _add_statistics(row, shares, flags, z_only=reweighted)
+            numbers.append((count, cell_base, share) if share is not None else None)
+        mixed = len({s for s, _ in stances_held.values()}) > 1
+        if mixed:
+            held = "; ".join(f"{labels[g]}: {s}" + (f", line {line}" if line else "")
+                             for g, (s, line) in stances_held.items())
+            flags.append(f"different stances side by side, not tested ({held})")
+        row["stances_differ"] = mixed
+        _add_statistics(row, numbers, flags, z_only=reweighted, test=not mixed)
+        row["reading"] = _reading(row, group_ids, labels, votes, meta)
         if quotes:
             for group in group_ids:
                 row[f"{group}.quotes"] = _quotes_for(graph, concept, group, quotes)
         row["flags"] = "; ".join(flags)
-        if min_base and any(
-            row.get(f"{g}.base") is not None and row[f"{g}.base"] < min_base for g in group_ids
-        ):
+        if min_base and any(row.get(f"{g}.base") is not None and row[f"{g}.base"] < min_base for g in group_ids):
             continue
         rows.append(row)
     p_values = np.array([r["p_value"] if r["p_value"] is not None else np.nan for r in rows], dtype=float)
@@ -322,14 +272,40 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     for row, q in zip(rows, q_values):
         row["q_value"] = None if math.isnan(q) else float(q)
     _sort(rows, sort)
-    return Comparison(groups=group_ids, group_labels=labels, by=by, rows=rows, notes=notes)
+    caveats = [c.note(labels) for c in meta.caveats_for(group_ids, mention_rates=not votes)]
+    parameters = {"groups": ",".join(group_ids), "by": by, "stance": stance, "region": region_id,
+                  "min_base": min_base, "base": base}
+    return Comparison(groups=group_ids, group_labels=labels, by=by, rows=rows, notes=notes, caveats=caveats,
+                      parameters=parameters)
 
 
-def _add_statistics(row, shares, flags, z_only=False):
+def _statement_label(graph, statement):
+    texts = graph.table("Statement").set_index("id")["text"] if "Statement" in set(graph.nodes["kind"]) else {}
+    return texts.get(statement, statement) if hasattr(texts, "get") else statement
+
+
+def _reading(row, group_ids, labels, votes, meta):
+    """How to read a difference: 'mentioned more often by ...' for open-ended questions."""
+    shares = {g: row.get(f"{g}.share") for g in group_ids}
+    if row.get("difference_points") is None or any(s is None for s in shares.values()):
+        return ""
+    top = max(shares, key=lambda g: shares[g])
+    if abs(row["difference_points"]) < 0.5:
+        return "same share"
+    if votes:
+        return f"{row['stance']} more often: {labels[top]}"
+    if meta.open_ended or meta.question_type is None:
+        return f"mentioned more often by {labels[top]}"
+    return f"higher share: {labels[top]}"
+
+
+def _add_statistics(row, shares, flags, z_only=False, test=True):
     row.update({"difference_points": None, "cohens_h": None, "test": None, "statistic": None, "p_value": None,
                 "q_value": None})
     numbers = [s for s in shares if s is not None and s[2] is not None]
     if len(numbers) != len(shares) or len(numbers) < 2:
+        return
+    if not test:  # different stances: no difference, no test
         return
     if len(numbers) == 2:
         (c1, n1, p1), (c2, n2, p2) = numbers
@@ -352,59 +328,6 @@ def _add_statistics(row, shares, flags, z_only=False):
         row["test"], row["statistic"], row["p_value"] = "chi-square", float(statistic), float(p_value)
 
 
-VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
-
-
-def _vote_counts(graph, group_ids, vote):
-    """Per group: a frame statement -> (count of ``vote``, members who voted)."""
-    votes = graph.votes()
-    out = {}
-    for group in group_ids:
-        mine = votes[votes["respondent"].isin(graph.members(group))]
-        table = mine.groupby("statement")["vote"].agg(count=lambda v: int((v == vote).sum()), base="size")
-        out[group] = table
-    return out
-
-
-def _compare_votes(graph, group_ids, labels, stance, min_base, sort):
-    """Compare groups on statements they voted on: agree share among members who voted."""
-    vote_name = stance if stance in VOTE_VALUES else "agree"
-    if stance is not None and stance not in VOTE_VALUES:
-        raise InputError(f"'{stance}' is not a vote", field="stance", hint="use agree, disagree or pass")
-    counts = _vote_counts(graph, group_ids, VOTE_VALUES[vote_name])
-    texts = graph.table("Statement").set_index("id")
-    statements = sorted(set().union(*[set(t.index) for t in counts.values()]))
-    rows = []
-    for statement in statements:
-        text = texts.loc[statement, "text"] if statement in texts.index else statement
-        row = {"concept": statement, "label": text, "stance": vote_name}
-        shares, flags = [], []
-        for group in group_ids:
-            table = counts[group]
-            count, base = (int(table.loc[statement, "count"]), int(table.loc[statement, "base"])) if statement in table.index else (0, 0)
-            prefix = f"{group}."
-            share = count / base if base else None
-            low, high = stats.wilson_interval(count, base) if base else (None, None)
-            row.update({prefix + "count": count, prefix + "base": base, prefix + "share": share, prefix + "low": low,
-                        prefix + "high": high, prefix + "basis": "votes", prefix + "base_note": "members who voted on it",
-                        prefix + "cell": _fmt_share(share, count, base) if base else "no votes"})
-            if base and base < SMALL_BASE:
-                flags.append(f"{labels[group]}: base {base} under {SMALL_BASE}, too few to compare")
-            shares.append((count, base, share) if base else None)
-        _add_statistics(row, shares, flags)
-        row["flags"] = "; ".join(flags)
-        if min_base and any(row[f"{g}.base"] < min_base for g in group_ids):
-            continue
-        rows.append(row)
-    p_values = np.array([r["p_value"] if r["p_value"] is not None else np.nan for r in rows], dtype=float)
-    for row, q in zip(rows, stats.benjamini_hochberg(p_values) if rows else []):
-        row["q_value"] = None if math.isnan(q) else float(q)
-    _sort(rows, sort)
-    notes = [f"{labels[g]}: from votes ({len(graph.members(g))} members; share = {vote_name} votes of members who voted)"
-             for g in group_ids]
-    return Comparison(groups=group_ids, group_labels=labels, by="statement", rows=rows, notes=notes)
-
-
 def _target_mix(graph, group_ids, target_mix):
     """The regional mix to reweight to: given (labels resolved), or equal over regions present."""
     people = graph.respondents()
@@ -421,8 +344,8 @@ def _target_mix(graph, group_ids, target_mix):
     return mix
 
 
-def _reweight_cells(graph, group, kind, stance, region_id, group_cells, mix, label):
-    """Replace each cell's share by its post-stratified share; return a note."""
+def _reweight_cells(graph, group, kind, group_cells, mix, label):
+    """Add each cell's post-stratified share and Kish effective base; return a note."""
     people = graph.respondents()
     people = people[people["group"].isin(graph.concepts.descendants(group))]
     if people["region"].isna().any():
@@ -435,14 +358,13 @@ def _reweight_cells(graph, group, kind, stance, region_id, group_cells, mix, lab
         return f"{label}: not reweighted: no respondents from {names}"
     per_region = {}
     for region in counts_by_region:
-        found = _respondent_cells(graph, group, kind, stance, region, graph.concepts)
-        per_region[region] = found[0] if found is not None else {}
-    keys = [k for k in group_cells if k != "__base__"]
-    for key in keys:
-        shares = {r: per_region[r].get(key, (0, n))[0] / n for r, n in counts_by_region.items()}
-        share, effective = stats.reweight_share(shares, counts_by_region, {r: mix.get(r, 0.0) for r in counts_by_region})
-        group_cells[key]["reweighted_share"] = share
-        group_cells[key]["effective_base"] = effective
+        table = shares_module.shares(graph, region)
+        mine = table[(table["group"] == group) & (table["kind"] == kind)]
+        per_region[region] = dict(zip(zip(mine["concept"], mine["stance"]), mine["count"]))
+    for key, cell in group_cells.items():
+        by_region = {r: per_region[r].get(key, 0) / n for r, n in counts_by_region.items()}
+        share, effective = stats.reweight_share(by_region, counts_by_region, {r: mix.get(r, 0.0) for r in counts_by_region})
+        cell["reweighted_share"], cell["effective_base"] = share, effective
     return f"{label}: reweighted by region ({', '.join(f'{n} {graph.concepts[r].label}' for r, n in sorted(counts_by_region.items()))})"
 
 
@@ -465,14 +387,15 @@ def _sort(rows, how):
 
 
 def display_rows(result):
-    """Rows for a human table: concept, stance, one cell per group, difference, test, p, q, flags."""
+    """Rows for a human table: concept, stance, one cell per group, difference, reading, test, q, flags."""
     out = []
     for row in result.rows:
-        shown = {"concept": row["label"], "stance": row["stance"] or ""}
+        shown = {"concept": row["label"], "stance": shares_module.stance_label(row["stance"])}
         for group in result.groups:
             shown[result.group_labels[group]] = row[f"{group}.cell"]
         diff = row["difference_points"]
         shown["difference"] = "" if diff is None else f"{diff:+.0f} pts"
+        shown["reading"] = row.get("reading") or ""
         shown["test"] = row["test"] or ""
         shown["p"] = row["p_value"]
         shown["q"] = row["q_value"]
@@ -485,11 +408,13 @@ def display_rows(result):
 
 
 def stance_split(graph, concept, groups=None):
-    """For one concept (a theme), each group's lead / support / drop split.
+    """For one concept, each group's whole (raised, any stance) and its parts: lead / support / drop / mention.
 
-    One row per group: a cell per stance ("36% (of 53; count not stated)", a count, or
-    the source's words when it gives none), and ``dominant``: the stance with the
-    largest stated share (qualitative statements are shown, never ranked as numbers).
+    One row per group: a cell per stance from the shares table, ``parts`` saying whether
+    the parts add up to the whole (respondent codings: a respondent may hold two
+    stances, so the parts can sum to more), and ``dominant``: the stance with the largest
+    stated share among lead / support / drop (qualitative statements are shown, never
+    ranked as numbers).
 
     Examples
     --------
@@ -504,39 +429,38 @@ def stance_split(graph, concept, groups=None):
             graph.concepts.resolve(groups, ("StakeholderGroup",), field="groups")]
     else:
         group_ids = None
-    kind = graph.concepts[concept_id].kind
-    sizes = graph.group_sizes()
-    findings = graph.findings()
-    present = findings.loc[(findings["concept"] == concept_id) & findings["stance"].isin(["lead", "support", "drop"]), "group"]
+    table = shares_module.shares(graph)
+    about = table[table["concept"] == concept_id]
+    if group_ids is None:
+        with_stance = about[about["stance"].isin(["lead", "support", "drop"])
+                            & ((about["basis"] == "finding") | (about["count"].fillna(0) > 0))]
+        group_ids = sorted(with_stance["group"].unique(), key=lambda g: graph.concepts[g].label)
     rows = []
-    for group in group_ids or sorted(present.dropna().unique()):
-        found = _respondent_cells(graph, group, kind, None, None, graph.concepts)
-        if found is not None:
-            counts, base = found
-            cells = {s: {"basis": "respondents", "count": counts.get((concept_id, s), (0, base))[0], "base": base,
-                         "base_note": None, "subgroup_base": False, "reported_percent": None, "qualitative": None}
-                     for s in ("lead", "support", "drop")}
-        else:
-            all_cells = _finding_cells(graph, group, kind, None, None, "stated", sizes)
-            cells = {s: all_cells.get((concept_id, s)) for s in ("lead", "support", "drop")}
+    for group in group_ids:
+        mine = {r["stance"]: r for r in about[about["group"] == group].to_dict("records")}
         row = {"group": graph.concepts[group].label, "concept": graph.concepts[concept_id].label}
-        shares = {}
-        for stance_name in ("lead", "support", "drop"):
-            cell = cells.get(stance_name)
-            if cell is None:
-                row[stance_name] = ""
-                continue
-            if cell["qualitative"] is not None:
-                row[stance_name] = f"qualitative: {cell['qualitative']}"
-                continue
-            count, base = cell["count"], cell["base"]
-            share = count / base if count is not None and base else (
-                cell["reported_percent"] / 100 if cell["reported_percent"] is not None else None)
-            if share is not None:
-                shares[stance_name] = share
-            row[stance_name] = _fmt_share(share, count, base, cell["reported_percent"])
-        top = max(shares.values()) if shares else None
-        row["dominant"] = " = ".join(s for s, v in shares.items() if abs(v - top) < 1e-9) if shares else ""
-        row["basis"] = "respondents" if found is not None else "published findings"
+        for name in (shares_module.RAISED,) + shares_module.PARTS:
+            row[name] = mine[name]["text"] if name in mine else ""
+        numbered = {s: _clean(mine[s]["share"]) for s in ("lead", "support", "drop") if s in mine}
+        numbered = {s: v for s, v in numbered.items() if v is not None}
+        top = max(numbered.values()) if numbered else None
+        row["dominant"] = " = ".join(s for s, v in numbered.items() if abs(v - top) < 1e-9) if numbered else ""
+        basis = next(iter(mine.values()))["basis"] if mine else None
+        row["basis"] = {"respondents": "respondents", "finding": "published findings"}.get(basis, "no figures")
+        row["parts"] = _parts_note(mine) if basis == "respondents" else ""
         rows.append(row)
     return rows
+
+
+def _parts_note(cells):
+    """Whether the stance parts add up to the whole ('4 + 1 + 0 + 2 = 7 of 7 who raised it')."""
+    whole = cells.get(shares_module.RAISED)
+    if whole is None:
+        return ""
+    counts = [int(cells[s]["count"]) if s in cells else 0 for s in shares_module.PARTS]
+    total, raised = sum(counts), int(whole["count"])
+    text = " + ".join(str(c) for c in counts) + f" = {total} (lead + support + drop + mention); {raised} raised it"
+    if total > raised:
+        text += f"; {total - raised} respondent coding(s) hold two stances"
+    return text
+

@@ -1,9 +1,10 @@
 """Consensus and contention across stakeholder groups.
 
 Consensus: concepts that every compared group raises at or above a threshold share.
-Contention: concepts where groups split (a large difference between groups), or where
-one group splits on stance (many say lead, many say support or drop), plus what the
-source itself calls consensual or contentious. Both work on the rows of
+Contention: concepts where one group splits on stance (many say lead, many say support
+or drop), votes that divide, and what the source itself calls contentious; a large
+difference in mention rates between groups is reported as "mentioned more often" when
+the questions were open-ended (a low share is not disagreement), as contention otherwise. Both work on the rows of
 :func:`consultgraph.queries.compare.compare`, so bases and tests come with them.
 """
 
@@ -20,8 +21,19 @@ CONTENTION_POINTS = 20.0
 SPLIT_RATIO = 0.5
 
 
-def _cells(row, groups):
-    return {f"{g}": row[f"{g}.cell"] for g in groups}
+class Assessment(list):
+    """Rows of :func:`consensus` or :func:`contention`, with the parameters they were found
+    with (the report prints them) and the source's caveats that apply."""
+
+    def __init__(self, rows=(), *, parameters=None, caveats=(), notes=()):
+        super().__init__(rows)
+        self.parameters = dict(parameters or {})
+        self.caveats = list(caveats)
+        self.notes = list(notes)
+
+    def describe(self):
+        """The parameters as one line: 'groups partner, national-entity; by tactic; ...'."""
+        return "; ".join(f"{k} {v}" for k, v in self.parameters.items() if v not in (None, ""))
 
 
 def _source_assessments(graph, groups, by, assessment):
@@ -76,22 +88,24 @@ def vote_consensus(graph, groups, *, top=10):
     scores = group_informed_consensus(matrix, series).sort_values(ascending=False)
     texts = _statement_text(graph)
     labels = {g: graph.concepts[g].label for g in group_ids}
-    counts = _vote_counts_for(graph, group_ids)
+    cells = _agree_cells(graph, group_ids)
     out = []
     for statement, score in (scores.head(top) if top else scores).items():
         row = {"concept": statement, "label": texts.get(statement, statement), "consensus": float(score)}
         for group in group_ids:
-            agree, voted = counts[group].get(statement, (0, 0))
-            row[labels[group]] = f"{agree / voted:.0%} ({agree} of {voted})" if voted else "no votes"
+            row[labels[group]] = cells.get(group, {}).get(statement, "no votes")
         row["reason"] = "group-informed consensus: product over groups of (agrees + 1) / (votes + 2)"
         out.append(row)
     return out
 
 
-def _vote_counts_for(graph, group_ids):
-    from consultgraph.queries.compare import _vote_counts
+def _agree_cells(graph, group_ids):
+    """{group: {statement: text}}: agree shares from the shares table."""
+    from consultgraph.queries.shares import shares
 
-    return {g: {s: (int(r["count"]), int(r["base"])) for s, r in t.iterrows()} for g, t in _vote_counts(graph, group_ids, 1).items()}
+    table = shares(graph)
+    agree = table[(table["stance"] == "agree") & table["group"].isin(group_ids)]
+    return {g: dict(zip(mine["concept"], mine["text"])) for g, mine in agree.groupby("group")}
 
 
 def vote_contention(graph, groups, *, top=10, uncertain_threshold=0.3):
@@ -101,14 +115,14 @@ def vote_contention(graph, groups, *, top=10, uncertain_threshold=0.3):
     group_ids, matrix, series = _vote_setup(graph, groups)
     texts = _statement_text(graph)
     labels = {g: graph.concepts[g].label for g in group_ids}
+    cells = _agree_cells(graph, group_ids)
     out = []
     divisive = divisive_statements(matrix, series)
     for statement, row in (divisive.head(top) if top else divisive).iterrows():
         entry = {"concept": statement, "label": texts.get(statement, statement), "kind": "divisive",
                  "spread": float(row["spread"])}
         for group in group_ids:
-            agree, voted = row.get(f"n_agree_{group}"), row.get(f"n_votes_{group}")
-            entry[labels[group]] = f"{agree / voted:.0%} ({int(agree)} of {int(voted)})" if voted else "no votes"
+            entry[labels[group]] = cells.get(group, {}).get(statement, "no votes")
         entry["reason"] = (f"agree rates {labels.get(row['most_agreeing_group'], row['most_agreeing_group'])} vs "
                            f"{labels.get(row['least_agreeing_group'], row['least_agreeing_group'])} far apart")
         out.append(entry)
@@ -133,7 +147,8 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
     True
     """
     if by == "statement":
-        return vote_consensus(graph, groups, top=10 if top is None else top)
+        return Assessment(vote_consensus(graph, groups, top=10 if top is None else top),
+                          parameters={"groups": groups, "by": by})
     group_ids = resolve_groups(graph, groups)
     result = compare(graph, group_ids, by, stance=stance, min_base=min_base, sort="concept")
     out = []
@@ -154,43 +169,72 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
     for extra in _source_assessments(graph, group_ids, by, "consensus"):
         out.append({"concept": extra["concept"], "label": extra["label"], "stance": None,
                     "lowest_share": None, "reason": f"{extra['groups']}: {extra['reason']}"})
-    return out[:top] if top else out
+    parameters = {"groups": ",".join(g.split("/")[-1] for g in group_ids), "by": by, "threshold": threshold,
+                  "stance": stance, "min_base": min_base}
+    return Assessment(out[:top] if top else out, parameters=parameters, caveats=result.caveats)
 
 
 def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, split_ratio=SPLIT_RATIO, min_base=0,
                top=None):
-    """Concepts the groups split on, by difference between groups or by stance within a group.
+    """Concepts the groups split on: between groups, by stance within a group, or as the source says.
 
-    Returns rows: ``concept, label, kind (between-groups | stance-split | source), cells,
-    difference_points, q_value, reason``; ``top`` keeps the first N (0: all; default
-    all, 10 of each kind for statements).
+    Differences between groups need two groups with a share; a group without a figure
+    is shown as such ("not reported") and does not hide the others. Where the questions
+    were open-ended (the dataset says so), a difference in mention rates is not
+    disagreement: such rows are of kind ``mentioned more often`` and the caveat comes
+    with them; ``between-groups`` is kept for closed questions. Real disagreement is a
+    ``stance-split`` (many say lead, many support or drop), votes, or the ``source``
+    calling it contested. ``top`` keeps the first N (0: all; default all, 10 of each
+    kind for statements).
+
+    Returns
+    -------
+    Assessment
+        Rows: ``concept, label, kind, stance, <group label> (cell), difference_points,
+        q_value, reason``; ``.parameters`` and ``.caveats``.
 
     Examples
     --------
     >>> from consultgraph.loaders import builtin
     >>> rows = contention(builtin(), "partner,national-entity", by="tactic")
-    >>> any(r["concept"] == "tactic/research" for r in rows)
-    True
+    >>> next(r["kind"] for r in rows if r["concept"] == "tactic/research")
+    'mentioned more often'
     """
+    from consultgraph.queries.metadata import dataset_metadata
+
     if by == "statement":
-        return vote_contention(graph, groups, top=10 if top is None else top)
+        return Assessment(vote_contention(graph, groups, top=10 if top is None else top),
+                          parameters={"groups": groups, "by": by})
     limit = top  # the stance-split loop below reuses the name ``top``
     group_ids = resolve_groups(graph, groups)
     result = compare(graph, group_ids, by, min_base=min_base, sort="divergence")
     labels = result.group_labels
+    open_ended = dataset_metadata(graph).question_type != "closed"
     out = []
     for row in result.rows:
+        shares = {g: row[f"{g}.share"] for g in group_ids if row.get(f"{g}.share") is not None}
+        if len(shares) < 2 or row.get("stances_differ"):
+            continue
         diff = row["difference_points"]
-        if diff is not None and abs(diff) >= min_difference:
-            entry = {"concept": row["concept"], "label": row["label"], "kind": "between-groups", "stance": row["stance"]}
-            entry.update({labels[g]: row[f"{g}.cell"] for g in group_ids})
-            entry["difference_points"] = diff
-            entry["q_value"] = row["q_value"]
-            significant = row["q_value"] is not None and row["q_value"] < 0.05
-            entry["reason"] = f"{abs(diff):.0f} points apart" + (" (q < 0.05)" if significant else "")
-            if row["flags"]:
-                entry["reason"] += f"; {row['flags']}"
-            out.append(entry)
+        if diff is None:  # a group without a figure: the difference between those with one
+            diff = round((max(shares.values()) - min(shares.values())) * 100, 1)
+        if abs(diff) < min_difference:
+            continue
+        most = max(shares, key=shares.get)
+        entry = {"concept": row["concept"], "label": row["label"],
+                 "kind": "mentioned more often" if open_ended else "between-groups", "stance": row["stance"]}
+        entry.update({labels[g]: row[f"{g}.cell"] for g in group_ids})
+        entry["difference_points"] = diff
+        entry["q_value"] = row["q_value"]
+        significant = row["q_value"] is not None and row["q_value"] < 0.05
+        lead = f"mentioned more often by {labels[most]}" if open_ended else f"higher share: {labels[most]}"
+        entry["reason"] = f"{lead}, {abs(diff):.0f} points apart" + (" (q < 0.05)" if significant else "")
+        missing = [labels[g] for g in group_ids if g not in shares]
+        if missing:
+            entry["reason"] += f"; no figure for {', '.join(missing)}"
+        if row["flags"]:
+            entry["reason"] += f"; {row['flags']}"
+        out.append(entry)
     # stance splits within a group: two stances each held by many
     by_concept = {}
     for row in result.rows:
@@ -218,4 +262,6 @@ def contention(graph, groups, by="theme", *, min_difference=CONTENTION_POINTS, s
     for extra in _source_assessments(graph, group_ids, by, "contention"):
         out.append({"concept": extra["concept"], "label": extra["label"], "kind": "source",
                     "reason": f"{extra['groups']}: {extra['reason']}"})
-    return out[:limit] if limit else out
+    parameters = {"groups": ",".join(g.split("/")[-1] for g in group_ids), "by": by,
+                  "min_difference": min_difference, "split_ratio": split_ratio, "min_base": min_base}
+    return Assessment(out[:limit] if limit else out, parameters=parameters, caveats=result.caveats)

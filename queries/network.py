@@ -14,6 +14,7 @@ from scipy import sparse
 
 from consultgraph.errors import QueryError, UnknownNameError
 from consultgraph.queries import stats
+from consultgraph.queries.shares import format_share
 
 #: Relationship kinds that record a respondent raising a concept.
 CODING_KINDS = ("MENTIONS", "PROPOSES")
@@ -212,10 +213,6 @@ def _nested(graph, a, b):
     return b in concepts.ancestors(a) or a in concepts.ancestors(b)
 
 
-def _share_text(count, base):
-    return f"{100 * count / base:.0f}% ({count} of {base})" if base else ""
-
-
 # --------------------------------------------------------------------------- #
 # co-occurrence
 
@@ -321,7 +318,7 @@ def cooccur(graph, *, kinds=("Tactic", "Theme"), group=None, region=None, min_co
     kind_by_id = dict(zip(data.concepts, kind_of))
     frame["a_label"], frame["a_kind"] = frame["a"].map(labels), frame["a"].map(kind_by_id)
     frame["b_label"], frame["b_kind"] = frame["b"].map(labels), frame["b"].map(kind_by_id)
-    frame["share_text"] = [_share_text(c, base) for c in frame["count"]]
+    frame["share_text"] = [format_share(c, base) if base else "" for c in frame["count"]]
     columns = ["a", "a_label", "a_kind", "b", "b_label", "b_kind", "count", "count_a", "count_b", "base",
                "share", "low", "high", "share_text", "b_given_a", "lift", "jaccard", "p_value", "q_value"]
     return frame[columns].to_dict("records")

@@ -64,7 +64,7 @@ def test_needs_two_known_groups(kite):
 
 def test_builtin_research_partners_vs_national_entities(amnesty):
     result = compare(amnesty, "partner,national-entity", by="tactic")
-    research = row_of(result, "tactic/research", "mention")
+    research = row_of(result, "tactic/research", "raised")
     assert research["group/partner.cell"] == "23% (17 of 74)"
     assert research["group/national-entity.cell"] == "69% (37 of 53)"
     assert research["group/partner.basis"].startswith("finding (line ")

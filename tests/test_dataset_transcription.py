@@ -55,6 +55,10 @@ RULE_EXCEPTIONS = {
     # Business and human rights"): one finding per theme, since a finding is about one concept.
     577: 2,
     583: 2,
+    # Counts written in words ("one IS respondent"; "only one respondent", "Another
+    # respondent"): the rule finds digits only; each statement is a finding with count 1.
+    601: 1,
+    738: 2,
 }
 
 # Findings whose printed percent differs from count/base by more than a point: slips of the
@@ -81,8 +85,13 @@ def plain(text):
     return re.sub(r"\s+", " ", text.replace("*", "")).strip()
 
 
+WORD_NUMBERS = {"one": 1.0, "another": 1.0}
+
+
 def numbers_in(text):
-    return {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)}
+    """Numbers printed in ``text``: digits, and the words the source uses for a single respondent."""
+    words = {WORD_NUMBERS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in WORD_NUMBERS}
+    return {float(n) for n in re.findall(r"\d+(?:\.\d+)?", text)} | words
 
 
 # ---------------------------------------------------------------- fixtures

@@ -100,8 +100,9 @@ def test_counts_in_the_page_match_the_consultation(hostile):
     assert share[("group/national-entity", "tactic/research")] == "67% (2 of 3)"
     assert share[("group/partner", "tactic/research")] == "33% (1 of 3)"
     assert share[("group/public", "tactic/research")] == "60% (120 of 200)"
-    assert share[("group/public", "theme/environment-climate")] == "lead: 25% (50 of 200)"
-    assert share[("group/public", "tactic/advocacy")] == "qualitative"
+    # the source's "lead" figure fills the raised row only as itself, and says so
+    assert share[("group/public", "theme/environment-climate")] == "25% (50 of 200), stated as lead"
+    assert share[("group/public", "tactic/advocacy")] == "qualitative: Some doubted advocacy"
     assert data["physics"] is True
 
 

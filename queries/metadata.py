@@ -1,0 +1,163 @@
+"""What a dataset says about itself: title, sources, question type, caveats, questions.
+
+Datasets declare it in their ``dataset.yaml`` (or a user project in a ``metadata.yaml``
+loaded like any file); the loader stores it on the project's Source node, so every
+``-g PROJECT`` command reads it back here. Caveats carry their source line and are
+printed under the tables they qualify.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+#: Question types a dataset may declare.
+QUESTION_TYPES = ("open-ended", "closed")
+#: Caveat scopes: every comparison of mention rates, or every figure.
+CAVEAT_SCOPES = ("mention-rates", "all")
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A warning the source itself gives, with the line it stands on."""
+
+    text: str
+    source_line: int | None = None
+    applies_to: str = "all"
+    groups: tuple = ()
+    source: str | None = None
+
+    def note(self, labels=None):
+        """The caveat as one line: 'Caveat (source line 64): "..."'."""
+        where = f"source line {self.source_line}" if self.source_line else "the source"
+        who = ""
+        if self.groups:
+            names = [(labels or {}).get(g, g.split("/")[-1]) for g in self.groups]
+            who = f" [{', '.join(names)}]"
+        return f"caveat{who} ({where}): \u201c{self.text}\u201d"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the consultation: a heading, the concept it hangs from, the kinds it compares."""
+
+    key: str
+    title: str
+    root: str | None = None
+    kinds: tuple = ()
+    stances: tuple = ()
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """A project's declared metadata (empty fields when nothing was declared)."""
+
+    title: str | None = None
+    sources: tuple = ()
+    question_type: str | None = None
+    caveats: tuple = ()
+    questions: tuple = ()
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def open_ended(self):
+        return self.question_type == "open-ended"
+
+    def caveats_for(self, groups=(), *, mention_rates=False):
+        """The caveats that qualify a table about ``groups`` (mention rates or not)."""
+        wanted = set(groups)
+        out = []
+        for caveat in self.caveats:
+            if caveat.applies_to == "mention-rates" and not mention_rates:
+                continue
+            if caveat.groups and not wanted.intersection(caveat.groups):
+                continue
+            out.append(caveat)
+        return out
+
+
+def metadata_props(meta, *, check=None):
+    """The part of a dataset.yaml mapping stored on the Source node, as JSON text (or None).
+
+    ``check(message, field)`` is called on a bad value (the loader raises InputError).
+    """
+    def fail(message, name):
+        if check is not None:
+            check(message, name)
+
+    stored = {"title": str(meta["title"])} if meta.get("title") else {}
+    question_type = meta.get("question_type")
+    if question_type is not None:
+        if question_type not in QUESTION_TYPES:
+            fail(f"question_type '{question_type}' is not one of {', '.join(QUESTION_TYPES)}", "question_type")
+        stored["question_type"] = question_type
+    caveats = []
+    for number, caveat in enumerate(meta.get("caveats") or [], start=1):
+        if isinstance(caveat, str):
+            caveat = {"text": caveat}
+        if not isinstance(caveat, dict) or not caveat.get("text"):
+            fail(f"caveat {number} needs a text", "caveats")
+            continue
+        scope = caveat.get("applies_to", "all")
+        if scope not in CAVEAT_SCOPES:
+            fail(f"caveat {number}: applies_to '{scope}' is not one of {', '.join(CAVEAT_SCOPES)}", "caveats")
+        caveats.append({key: caveat[key] for key in ("text", "source_line", "applies_to", "groups") if key in caveat})
+    if caveats:
+        stored["caveats"] = caveats
+    questions = []
+    for number, question in enumerate(meta.get("questions") or [], start=1):
+        if not isinstance(question, dict) or not question.get("title"):
+            fail(f"question {number} needs a title", "questions")
+            continue
+        questions.append({key: question[key] for key in ("key", "title", "root", "kinds", "stances", "intro")
+                          if key in question})
+    if questions:
+        stored["questions"] = questions
+    return json.dumps(stored, ensure_ascii=False, sort_keys=True) if stored else None
+
+
+def dataset_metadata(graph):
+    """The :class:`Metadata` of ``graph``, read from its Source nodes (cached on the graph's views).
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> meta = dataset_metadata(builtin())
+    >>> meta.question_type, [c.source_line for c in meta.caveats]
+    ('open-ended', [64, 199])
+    """
+    from consultgraph.graph.consultation import parse_props
+
+    nodes = graph.nodes[graph.nodes["kind"] == "Source"]
+    titles, sources, caveats, questions, question_type = [], [], [], [], None
+    for node_id, label, props in zip(nodes["id"], nodes["label"], parse_props(nodes["props"])):
+        declared = json.loads(props["metadata"]) if isinstance(props.get("metadata"), str) else {}
+        if not declared and not props.get("title"):
+            continue
+        title = props.get("title") or label
+        sources.append({"id": node_id, "title": title, "publisher": props.get("publisher"),
+                        "issued": props.get("issued"), "file": props.get("file")})
+        if declared:
+            titles.append(declared.get("title") or title)
+        question_type = question_type or declared.get("question_type")
+        for caveat in declared.get("caveats", ()):
+            groups = tuple(_group_id(graph, g) for g in caveat.get("groups", ()))
+            caveats.append(Caveat(text=caveat["text"], source_line=caveat.get("source_line"),
+                                  applies_to=caveat.get("applies_to", "all"), groups=groups, source=node_id))
+        for question in declared.get("questions", ()):
+            questions.append(Question(key=str(question.get("key") or question["title"]).lower().replace(" ", "-"),
+                                      title=question["title"], root=question.get("root"),
+                                      kinds=tuple(question.get("kinds", ())), stances=tuple(question.get("stances", ())),
+                                      intro=question.get("intro", "")))
+    return Metadata(title=titles[0] if titles else None, sources=tuple(sources), question_type=question_type,
+                    caveats=tuple(caveats), questions=tuple(questions))
+
+
+def _group_id(graph, name):
+    from consultgraph.errors import InputError
+
+    try:
+        return graph.concepts.resolve(name, ("StakeholderGroup",), field="caveats")
+    except InputError:
+        return name
