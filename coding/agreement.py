@@ -1,0 +1,417 @@
+"""How well coders agree: Cohen's kappa, Krippendorff's alpha, and where machine and people part.
+
+Every code is a yes/no decision per response and coder. Agreement is computed per code
+and overall (all codes pooled, the response as the unit a bootstrap resamples), with
+seeded percentile bootstrap intervals; per group and region, a permutation test asks
+whether the machine agrees with people less in that segment than in the rest.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from consultgraph.errors import InputError
+
+MACHINE_PREFIX = "machine"
+
+
+def is_machine(coder):
+    """True for a machine coder name (``machine`` or ``machine:...``).
+
+    Examples
+    --------
+    >>> is_machine("machine:rules@1a2b"), is_machine("alice")
+    (True, False)
+    """
+    return str(coder) == MACHINE_PREFIX or str(coder).startswith(MACHINE_PREFIX + ":")
+
+
+def resolve_coders(wanted, available):
+    """The coder names ``wanted`` stands for; unknown names fail with the nearest ones.
+
+    A name matches a coder exactly, or as the part before ``@`` or ``:`` (``machine``
+    matches ``machine:rules@ab12`` when that is the only machine coder).
+
+    Examples
+    --------
+    >>> resolve_coders(["alice", "machine"], ["alice", "bob", "machine:rules@ab12"])
+    ['alice', 'machine:rules@ab12']
+    >>> resolve_coders(["alise"], ["alice", "bob"])
+    Traceback (most recent call last):
+    ...
+    consultgraph.errors.InputError: field 'coders': unknown coder 'alise' (nearest: alice; coders in this project: alice, bob)
+    """
+    available = sorted({str(c) for c in available})
+    chosen = []
+    for name in wanted:
+        name = name.strip()
+        if not name:
+            continue
+        if name in available:
+            matches = [name]
+        else:
+            matches = [c for c in available if c.split("@")[0] == name or c.split(":")[0] == name]
+        if len(matches) != 1:
+            if matches:
+                hint = f"'{name}' could be any of: {', '.join(matches)}; name one"
+                raise InputError(f"ambiguous coder '{name}'", field="coders", hint=hint)
+            near = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
+            hint = (f"nearest: {', '.join(near)}; " if near else "") + f"coders in this project: {', '.join(available) or 'none'}"
+            raise InputError(f"unknown coder '{name}'", field="coders", hint=hint)
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return chosen
+
+
+# ---------------------------------------------------------------- the statistics
+def cohen_kappa(a, b):
+    """Cohen's kappa of two coders' decisions on the same units.
+
+    Examples
+    --------
+    By hand: 10 units, both yes 4, both no 3, only the first 2, only the second 1:
+    observed 0.7, expected 0.6 x 0.5 + 0.4 x 0.5 = 0.5, kappa (0.7 - 0.5) / 0.5 = 0.4.
+
+    >>> a = [1, 1, 1, 1, 0, 0, 0, 1, 1, 0]
+    >>> b = [1, 1, 1, 1, 0, 0, 0, 0, 0, 1]
+    >>> round(cohen_kappa(a, b), 6)
+    0.4
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if len(a) != len(b):
+        raise ValueError("both coders must decide on the same units")
+    if len(a) == 0:
+        return float("nan")
+    labels = np.union1d(a, b)
+    observed = float(np.mean(a == b))
+    expected = float(sum(np.mean(a == v) * np.mean(b == v) for v in labels))
+    return _kappa(observed, expected)
+
+
+def _kappa(observed, expected):
+    if np.isclose(expected, 1.0):
+        return float("nan")
+    return float((observed - expected) / (1.0 - expected))
+
+
+def krippendorff_alpha(matrix):
+    """Krippendorff's alpha (nominal) of a coders x units matrix; ``nan`` marks a missing value.
+
+    Uses the ``krippendorff`` package; ``nan`` when there is no variation to agree on.
+
+    Examples
+    --------
+    The same 10 units as :func:`cohen_kappa`: 20 values, 11 yes, 9 no, 3 disagreeing
+    units; alpha = 1 - 19 x 6 / (2 x 11 x 9) = 84 / 198.
+
+    >>> a = [1, 1, 1, 1, 0, 0, 0, 1, 1, 0]
+    >>> b = [1, 1, 1, 1, 0, 0, 0, 0, 0, 1]
+    >>> round(krippendorff_alpha([a, b]), 6) == round(84 / 198, 6)
+    True
+    """
+    import krippendorff
+
+    data = np.asarray(matrix, dtype=float)
+    values = data[~np.isnan(data)]
+    pairable = (np.sum(~np.isnan(data), axis=0) >= 2).sum()
+    if pairable == 0 or len(np.unique(values)) < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def binary_alpha_from_counts(values, ones, disagreement, weights=None):
+    """Nominal alpha of yes/no data from per-unit sufficient statistics, for many resamples at once.
+
+    Parameters
+    ----------
+    values, ones, disagreement : array (units,)
+        Per unit (only units with two values or more): the number of values ``m``, the
+        number of yes ``k``, and ``2 k (m - k) / (m - 1)`` (its disagreeing pairs).
+    weights : array (resamples, units), optional
+        How often each unit is drawn in each resample; default one draw of each.
+
+    Examples
+    --------
+    >>> round(float(binary_alpha_from_counts([2] * 10, [2, 2, 2, 2, 0, 0, 0, 1, 1, 1], [0] * 7 + [2] * 3)), 6)
+    0.424242
+    """
+    values, ones, disagreement = (np.asarray(x, dtype=float) for x in (values, ones, disagreement))
+    if weights is None:
+        weights = np.ones((1, len(values)))
+    n = weights @ values
+    n1 = weights @ ones
+    d = weights @ disagreement
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (n - 1.0) * d / (2.0 * n1 * (n - n1))
+    alpha = np.where((n1 == 0) | (n1 == n), np.nan, alpha)
+    return alpha if alpha.shape[0] > 1 else alpha[0]
+
+
+def benjamini_hochberg(p_values):
+    """Benjamini-Hochberg q-values (false discovery rate), in the input order.
+
+    Examples
+    --------
+    >>> [round(q, 3) for q in benjamini_hochberg([0.01, 0.04, 0.03, 0.5])]
+    [0.04, 0.053, 0.053, 0.5]
+    """
+    p = np.asarray(p_values, dtype=float)
+    if len(p) == 0:
+        return []
+    order = np.argsort(p)
+    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty_like(p)
+    q[order] = np.minimum(ranked, 1.0)
+    return [float(x) for x in q]
+
+
+# ---------------------------------------------------------------- decisions
+@dataclass
+class Decisions:
+    """Yes/no decisions: ``array[coder, unit, code]`` (1, 0, or nan where the coder did not code the unit)."""
+
+    coders: list
+    units: list
+    codes: list
+    array: np.ndarray
+    groups: list = field(default_factory=list)
+    regions: list = field(default_factory=list)
+
+
+def decisions(codings, coders, *, coverage=None, segments=None):
+    """Build :class:`Decisions` from plain codings.
+
+    Parameters
+    ----------
+    codings : iterable of (unit, code, coder)
+        Who applied which code to which response.
+    coders : list of str
+        The coders to compare (in this order).
+    coverage : iterable of (unit, coder), optional
+        Which units each coder read; a unit a coder read but gave no code counts as
+        "no" for every code. Default: the units where the coder applied a code.
+    segments : dict, optional
+        ``unit -> (group, region)``.
+    """
+    rows = [(str(u), str(c), str(k)) for u, c, k in codings if str(k) in coders]
+    seen = {(u, k) for u, _, k in rows}
+    if coverage is not None:
+        seen |= {(str(u), str(k)) for u, k in coverage if str(k) in coders}
+    units = sorted({u for u, _ in seen})
+    codes = sorted({c for _, c, _ in rows})
+    unit_index = {u: i for i, u in enumerate(units)}
+    code_index = {c: i for i, c in enumerate(codes)}
+    coder_index = {k: i for i, k in enumerate(coders)}
+    array = np.full((len(coders), len(units), len(codes)), np.nan)
+    for unit, coder in seen:
+        array[coder_index[coder], unit_index[unit], :] = 0.0
+    for unit, code, coder in rows:
+        array[coder_index[coder], unit_index[unit], code_index[code]] = 1.0
+    segments = segments or {}
+    groups = [segments.get(u, (None, None))[0] for u in units]
+    regions = [segments.get(u, (None, None))[1] for u in units]
+    return Decisions(list(coders), units, codes, array, groups, regions)
+
+
+def _alpha_stats(block):
+    """Per-unit (values, ones, disagreement) of a coders x units x codes block, codes pooled per unit."""
+    present = ~np.isnan(block)
+    m = present.sum(axis=0)  # units x codes
+    k = np.nansum(block, axis=0)
+    pairable = m >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(pairable, 2.0 * k * (m - k) / np.maximum(m - 1, 1), 0.0)
+    return (np.where(pairable, m, 0).sum(axis=1), np.where(pairable, k, 0).sum(axis=1), d.sum(axis=1))
+
+
+def _kappa_stats(first, second):
+    """Per-unit counts (both coded, agreements, yes by first, yes by second) of two coders, codes pooled."""
+    both = ~np.isnan(first) & ~np.isnan(second)
+    a, b = np.nan_to_num(first), np.nan_to_num(second)
+    return np.stack([both.sum(axis=1), ((a == b) & both).sum(axis=1), (a * both).sum(axis=1), (b * both).sum(axis=1)], axis=1)
+
+
+def _kappa_from_stats(stats, weights):
+    total = weights @ stats  # resamples x 4
+    n = total[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = total[:, 1] / n
+        p1, p2 = total[:, 2] / n, total[:, 3] / n
+        expected = p1 * p2 + (1 - p1) * (1 - p2)
+        kappa = (observed - expected) / (1 - expected)
+    return np.where((n == 0) | np.isclose(expected, 1.0), np.nan, kappa)
+
+
+def _interval(draws, level):
+    draws = draws[~np.isnan(draws)]
+    if len(draws) < 10:
+        return None, None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _weights(n_units, resamples, rng):
+    if n_units == 0:
+        return np.zeros((resamples, 0))
+    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=resamples).astype(float)
+
+
+def _round(value, digits=3):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return round(float(value), digits)
+
+
+# ---------------------------------------------------------------- the analysis
+@dataclass
+class AgreementResult:
+    """Rows for the render (one per scope: overall, code, group, region) and notes for people."""
+
+    rows: list
+    notes: list = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+
+def agreement(data, *, resamples=1000, permutations=2000, level=0.95, seed=0, alpha_level=0.05, labels=None):
+    """Agreement of the coders in ``data`` per code, overall, and machine vs people per group and region.
+
+    Parameters
+    ----------
+    data : Decisions
+        From :func:`decisions`.
+    resamples : int
+        Bootstrap resamples of responses for the intervals.
+    permutations : int
+        Permutations of segment labels for the per-segment test.
+    level : float
+        Interval level.
+    seed : int
+        Seed of the random generator: the same seed gives the same intervals and p-values.
+    alpha_level : float
+        False discovery rate under which a segment is flagged.
+    labels : dict, optional
+        ``id -> label`` for codes and segments.
+
+    Returns
+    -------
+    AgreementResult
+        Rows with ``scope`` (overall, code, group, region), ``id``, ``label``, ``units``
+        (responses every statistic saw), ``kappa`` (two coders, else empty) and
+        ``alpha`` with their intervals; segment rows add the machine-vs-people kappa
+        in the segment and in the rest, the difference, one-sided permutation ``p``,
+        Benjamini-Hochberg ``q`` and ``flag``.
+
+    Examples
+    --------
+    >>> codings = [(1, "a", "ann"), (1, "a", "bob"), (2, "b", "ann"), (2, "a", "bob"), (3, "b", "ann"), (3, "b", "bob")]
+    >>> result = agreement(decisions(codings, ["ann", "bob"]), resamples=50, permutations=50)
+    >>> [(r["scope"], r["id"], r["units"], r["kappa"]) for r in result.rows]
+    [('overall', 'all codes', 3, 0.333), ('code', 'a', 3, 0.4), ('code', 'b', 3, 0.4)]
+    """
+    if len(data.coders) < 2:
+        raise InputError("agreement needs two coders or more", field="coders",
+                         hint=f"this project has coder(s): {', '.join(data.coders) or 'none'}")
+    labels = labels or {}
+    rng = np.random.default_rng(seed)
+    array = data.array
+    two = len(data.coders) == 2
+    notes = []
+    rows = []
+
+    def row(scope, ident, block, weights_rng):
+        values, ones, disagreement = _alpha_stats(block)
+        pairable = values > 0
+        units = int(pairable.sum())
+        weights = _weights(units, resamples, weights_rng)
+        flat = block.reshape(block.shape[0], -1)
+        out = {"scope": scope, "id": ident, "label": labels.get(ident, ident), "coders": ", ".join(data.coders),
+               "units": units}
+        kappa = low = high = None
+        if two:
+            stats = _kappa_stats(block[0], block[1])[pairable]
+            kappa = cohen_kappa(*_paired(flat[0], flat[1])) if units else None
+            low, high = _interval(_kappa_from_stats(stats, weights), level) if units else (None, None)
+        out.update(kappa=_round(kappa), kappa_low=_round(low), kappa_high=_round(high))
+        alpha = krippendorff_alpha(flat) if units else None
+        draws = binary_alpha_from_counts(values[pairable], ones[pairable], disagreement[pairable], weights) if units else None
+        low, high = _interval(np.atleast_1d(draws), level) if units else (None, None)
+        out.update(alpha=_round(alpha), alpha_low=_round(low), alpha_high=_round(high))
+        return out
+
+    rows.append(row("overall", "all codes", array, rng))
+    for index, code in enumerate(data.codes):
+        rows.append(row("code", code, array[:, :, index:index + 1], rng))
+    if not two:
+        notes.append("Cohen's kappa is for two coders; with more, read Krippendorff's alpha")
+
+    machines = [i for i, c in enumerate(data.coders) if is_machine(c)]
+    people = [i for i, c in enumerate(data.coders) if not is_machine(c)]
+    if machines and people:
+        stats = sum(_kappa_stats(array[m], array[h]) for m in machines for h in people)
+        segment_rows = []
+        for scope, values in (("group", data.groups), ("region", data.regions)):
+            segment_rows += _segments(scope, values, stats, rng, resamples, permutations, level, labels)
+        q_values = benjamini_hochberg([r["p"] for r in segment_rows if r["p"] is not None])
+        tested = iter(q_values)
+        for segment in segment_rows:
+            if segment["p"] is not None:
+                segment["q"] = _round(next(tested), 4)
+                segment["flag"] = "machine agrees less" if segment["q"] < alpha_level and segment["difference"] < 0 else ""
+        rows += segment_rows
+        if segment_rows:
+            notes.append(
+                "segments: Cohen's kappa of machine vs people decisions (every code) in the segment vs the rest; "
+                f"p = one-sided permutation test ({permutations} shuffles of the segment label), "
+                f"q = Benjamini-Hochberg over {len(q_values)} segments; flagged where q < {alpha_level}"
+            )
+    else:
+        notes.append("per group and region: needs a machine coder and a human coder among --coders")
+    return AgreementResult(rows, notes)
+
+
+def _paired(first, second):
+    both = ~np.isnan(first) & ~np.isnan(second)
+    return first[both], second[both]
+
+
+def _segments(scope, values, stats, rng, resamples, permutations, level, labels, min_units=5):
+    """Machine-vs-people kappa in each segment vs the rest, with a permutation p-value."""
+    used = stats[:, 0] > 0
+    labels_of = np.array([v if v is not None and v == v else "" for v in values], dtype=object)
+    usable = used & (labels_of != "")
+    stats, labels_of = stats[usable], labels_of[usable]
+    segments = sorted(set(labels_of))
+    if len(segments) < 2:
+        return []
+    rows = []
+    for segment in segments:
+        inside = (labels_of == segment).astype(float)
+        units = int(inside.sum())
+        kappa_in = float(_kappa_from_stats(stats, inside[None, :])[0])
+        kappa_out = float(_kappa_from_stats(stats, 1 - inside[None, :])[0])
+        difference = kappa_in - kappa_out
+        members = stats[inside == 1]
+        low, high = _interval(_kappa_from_stats(members, _weights(len(members), resamples, rng)), level)
+        p = None
+        if units >= min_units and len(labels_of) - units >= min_units and not np.isnan(difference):
+            shuffled = np.array([rng.permutation(inside) for _ in range(permutations)])
+            null = _kappa_from_stats(stats, shuffled) - _kappa_from_stats(stats, 1 - shuffled)
+            null = null[~np.isnan(null)]
+            p = float((1 + np.sum(null <= difference + 1e-12)) / (1 + len(null)))
+        rows.append({
+            "scope": scope, "id": segment, "label": labels.get(segment, segment), "units": units,
+            "kappa": _round(kappa_in), "kappa_low": _round(low), "kappa_high": _round(high),
+            "kappa_rest": _round(kappa_out), "difference": _round(difference),
+            "p": None if p is None else round(p, 4), "q": None, "flag": "" if p is not None else "too few to test",
+        })
+    return rows
