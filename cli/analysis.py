@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultgraph.cli.base import emit, graph_option, main, output_options
+from consultgraph.cli.base import campaign_option, emit, graph_option, main, output_options
 
 _LAYOUT = click.option("--layout", type=click.Choice(["wide", "tidy"]), default="wide", show_default=True,
                        help="Machine formats: 'wide' = one row per concept (columns partner_count, partner_share ...); "
@@ -96,7 +96,9 @@ def audit(graph, fmt, output, tolerance):
 @click.option("--mix", default=None, metavar="REGION=W,...",
               help="The regional mix for --reweight (default: equal over the regions present).")
 @_LAYOUT
-def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort, quote_count, reweight, mix, layout):
+@campaign_option
+def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode, sort, quote_count, reweight, mix, layout,
+            campaigns):
     """Compare how often groups raise each concept: shares with bases, differences, tests, q-values.
 
     Cells read "69% (37 of 53)": share, count and base. Bases under 30 are flagged as too
@@ -113,9 +115,13 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
       consultgraph compare --groups partner,NE --by tactic --layout tidy -o tactics.csv
       consultgraph compare -g my-project --groups partner,public --by theme --quotes 2
       consultgraph compare -g my-project --groups partner,NE --by theme --reweight region --mix Africa=0.5,Europe=0.5
+      consultgraph compare -g my-project --groups partner,public --campaigns one
     """
+    from consultgraph.graph.campaigns import campaign_view
     from consultgraph.queries.compare import compare as run_compare
     from consultgraph.queries.compare import display_rows
+
+    graph = campaign_view(graph, campaigns)
 
     target_mix = None
     if mix:
@@ -131,6 +137,8 @@ def compare(graph, fmt, output, groups, by, stance, region, min_base, base_mode,
         if fmt == "table" and not output:
             for note in result.notes:
                 click.echo(f"note: {note}", err=True)
+            if getattr(graph, "campaign_dropped", 0):
+                click.echo(f"note: --campaigns {campaigns}: {graph.campaign_dropped} campaign member(s) left out", err=True)
         return
     if fmt == "xlsx":
         from consultgraph.outputs.layouts import TIDY_COLUMNS, tidy, wide

@@ -80,6 +80,16 @@ def graph_option(function):
     return wrapper
 
 
+def campaign_option(function):
+    """``--campaigns count|one|exclude``: how responses in a campaign count (see `consultgraph campaigns`)."""
+    from consultgraph.graph.campaigns import CAMPAIGN_MODES
+
+    return click.option(
+        "--campaigns", "campaigns", type=click.Choice(CAMPAIGN_MODES), default="count", show_default=True,
+        help="Campaigns found by `consultgraph campaigns`: count every member, count each campaign once, "
+             "or exclude their members.")(function)
+
+
 def output_options(function):
     """``-f/--format``, ``-o/--output`` and ``--wide`` for every read command.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultgraph.cli.base import graph_option, main
+from consultgraph.cli.base import campaign_option, graph_option, main
 
 _BY = click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"])
 
@@ -123,7 +123,8 @@ def chart_stance(graph, output, groups, concepts, by, top):
               show_default=True, help="The HTML file to write (one self-contained file, works offline).")
 @click.option("--title", default=None, help="Heading of the report (default: the project's name).")
 @click.option("--no-graph", is_flag=True, help="Leave the interactive graph out (a smaller file).")
-def report(graph, output, title, no_graph):
+@campaign_option
+def report(graph, output, title, no_graph, campaigns):
     """Write the whole consultation as one HTML report that opens offline and prints cleanly.
 
     Overview (groups, sizes, regions); per question of the consultation (vision,
@@ -136,8 +137,9 @@ def report(graph, output, title, no_graph):
     Examples:
       consultgraph report -o report.html
       consultgraph report -g my-project --title "Our 2025 consultation" -o ours.html
+      consultgraph report -g my-project --campaigns one -o report.html
     """
     from consultgraph.outputs.report import write_report
 
-    path = write_report(graph, output, title=title, graph_section=not no_graph)
+    path = write_report(graph, output, title=title, graph_section=not no_graph, campaigns=campaigns)
     _wrote(path, "the report")

@@ -415,3 +415,62 @@ def _segments(scope, values, stats, rng, resamples, permutations, level, labels,
             "p": None if p is None else round(p, 4), "q": None, "flag": "" if p is not None else "too few to test",
         })
     return rows
+
+
+# ---------------------------------------------------------------- the graph
+HUMAN = "human"
+
+
+def graph_decisions(graph, coders=None, *, question=None):
+    """:class:`Decisions` of the graph's coders (codings without a coder are ``human``).
+
+    The unit is a response (or a respondent coded as a whole). A machine coder read
+    every response to the questions it coded; people read the units they coded.
+    """
+    from consultgraph.coding.campaigns import require_responses
+
+    codings = graph.codings(coder="all")
+    if question is not None:
+        codings = codings[codings["question"] == question]
+    if not len(codings):
+        require_responses(graph, question)  # says what to load when there is no text either
+        raise InputError("no codings to compare in this project", file=graph.name,
+                         hint="code responses first: `consultgraph code -g PROJECT`, and load people's codings")
+    frame = coder_units(codings)
+    available = sorted(set(frame["coder"]))
+    chosen = resolve_coders(coders, available) if coders else available
+    if len(chosen) < 2:
+        raise InputError(
+            f"agreement needs two coders or more; this project has {len(available)}: {', '.join(available)}",
+            field="coders", hint="load another coder's codings, or run `consultgraph code` for a machine coder")
+    coverage = []
+    answered = {}
+    if frame["question"].notna().any():
+        responses = require_responses(graph, question)
+        for q, ids in responses.groupby("question")["id"]:
+            answered[q] = list(ids)
+    for coder in chosen:
+        mine = frame[frame["coder"] == coder]
+        if is_machine(coder) and answered:
+            for q in mine["question"].dropna().unique():
+                coverage += [(u, coder) for u in answered.get(q, ())]
+    segments = dict(zip(frame["unit"], zip(frame["group"], frame["region"])))
+    triples = zip(frame["unit"], frame["concept"], frame["coder"])
+    return decisions(triples, chosen, coverage=coverage, segments=segments)
+
+
+def coder_units(codings):
+    """Codings with ``unit`` (response, else respondent) and ``coder`` (``human`` where none is named)."""
+    frame = codings.copy()
+    frame["unit"] = frame["response"].where(frame["response"].notna(), frame["respondent"])
+    frame["coder"] = frame["coder"].where(frame["coder"].notna() & (frame["coder"] != ""), HUMAN)
+    return frame
+
+
+def graph_agreement(graph, coders=None, *, question=None, **options):
+    """:func:`agreement` of the graph's coders, with concept, group and region labels."""
+    data = graph_decisions(graph, coders, question=question)
+    index = graph.concepts
+    labels = {i: index[i].label for i in set(data.codes) | set(data.groups) | set(data.regions)
+              if i is not None and i in index}
+    return agreement(data, labels=labels, **options)

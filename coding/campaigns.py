@@ -22,15 +22,21 @@ _MASK32 = (1 << 32) - 1
 class Campaign:
     """A set of responses that share a template.
 
-    ``representative`` is the member whose text is the template (the response most
-    members are checked against); ``similarity`` is the members' lowest ratio to it (0-100).
+    ``representative`` is the member whose text is the template (the response every
+    member is checked against); ``similarities`` are the members' ratios to it (0-100),
+    in the order of ``members``.
     """
 
     id: str
     members: tuple
     representative: str
-    similarity: float
+    similarities: tuple
     template: str
+
+    @property
+    def similarity(self):
+        """The lowest member's ratio to the template."""
+        return min(self.similarities)
 
     @property
     def size(self):
@@ -223,13 +229,11 @@ def _verified(group, ids, texts, fuzz, min_ratio, min_size):
         text, _ = counts.most_common(1)[0]
         representative = next(p for p in remaining if texts[p] == text)
         scores = process.cdist([texts[representative]], [texts[p] for p in remaining], scorer=fuzz.ratio, workers=1)[0]
-        keep = [p for p, s in zip(remaining, scores) if s >= min_ratio]
+        keep = sorted((ids[p], round(float(s), 1), p) for p, s in zip(remaining, scores) if s >= min_ratio)
         if len(keep) >= min_size:
-            members = tuple(ids[p] for p in sorted(keep, key=lambda p: ids[p]))
-            lowest = float(min(s for s in scores if s >= min_ratio))
-            found.append(Campaign(f"campaign/{_local(ids[representative])}", members, ids[representative],
-                                  round(lowest, 1), texts[representative]))
-            kept = set(keep)
+            found.append(Campaign(f"campaign/{_local(ids[representative])}", tuple(k[0] for k in keep),
+                                  ids[representative], tuple(k[1] for k in keep), texts[representative]))
+            kept = {k[2] for k in keep}
             remaining = [p for p in remaining if p not in kept]
         else:
             # the template found no company: drop it and look again among the rest
@@ -239,3 +243,149 @@ def _verified(group, ids, texts, fuzz, min_ratio, min_size):
 
 def _local(node_id):
     return str(node_id).split("/", 1)[-1]
+
+
+# ---------------------------------------------------------------- the graph
+def require_responses(graph, question=None):
+    """The graph's responses with text; a clear error saying what to load when there are none."""
+    from consultgraph.errors import InputError
+
+    responses = graph.responses(question) if hasattr(graph, "responses") else None
+    if responses is None or not len(responses) or not responses["text"].fillna("").str.strip().any():
+        where = f" to {question}" if question else ""
+        raise InputError(
+            f"no responses with text{where} in this project",
+            file=graph.name,
+            hint="load free-text answers or documents first, e.g. `consultgraph load answers.csv --into PROJECT "
+                 "--text-columns Q1,Q2`",
+        )
+    return responses[responses["text"].fillna("").str.strip() != ""]
+
+
+def respondent_texts(graph, question=None):
+    """``(respondent id, text)`` pairs: each respondent's responses joined, in question order."""
+    responses = require_responses(graph, question)
+    responses = responses[responses["respondent"].notna()].sort_values(["respondent", "question", "id"], na_position="last")
+    joined = responses.groupby("respondent", sort=True)["text"].agg(lambda texts: "\n\n".join(texts))
+    return list(joined.items())
+
+
+def campaign_records(campaigns):
+    """Campaign nodes and IN_CAMPAIGN edges (records for the translator) for ``campaigns``."""
+    from consultgraph.graph.records import Edge, Node
+
+    for campaign in campaigns:
+        words_ = campaign.template.split()
+        label = " ".join(words_[:8]) + ("\u2026" if len(words_) > 8 else "")
+        yield Node("Campaign", campaign.id, {
+            "label": f"{campaign.size} alike: \u201c{label}\u201d",
+            "template": campaign.template,
+            "representative": campaign.representative,
+            "members": campaign.size,
+        })
+        for member, similarity in zip(campaign.members, campaign.similarities):
+            yield Edge("IN_CAMPAIGN", member, campaign.id, {"similarity": similarity})
+
+
+def detect_campaigns(graph, *, question=None, **options):
+    """Find campaigns among the respondents' texts and return ``(campaigns, new graph)``.
+
+    The new graph replaces every earlier Campaign node and IN_CAMPAIGN edge by the ones
+    found now (a re-run never leaves stale campaigns); nothing is written: save it with
+    ``graph.save(path)``, which writes the project's next generation atomically.
+    ``options`` go to :func:`find_campaigns`.
+    """
+    from consultgraph.graph.translator import translate
+
+    campaigns = find_campaigns(respondent_texts(graph, question), **options)
+    nodes = graph.nodes[graph.nodes["kind"] != "Campaign"]
+    edges = graph.edges[graph.edges["kind"] != "IN_CAMPAIGN"]
+    base = type(graph)(nodes, edges, name=graph.name, manifest=graph.manifest)
+    batch = translate(campaign_records(campaigns), concepts=base.concepts, existing=base.node_kinds())
+    return campaigns, base.merge(batch)
+
+
+def campaign_rows(graph, campaigns=None):
+    """One row per campaign (largest first): id, members, groups, similarity, template; for the render."""
+    from consultgraph.graph.campaigns import campaign_members
+
+    members = campaign_members(graph)
+    table = graph.table("Campaign")
+    if not len(table):
+        return []
+    people = graph.respondents().set_index("id")
+    index = graph.concepts
+    rows = []
+    for campaign in table.itertuples():
+        mine = members[members["campaign"] == campaign.id]
+        groups = people["group"].reindex(mine["respondent"]).dropna().map(lambda g: index[g].label if g in index else g)
+        mix = ", ".join(f"{g} {n}" for g, n in groups.value_counts().items())
+        rows.append({
+            "campaign": campaign.id,
+            "members": len(mine),
+            "groups": mix,
+            "lowest_similarity": float(mine["similarity"].min()) if len(mine) else None,
+            "representative": campaign.representative,
+            "template": _excerpt(campaign.template),
+        })
+    rows.sort(key=lambda r: (-r["members"], r["campaign"]))
+    return rows
+
+
+def _excerpt(text, limit=160):
+    text = str(text or "")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+
+
+def headline_both_ways(graph, groups, by="theme", top=8):
+    """The largest divergences between ``groups`` with every member counted and with each campaign once.
+
+    Returns rows: concept, stance, and per group the cell counted both ways, plus the
+    difference in points both ways; empty when the graph has no campaigns.
+    """
+    from consultgraph.graph.campaigns import campaign_members, campaign_view
+    from consultgraph.queries.compare import compare
+
+    if not len(campaign_members(graph)) or len(groups) < 2:
+        return []
+    counted = compare(graph, groups, by, sort="divergence")
+    once = compare(campaign_view(graph, "one"), groups, by, sort="divergence")
+    by_key = {(r["concept"], r.get("stance")): r for r in once.rows}
+    rows = []
+    for row in counted.rows:
+        if row.get("difference_points") is None:
+            continue
+        other = by_key.get((row["concept"], row.get("stance")), {})
+        out = {"concept": row.get("label") or row["concept"], "stance": row.get("stance")}
+        for group in counted.groups:
+            label = counted.group_labels.get(group, group)
+            out[f"{label} (every response)"] = row.get(f"{group}.cell")
+            out[f"{label} (each campaign once)"] = other.get(f"{group}.cell")
+        out["difference (every response)"] = row.get("difference_points")
+        out["difference (each campaign once)"] = other.get("difference_points")
+        rows.append(out)
+        if len(rows) >= top:
+            break
+    return rows
+
+
+def store_campaigns(project, *, question=None, **options):
+    """Find campaigns in the project at ``project`` and write them as its next generation (all or nothing).
+
+    Returns ``(campaigns, graph)``: what was found, and the graph as saved.
+    """
+    from pathlib import Path
+
+    from consultgraph.errors import InputError
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.graph.store import Project
+
+    if not Project(project).exists():
+        raise InputError("campaigns are written into a project; no project here", file=project,
+                         hint=f"load responses first: `consultgraph load answers.csv --into {project}`")
+    graph = Consultation.open(project)
+    graph.name = graph.name or Path(project).name
+    campaigns, updated = detect_campaigns(graph, question=question, **options)
+    updated.save(project, load={"step": "campaigns", "campaigns": len(campaigns),
+                                "members": sum(c.size for c in campaigns)})
+    return campaigns, updated

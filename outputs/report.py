@@ -493,7 +493,35 @@ def _graph_section(graph):
     )
 
 
-def report_html(graph, *, title=None, graph_section=True):
+def _campaign_section(graph, groups, mode):
+    """Campaigns found in the data, and the headline comparison with every response and each campaign once."""
+    from consultgraph.coding.campaigns import campaign_rows, headline_both_ways
+
+    rows = campaign_rows(graph)
+    if not rows:
+        return None
+    members = sum(r["members"] for r in rows)
+    counted = {"count": "every response counts", "one": "each campaign counts once",
+               "exclude": "campaign members are left out"}[mode]
+    out = ['<section id="campaigns"><h2>Campaigns</h2>']
+    out.append(tag("p", f"{len(rows)} campaign(s) of near-identical responses, {members} respondents in all. "
+                        f"In this report {counted} (consultgraph report --campaigns count|one|exclude).",
+                   class_="lede"))
+    out.append(table([("campaign", "Campaign"), ("members", "Members"), ("groups", "Groups"),
+                      ("lowest_similarity", "Lowest similarity"), ("template", "Template")], rows[:10],
+                     numeric=("members", "lowest_similarity")))
+    present = [g for g in groups if g in set(graph.respondents()["group"].dropna())]
+    headline = headline_both_ways(graph, present) if len(present) >= 2 else []
+    if headline:
+        out.append(tag("h3", "Largest divergences, both ways"))
+        columns = [(key, key) for key in headline[0]]
+        out.append(table(columns, headline, caption="With every response counted, and with each campaign counted "
+                                                    "once (through its representative member)."))
+    out.append("</section>")
+    return Markup("".join(out))
+
+
+def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
     """The whole report as one self-contained HTML page (no network access needed).
 
     Parameters
@@ -503,6 +531,9 @@ def report_html(graph, *, title=None, graph_section=True):
         Defaults to the graph's name.
     graph_section : bool
         Embed the interactive graph (an ``iframe srcdoc``, about 0.6 MB).
+    campaigns : {"count", "one", "exclude"}
+        How campaign members count (see :func:`consultgraph.graph.campaigns.campaign_view`);
+        when the graph has campaigns, a section shows the headline comparison both ways.
 
     Returns
     -------
@@ -515,13 +546,19 @@ def report_html(graph, *, title=None, graph_section=True):
     >>> "Toolbox: tactics" in page and "69% (37 of 53)" in page
     True
     """
+    from consultgraph.graph.campaigns import campaign_view
     from consultgraph.outputs.visual import quote_rows
 
+    whole, graph = graph, campaign_view(graph, campaigns)
     quotes = quote_rows(graph)
     groups = _group_candidates(graph)
     name = title or graph.name or "Consultation"
     toc = ['<li><a href="#overview">Overview</a></li>']
     body = [f'<section id="overview"><h2>Overview</h2>{_overview(graph, quotes)}</section>']
+    campaign_part = _campaign_section(whole, groups, campaigns)
+    if campaign_part is not None:
+        toc.append('<li><a href="#campaigns">Campaigns</a></li>')
+        body.append(campaign_part)
     for number, question in enumerate(QUESTIONS, start=1):
         toc.append(f'<li><a href="#{h(question.key)}">{h(question.title)}</a></li>')
         body.append(_question_section(graph, question, groups, quotes, number))

@@ -19,3 +19,4 @@ CREATE CONSTRAINT audience_id IF NOT EXISTS FOR (n:Audience) REQUIRE n.id IS UNI
 CREATE INDEX concept_label IF NOT EXISTS FOR (n:Concept) ON (n.label);
 CREATE INDEX finding_measure IF NOT EXISTS FOR (n:Finding) ON (n.measure);
 CREATE INDEX coding_coder IF NOT EXISTS FOR ()-[r:MENTIONS]-() ON (r.coder);
+CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.id IS UNIQUE;
