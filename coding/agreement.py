@@ -14,19 +14,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from consultgraph.errors import InputError
-
-MACHINE_PREFIX = "machine"
+from consultgraph.graph.consultation import MACHINE_PREFIX
 
 
 def is_machine(coder):
-    """True for a machine coder name (``machine`` or ``machine:...``).
+    """True for one machine coder's name (``machine:...``).
 
     Examples
     --------
     >>> is_machine("machine:rules@1a2b"), is_machine("alice")
     (True, False)
     """
-    return str(coder) == MACHINE_PREFIX or str(coder).startswith(MACHINE_PREFIX + ":")
+    return str(coder).startswith(MACHINE_PREFIX)
 
 
 def resolve_coders(wanted, available):
@@ -456,7 +455,19 @@ def graph_decisions(graph, coders=None, *, question=None):
                 coverage += [(u, coder) for u in answered.get(q, ())]
     segments = dict(zip(frame["unit"], zip(frame["group"], frame["region"])))
     triples = zip(frame["unit"], frame["concept"], frame["coder"])
-    return decisions(triples, chosen, coverage=coverage, segments=segments)
+    data = decisions(triples, chosen, coverage=coverage, segments=segments)
+    # a code belongs to the questions it is used on: responses to other questions say nothing about it
+    asked = frame.dropna(subset=["question"])
+    if len(asked):
+        unit_question = dict(zip(asked["unit"], asked["question"]))
+        for (q, ids) in (responses.groupby("question")["id"] if answered else ()):
+            unit_question.update(dict.fromkeys(ids, q))
+        used_on = asked.groupby("concept")["question"].agg(set).to_dict()
+        questions = np.array([unit_question.get(u) for u in data.units], dtype=object)
+        for index, code in enumerate(data.codes):
+            if code in used_on:
+                data.array[:, ~np.isin(questions, list(used_on[code])), index] = np.nan
+    return data
 
 
 def coder_units(codings):
@@ -473,4 +484,6 @@ def graph_agreement(graph, coders=None, *, question=None, **options):
     index = graph.concepts
     labels = {i: index[i].label for i in set(data.codes) | set(data.groups) | set(data.regions)
               if i is not None and i in index}
+    repeated = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    labels = {i: f"{label} ({i})" if label in repeated else label for i, label in labels.items()}
     return agreement(data, labels=labels, **options)

@@ -337,17 +337,23 @@ def _excerpt(text, limit=160):
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
-def headline_both_ways(graph, groups, by="theme", top=8):
+def headline_both_ways(graph, groups, by=None, top=8):
     """The largest divergences between ``groups`` with every member counted and with each campaign once.
 
-    Returns rows: concept, stance, and per group the cell counted both ways, plus the
-    difference in points both ways; empty when the graph has no campaigns.
+    ``by`` defaults to the kind of code the respondents' codings use most. Returns rows:
+    concept, stance, and per group the cell counted both ways, plus the difference in
+    points both ways; empty when the graph has no campaigns.
     """
     from consultgraph.graph.campaigns import campaign_members, campaign_view
-    from consultgraph.queries.compare import compare
+    from consultgraph.queries.compare import BY_KINDS, compare
 
     if not len(campaign_members(graph)) or len(groups) < 2:
         return []
+    if by is None:
+        index = graph.concepts
+        kinds = graph.codings("all")["concept"].map(lambda c: index[c].kind if c in index else None).value_counts()
+        names = {kind: name for name, kind in BY_KINDS.items()}
+        by = next((names[k] for k in kinds.index if k in names), "theme")
     counted = compare(graph, groups, by, sort="divergence")
     once = compare(campaign_view(graph, "one"), groups, by, sort="divergence")
     by_key = {(r["concept"], r.get("stance")): r for r in once.rows}
