@@ -117,7 +117,7 @@ def test_compare_and_report_take_campaigns(tmp_path):
                                       "--by", "tactic", "--campaigns", mode, "-f", "json"])
         assert result.exit_code == 0, result.output
         rows = {r["concept"]: r for r in json.loads(result.stdout)}
-        shares[mode] = (rows["tactic/research"]["group/partner.count"], rows["tactic/research"]["group/partner.base"])
+        shares[mode] = (rows["tactic/research"]["partner_count"], rows["tactic/research"]["partner_base"])
     assert shares == {"count": (5, 6), "one": (2, 3), "exclude": (1, 2)}
     page = tmp_path / "report.html"
     result = runner.invoke(main, ["report", "-g", str(project), "--no-graph", "--campaigns", "one", "-o", str(page)])
