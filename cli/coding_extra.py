@@ -48,7 +48,7 @@ def agreement(graph, fmt, output, coders, question, resamples, permutations, see
 
 @main.command()
 @output_options
-@click.option("-g", "--graph", "project", required=True, type=click.Path(file_okay=False), metavar="PROJECT",
+@click.option("-g", "--graph", "graph_spec", required=True, type=click.Path(file_okay=False), metavar="PROJECT",
               help="The project to search and to write the campaigns into.")
 @click.option("--question", default=None, help="Only responses to this question (default: each respondent's responses joined).")
 @click.option("--threshold", type=float, default=0.5, show_default=True,
@@ -57,7 +57,7 @@ def agreement(graph, fmt, output, coders, question, resamples, permutations, see
               help="Similarity (0-100) a member's text must reach against the campaign's template.")
 @click.option("--min-size", type=int, default=3, show_default=True, help="Fewest members a campaign has.")
 @click.option("--seed", type=int, default=1, show_default=True, help="MinHash seed (same seed, same campaigns).")
-def campaigns(project, fmt, output, question, threshold, min_ratio, min_size, seed):
+def campaigns(graph_spec, fmt, output, question, threshold, min_ratio, min_size, seed):
     """Find near-duplicate and template responses and store them as campaigns in the project.
 
     Responses are compared with MinHash LSH and checked with rapidfuzz; each campaign
@@ -72,6 +72,7 @@ def campaigns(project, fmt, output, question, threshold, min_ratio, min_size, se
     """
     from consultgraph.coding.campaigns import campaign_rows, store_campaigns
 
+    project = graph_spec
     found, graph = store_campaigns(project, question=question, threshold=threshold, min_ratio=min_ratio,
                                    min_size=min_size, seed=seed)
     click.echo(f"{project}: {len(found)} campaign(s), {sum(c.size for c in found)} respondents in them", err=True)
