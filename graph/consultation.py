@@ -543,6 +543,10 @@ class Consultation:
                 coded_ids.update(values.categories[np.unique(values.codes[values.codes >= 0])])
             else:
                 coded_ids.update(sources.dropna().unique())
+        wrote = self.edges_of("WROTE")
+        if len(wrote):
+            # a coded response makes its author a coded respondent
+            coded_ids.update(wrote.loc[wrote["target"].isin(list(coded_ids)), "source"].astype(object).unique())
         group = people["group"] if "group" in people else None
         region = people["region"] if "region" in people else None
         coded = people["id"].isin(coded_ids)
