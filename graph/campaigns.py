@@ -8,8 +8,6 @@ their responses and quotes), so every view built on respondents and codings foll
 
 from __future__ import annotations
 
-import pandas as pd
-
 from consultgraph.errors import UnknownNameError
 
 CAMPAIGN_MODES = ("count", "one", "exclude")
@@ -24,6 +22,8 @@ def campaign_members(graph):
     >>> len(campaign_members(Consultation()))
     0
     """
+    import pandas as pd
+
     edges = graph.edges_of("IN_CAMPAIGN")
     campaigns = graph.table("Campaign")
     representative = dict(zip(campaigns["id"], campaigns["representative"])) if "representative" in campaigns else {}
