@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 import time
+from pathlib import Path
 
 import click
 
 from consultgraph.cli.base import LazyEpilog, graph_option, main
+from consultgraph.errors import InputError
 
 
 def _loader_help():
@@ -16,10 +20,11 @@ def _loader_help():
 
 
 @main.command(cls=LazyEpilog, epilog=_loader_help)
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @click.option("--into", "project", required=True, type=click.Path(file_okay=False),
               help="Project folder to create or extend.")
-@click.option("--from", "fmt", default=None, metavar="FORMAT", help="Input format for all FILES (default: detect).")
+@click.option("--from", "fmt", default=None, metavar="FORMAT",
+              help="Input format for all FILES (default: detect); with '-', the format of standard input.")
 @click.option("--namespace", default=None, help="Prefix of finding/quote ids (default: the file name).")
 @click.option("--group-variable", default=None, help="qdpx: the case/source variable that names the stakeholder group.")
 @click.option("--region-variable", default=None, help="qdpx: the case/source variable that names the region.")
@@ -39,7 +44,44 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
       consultgraph load study.qdpx --respondent-per-source --default-group partner --into my-project
       consultgraph load study.qdpx --group-variable Stakeholder --region-variable Region --into my-project
       consultgraph load ../shared/data/polis/15-per-hour-seattle --into public
+      some-export-tool | consultgraph load - --from long --into my-project
     """
+    if "-" in files:
+        if files.count("-") > 1:
+            raise click.UsageError("standard input ('-') can be read only once")
+        if not fmt:
+            raise click.UsageError("reading standard input needs --from FORMAT (e.g. --from long; see load --help)")
+    with _stdin_spooled(files, fmt) as (files, stdin_path):
+        try:
+            # with standard input, --from names its format; the files beside it are detected
+            formats = {str(stdin_path): fmt} if stdin_path is not None else fmt
+            _load(files, project, formats, namespace, quiet,
+                  {"group_variable": group_variable, "region_variable": region_variable,
+                   "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group})
+        except InputError as error:
+            if stdin_path is not None and error.file == str(stdin_path):
+                error.file = "<stdin>"
+            raise
+
+
+@contextlib.contextmanager
+def _stdin_spooled(files, fmt):
+    """Standard input saved to a temporary file the loaders can read (and removed after)."""
+    if "-" not in files:
+        yield list(files), None
+        return
+    from consultgraph.loaders import stdin_suffix
+
+    data = click.get_binary_stream("stdin").read()
+    if not data.strip():
+        raise InputError("standard input is empty", file="<stdin>")
+    with tempfile.TemporaryDirectory(prefix="consultgraph-stdin-") as folder:
+        path = Path(folder) / f"stdin{stdin_suffix(data, fmt)}"
+        path.write_bytes(data)
+        yield [str(path) if f == "-" else f for f in files], path
+
+
+def _load(files, project, fmt, namespace, quiet, options):
     from consultgraph.loaders import load as load_files
 
     started = time.perf_counter()
@@ -56,8 +98,6 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
         bar.update(1)
 
     try:
-        options = {"group_variable": group_variable, "region_variable": region_variable,
-                   "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group}
         report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress, options=options)
     finally:
         bar.close()

@@ -1,7 +1,8 @@
 """Coded submissions: wide (one row per respondent) and long (one row per coding).
 
 Wide is the crosstab QDA tools export (NVivo, MAXQDA, QualCoder): ``id, group,
-region`` and then one column per code whose cell is 1/0, a stance word or a count.
+region`` and then one column per code whose cell is 1/0, a stance word or a count;
+NVivo's "A : Research" and MAXQDA's "Codes\\Research" headers name the code "Research".
 Long is one row per coded segment: ``respondent, code, stance, weight, quote``.
 Both yield respondent nodes, MEMBER_OF / BASED_IN / WORKS_IN edges and bulk coding
 edges whose codes the translator resolves through the concept labels.
@@ -10,6 +11,7 @@ edges whose codes the translator resolves through the concept labels.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,38 @@ STANCES = ("lead", "support", "drop", "mention")
 
 def fold(column):
     return str(column).strip().casefold().replace(" ", "_").replace("-", "_")
+
+
+_NVIVO_PREFIX = re.compile(r"^(?:[A-Z]{1,3}|\d+)\s+:\s+(?P<name>.+)$")
+
+
+def code_from_header(header):
+    """The code a crosstab column names, without NVivo's or MAXQDA's decorations.
+
+    NVivo numbers matrix columns ("A : Research"); MAXQDA writes the code's path
+    ("Codes\\Tactics\\Research"); both mean the code "Research".
+
+    Examples
+    --------
+    >>> code_from_header("A : Research"), code_from_header("Codes\\Tactics\\Research"), code_from_header("ESCR")
+    ('Research', 'Research', 'ESCR')
+    """
+    text = str(header).strip()
+    match = _NVIVO_PREFIX.match(text)
+    if match:
+        text = match["name"].strip()
+    if "\\" in text:
+        text = text.rstrip("\\").rsplit("\\", 1)[-1].strip()
+    return text
+
+
+def case_from_label(values):
+    """Row labels of an NVivo matrix ("1 : p1") as case names ("p1"), when every row has one."""
+    text = values.astype(str).str.strip()
+    numbered = text.str.match(r"^\d+\s+:\s+\S")
+    if len(text) and numbered[values.notna()].all():
+        return text.str.replace(r"^\d+\s+:\s+", "", regex=True).where(values.notna(), None)
+    return values
 
 
 def find_columns(frame):
@@ -233,6 +267,7 @@ def read_wide(path, *, namespace=None, source_id=None):
     columns.pop("weight", None)
     columns.pop("quote", None)
     _require(frame, columns, "respondent", path)
+    frame[columns["respondent"]] = case_from_label(frame[columns["respondent"]])
     yield from respondent_records(frame, columns, path)
     used = set(columns.values()) | {"line"}
     code_columns = [c for c in frame.columns if c not in used]
@@ -277,7 +312,7 @@ def read_wide(path, *, namespace=None, source_id=None):
         part = pd.DataFrame(
             {
                 "source": ids.loc[index].values,
-                "target": column,
+                "target": code_from_header(column),
                 "stance": np.where(is_stance.loc[index], folded.loc[index], "mention"),
                 "weight": np.where(is_stance.loc[index], 1.0, number.loc[index].fillna(1.0)),
                 "line": 1,

@@ -1,6 +1,7 @@
 """Reading tabular and record files with the line number of every record.
 
-CSV/TSV (pyarrow, with an exact fallback for quoted newlines), XLSX (openpyxl via
+CSV/TSV (delimiter sniffed: comma, semicolon or tab; a BOM is dropped; pyarrow, with
+an exact fallback for quoted newlines), XLSX (openpyxl via
 pandas), JSON Lines, JSON and YAML all come back as a pandas frame of strings with a
 ``line`` column, so every later error can name file, line and field.
 """
@@ -30,11 +31,47 @@ def _header(path, delimiter):
             raise InputError(f"not a readable CSV file ({error})", file=path, line=1) from None
 
 
+DELIMITERS = (",", ";", "\t")
+
+
+def sniff_delimiter(path):
+    """The delimiter of a CSV file: comma, semicolon (Excel in much of Europe) or tab.
+
+    Decided on the header line: the candidate that splits it into the most fields when
+    read as CSV (so a comma inside a quoted name does not count). A ``.tsv`` file is tab.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "codes.csv"
+    >>> _ = path.write_text("\ufeffrespondent;code;group\nr1;research;partner\n", encoding="utf-8")
+    >>> sniff_delimiter(path), read_header(path)
+    (';', ['respondent', 'code', 'group'])
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("the file is UTF-16 text", file=path, line=1,
+                         hint="save it as CSV UTF-8 (Excel: Save As > CSV UTF-8)")
+    try:
+        first = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
+    except IndexError:
+        first = ""
+    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 1 else ","
+
+
 def read_header(path):
     """The column names of a CSV/TSV file (first line only)."""
     path = Path(path)
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    return [h.strip() for h in _header(path, delimiter)]
+    header = [h.strip() for h in _header(path, sniff_delimiter(path))]
+    if len(header) > 1 and header[0] == "" and "" not in header[1:]:
+        header[0] = "case"  # a crosstab (NVivo matrix export) leaves its row-label column unnamed
+    return header
 
 
 def _csv_exact(path, delimiter, header):
@@ -81,8 +118,8 @@ def read_csv(path, delimiter=None, categorical=(), numeric=()):
 
     path = Path(path)
     if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    header = [h.strip() for h in _header(path, delimiter)]
+        delimiter = sniff_delimiter(path)
+    header = read_header(path) if delimiter == sniff_delimiter(path) else [h.strip() for h in _header(path, delimiter)]
     if len(set(header)) != len(header):
         seen = set()
         dup = next(h for h in header if h in seen or seen.add(h))
