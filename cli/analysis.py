@@ -46,7 +46,8 @@ def _shown(rows, top, total_hint="--top 0 shows all"):
 @output_options
 @graph_option
 def stats(graph, fmt, output):
-    """Who answered and what the graph holds: group sizes, regions, node and relationship counts.
+    """Who answered and what the graph holds: every group (the ids --groups takes, parts, size and
+    where it comes from), respondents counted vs quoted by name, regions, node and relationship counts.
 
     \b
     Examples:

@@ -3,8 +3,84 @@
 from __future__ import annotations
 
 
+def groups(graph):
+    """Every stakeholder group: id, label, parts, size, where the size comes from, respondents.
+
+    One row per group in the graph, top-level groups first, each followed by its parts.
+    ``size`` is the group's size in the source ("stated (line 74)"), the respondents
+    counted with codings, the members of a Pol.is opinion group, or the sum of its
+    parts; ``respondents`` counts the respondent nodes of the group and ``respondents_are``
+    says whether they are counted (they carry codings) or only quoted by name.
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> rows = {r["id"]: r for r in groups(builtin())}
+    >>> rows["group/international-secretariat"]["parts"], rows["group/international-secretariat"]["size"]
+    ('group/global-network, group/is-office', 37)
+    >>> rows["group/national-entity"]["respondents"], rows["group/national-entity"]["respondents_are"]
+    (18, 'quoted by name (not counted in the size)')
+    """
+    concepts = graph.concepts
+    summary = graph.summary()  # stored with the project: respondents are not read here
+    ids = [str(i) for i in graph.table("StakeholderGroup")["id"]]
+    sizes = graph.group_sizes()
+    opinion = {}
+    if summary["edges_by_kind"].get("IN_OPINION_GROUP"):
+        members = graph.edges_of("IN_OPINION_GROUP")
+        opinion = members.groupby("target", observed=True)["source"].nunique().to_dict()
+    named = summary["respondents_by_group"]
+    coded = set(summary["coded_groups"])
+    voted = bool(summary["edges_by_kind"].get("VOTED"))
+    parents = {g: [p for p in (concepts[g].broader if g in concepts else ()) if p in ids] for g in ids}
+    parts = {g: [c for c in ids if g in parents[c]] for g in ids}
+
+    def label(group):
+        return concepts[group].label if group in concepts else group
+
+    def size_of(group):
+        if group in sizes:
+            size, basis = sizes[group]
+            return size, ("respondents with codings" if basis == "respondents" else basis)
+        if group in opinion:
+            return int(opinion[group]), "members of the opinion group (participants who voted)"
+        if voted and named.get(group):
+            return int(named[group]), "participants who voted"
+        known = [size_of(p)[0] for p in parts[group]]
+        if parts[group] and all(k is not None for k in known):
+            return sum(known), "sum of its parts"
+        return None, "not stated"
+
+    rows = []
+
+    def add(group, depth):
+        size, basis = size_of(group)
+        count = int(named.get(group, 0))
+        if count and group in coded:
+            are = "counted (they carry codings)"
+        elif count and voted:
+            are = "counted (they voted)"
+        elif count:
+            are = "quoted by name (not counted in the size)"
+        else:
+            are = ""
+        rows.append({"id": group, "label": ("  " * depth) + label(group) if depth else label(group),
+                     "parts": ", ".join(parts[group]), "size": size, "size_from": basis,
+                     "respondents": count, "respondents_are": are})
+        for part in sorted(parts[group], key=lambda g: ids.index(g)):
+            add(part, depth + 1)
+
+    for group in ids:
+        if not parents[group]:
+            add(group, 0)
+    return rows
+
+
 def stats(graph):
     """Rows ``section, name, count, detail`` describing the graph.
+
+    The ``group`` section lists every stakeholder group (opinion groups included) with
+    its id (what ``--groups`` takes), parts, size and where the size comes from.
 
     Examples
     --------
@@ -15,14 +91,17 @@ def stats(graph):
     """
     rows = []
     concepts = graph.concepts
-    for group, (size, basis) in sorted(graph.group_sizes().items()):
-        name = concepts[group].label if group in concepts else group
-        rows.append({"section": "group", "name": name, "count": size, "detail": basis})
+    group_rows = groups(graph)
+    for group in group_rows:
+        detail = group["size_from"] + (f"; parts: {group['parts']}" if group["parts"] else "")
+        rows.append({"section": "group", "id": group["id"], "name": group["label"].strip(), "count": group["size"],
+                     "detail": detail})
+    for group in group_rows:
+        if group["respondents"]:
+            rows.append({"section": "respondents in the graph", "id": group["id"], "name": group["label"].strip(),
+                         "count": group["respondents"], "detail": group["respondents_are"]})
     summary = graph.summary()  # counted when the project was written: no table is read here
     if summary["respondents"]:
-        for group, n in sorted(summary["respondents_by_group"].items()):
-            name = concepts[group].label if group in concepts else group
-            rows.append({"section": "respondents in the graph", "name": name, "count": int(n), "detail": ""})
         by_region = dict(summary["respondents_by_region"])
         missing = summary["respondents"] - sum(by_region.values())
         if missing:

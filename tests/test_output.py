@@ -179,3 +179,30 @@ def test_consensus_top_and_full_precision(seattle_project):
     contention = json.loads(run("contention", "-g", project, "--groups", groups, "--by", "statement", "--top", "0",
                                 "-f", "json").stdout)
     assert len(contention) > 20
+
+
+# problem 7: stats lists every group with id, parts, size and where it comes from
+def test_stats_lists_groups_with_ids_parts_and_size_sources():
+    rows = json.loads(run("stats", "-f", "json").stdout)
+    groups = {r["id"]: r for r in rows if r["section"] == "group"}
+    assert groups["group/international-secretariat"]["count"] == 26 + 11  # its two parts, lines 60
+    assert "parts: group/global-network, group/is-office" in groups["group/international-secretariat"]["detail"]
+    assert groups["group/partner"]["detail"] == "stated (line 74)"
+    named = {r["id"]: r for r in rows if r["section"] == "respondents in the graph"}
+    assert named["group/national-entity"]["count"] == 18
+    assert named["group/national-entity"]["detail"] == "quoted by name (not counted in the size)"
+    # the label stats shows is the one compare shows
+    table = run("compare", "--groups", "IS,NE", "--by", "theme", "-f", "json").stdout
+    assert "international_secretariat_cell" in table
+    assert groups["group/international-secretariat"]["name"] == "International Secretariat"
+
+
+def test_stats_lists_opinion_groups(seattle_project):
+    rows = json.loads(run("stats", "-g", seattle_project, "-f", "json").stdout)
+    groups = {r["id"]: r for r in rows if r["section"] == "group"}
+    polis_a = groups["group/15-per-hour-seattle/polis-A"]
+    assert polis_a["count"] > 0 and polis_a["detail"].startswith("members of the opinion group")
+    assert "group/15-per-hour-seattle/polis-A" in groups["group/public"]["detail"]
+    compare = run("compare", "-g", seattle_project, "--groups", "group/15-per-hour-seattle/polis-A,"
+                  "group/15-per-hour-seattle/polis-B", "--by", "statement", "-f", "json")
+    assert compare.exit_code == 0
