@@ -44,10 +44,10 @@ _NVIVO_PREFIX = re.compile(r"^(?:[A-Z]{1,3}|\d+)\s+:\s+(?P<name>.+)$")
 
 
 def code_from_header(header):
-    """The code a crosstab column names, without NVivo's or MAXQDA's decorations.
+    r"""The code a crosstab column names, without NVivo's or MAXQDA's decorations.
 
     NVivo numbers matrix columns ("A : Research"); MAXQDA writes the code's path
-    ("Codes\\Tactics\\Research"); both mean the code "Research".
+    ("Codes\Tactics\Research"); both mean the code "Research".
 
     Examples
     --------

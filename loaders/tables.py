@@ -35,7 +35,7 @@ DELIMITERS = (",", ";", "\t")
 
 
 def sniff_delimiter(path):
-    """The delimiter of a CSV file: comma, semicolon (Excel in much of Europe) or tab.
+    r"""The delimiter of a CSV file: comma, semicolon (Excel in much of Europe) or tab.
 
     Decided on the header line: the candidate that splits it into the most fields when
     read as CSV (so a comma inside a quoted name does not count). A ``.tsv`` file is tab.
