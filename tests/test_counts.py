@@ -81,7 +81,12 @@ def check_stats(graph, csv_path):
     section = lambda name: {r["name"]: r["count"] for r in out if r["section"] == name}  # noqa: E731
     assert section("respondents in the graph") == {label[g]: n for g, n in groups.items()}
     assert section("respondents by region") == {label[r]: n for r, n in regions.items()}
-    assert section("group") == {label[g]: n for g, n in groups.items()}
+    expected = {label[g]: n for g, n in groups.items()}
+    assert {name: n for name, n in section("group").items() if name in expected} == expected
+    # a group with parts (the International Secretariat) is listed too, sized as the sum of its parts
+    for row in (r for r in out if r["section"] == "group" and r["name"] not in expected):
+        parts = [concepts[p].label for p in row["detail"].split("parts: ", 1)[1].split(", ")]
+        assert row["count"] == sum(expected.get(p, 0) for p in parts), row
     codings = {(r, concepts.resolve(c, prefer=PREFERRED_CODE_KINDS), s.casefold() or "mention") for r, c, s in zip(rows["respondent"], rows["code"], rows["stance"])}
     assert section("nodes")["Respondent"] == len(people)
     assert section("relationships")["MENTIONS"] == len(codings)
@@ -129,7 +134,11 @@ def test_builtin_counts_match_the_yaml():
     for record in records:
         if record.get("measure") == "size" and record.get("count") is not None:
             sizes[f"group/{record['group']}"] = record["count"]  # a later statement wins, as in group_sizes
-    assert section("group") == {label[g]: n for g, n in sizes.items()}
+    stated = {label[g]: n for g, n in sizes.items()}
+    assert {name: n for name, n in section("group").items() if name in stated} == stated
+    # groups without a stated size: the IS as the sum of its parts (26 + 11), the public not stated
+    assert {name: n for name, n in section("group").items() if name not in stated} == {
+        "International Secretariat": 37, "General public": None}
     assert section("findings") == dict(Counter(r["measure"] for r in records))
     assert section("respondents in the graph") == {label[f"group/{g}"]: n for g, n in people["group"].value_counts().items()}
     by_line = {}
