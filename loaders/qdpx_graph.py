@@ -1,4 +1,4 @@
-"""REFI-QDA projects in the graph: codes, cases, coded text, and the graph back out as .qdpx.
+"""REFI-QDA projects in the graph: codes, cases and coded text become records.
 
 In: the code tree becomes a project concept scheme (a code whose name is a known label —
 "Research", "Climate change" — maps onto that concept; ``code_map`` maps others), cases
@@ -7,9 +7,7 @@ source becomes one respondent; coded text selections become quotes said by their
 respondent and illustrating their codes; each respondent MENTIONS the codes applied to
 their text (weight = codings).
 
-Out: :func:`to_qda_project` builds a REFI-QDA project from the graph (concepts as the
-code tree, one text source and one case per respondent holding their quotes, coded),
-which :func:`consultgraph.loaders.qdpx.write_qdpx` writes as a .qdpx.
+The graph back out as a .qdpx is :mod:`consultgraph.outputs.qdpx`.
 """
 
 from __future__ import annotations
@@ -139,91 +137,3 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
                 mentions[(speaker, concept)] = mentions.get((speaker, concept), 0) + 1
     for (speaker, concept), count in sorted(mentions.items()):
         yield Edge("CODED", speaker, concept, {"stance": "mention", "weight": float(count)}, file=file)
-
-
-# ---------------------------------------------------------------- the graph back out
-
-
-def to_qda_project(graph, name=None):
-    """A REFI-QDA project of the graph: its concepts as codes, one source and case per respondent.
-
-    Each respondent's source text is their quotes, one per paragraph; each quote is a
-    coded selection (codes = the concepts it illustrates); the case carries the
-    respondent's group and region as variables. Quotes without a respondent go into one
-    source per group.
-    """
-    from consultgraph.loaders.qdpx import (
-        Case, Code, Coding, PlainTextSelection, QdaProject, Source, Variable, make_guid,
-    )
-
-    concepts = graph.concepts
-    quotes = graph.quotes()
-    used = set()
-    for items in quotes["concepts"]:
-        used.update(items)
-    used.update(graph.codings()["concept"].dropna())
-    # every ancestor of a used concept, so the tree is whole
-    for concept in list(used):
-        used.update(a for a in concepts.ancestors(concept) if a in concepts)
-    ordered, placed = [], set()
-
-    def place(concept_id):
-        if concept_id in placed or concept_id not in concepts:
-            return
-        for parent in concepts[concept_id].broader:
-            if parent in used:
-                place(parent)
-        placed.add(concept_id)
-        ordered.append(concept_id)
-
-    for concept_id in sorted(used):
-        place(concept_id)
-    guid_of = {c: make_guid("code", c) for c in ordered}
-    codes = tuple(
-        Code(guid=guid_of[c], name=concepts[c].label, description=concepts[c].definition,
-             parent=next((guid_of[p] for p in concepts[c].broader if p in guid_of), None))
-        for c in ordered
-    )
-
-    variables = (Variable(guid=make_guid("variable", "group"), name="group"),
-                 Variable(guid=make_guid("variable", "region"), name="region"))
-    sources, selections, cases = [], [], []
-    grouped = {}
-    for row in quotes.itertuples():
-        owner = row.respondent if isinstance(row.respondent, str) else f"group:{row.group}"
-        grouped.setdefault(owner, []).append(row)
-    people = graph.respondents().set_index("id")
-    for owner in sorted(grouped):
-        rows = grouped[owner]
-        parts, spans, position = [], [], 0
-        for row in rows:
-            text = str(row.text)
-            spans.append((position, position + len(text), row))
-            parts.append(text)
-            position += len(text) + 2  # paragraphs separated by a blank line
-        plain = "\n\n".join(parts)
-        source_guid = make_guid("source", owner)
-        label = people.loc[owner, "label"] if owner in people.index else owner.split(":", 1)[-1]
-        sources.append(Source(guid=source_guid, name=str(label), plain_text=plain))
-        for start, end, row in spans:
-            codings = tuple(Coding(guid=make_guid("coding", row.id, c), code=guid_of[c]) for c in row.concepts if c in guid_of)
-            selections.append(PlainTextSelection(guid=make_guid("selection", row.id), source=source_guid,
-                                                 start_position=start, end_position=end, text=str(row.text),
-                                                 codings=codings, name=row.id))
-        if owner in people.index:
-            group_label = concepts[people.loc[owner, "group"]].label if people.loc[owner, "group"] in concepts else ""
-            region = people.loc[owner, "region"]
-            case_variables = {"group": group_label}
-            if isinstance(region, str) and region in concepts:
-                case_variables["region"] = concepts[region].label
-            cases.append(Case(guid=make_guid("case", owner), name=str(label), variables=case_variables,
-                              sources=(source_guid,)))
-    return QdaProject(name=name or graph.name or "consultation", origin="consultgraph", codes=codes,
-                      variables=variables, cases=tuple(cases), sources=tuple(sources), selections=tuple(selections))
-
-
-def write_graph_qdpx(graph, path):
-    """Write the graph as a .qdpx (atomically)."""
-    from consultgraph.loaders.qdpx import write_qdpx
-
-    return write_qdpx(to_qda_project(graph), path)

@@ -203,7 +203,7 @@ register("turtle", "consultgraph.outputs.export", "write_turtle", "RDF Turtle (S
 register("jsonld", "consultgraph.outputs.export", "write_jsonld", "RDF JSON-LD (loads back)", ".jsonld", aliases=("json-ld",))
 register("ntriples", "consultgraph.outputs.export", "write_ntriples", "RDF N-Triples (loads back)", ".nt", aliases=("nt",))
 register("trig", "consultgraph.outputs.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig")
-register("qdpx", "consultgraph.loaders.qdpx_graph", "write_graph_qdpx",
+register("qdpx", "consultgraph.outputs.qdpx", "write_graph_qdpx",
          "REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): concepts as codes, quotes as coded text", ".qdpx")
 
 

@@ -27,8 +27,8 @@ from consultgraph.loaders.qdpx import (
     Variable,
     make_guid,
     read_qdpx,
-    write_qdpx,
 )
+from consultgraph.outputs.qdpx import write_qdpx
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qdpx"
 XSD = SAMPLES / "Project.xsd"
