@@ -81,7 +81,8 @@ def main():
     import sklearn.cluster  # noqa: F401  (import time is not the algorithm's)
 
     from consultgraph.loaders.polis import read_polis_export
-    from consultgraph.queries.opinion import opinion_groups, vote_matrix
+    from consultgraph.queries.opinion import vote_matrix
+    from consultgraph.queries.opinion_groups import opinion_group_records, opinion_groups
 
     print(f"Pol.is data: {args.data}\n")
     header = (f"{'conversation':30} {'read s':>7} {'graph s':>7} {'groups s':>8} {'stats s':>7} {'ptpts':>6} {'stmts':>5} "
@@ -94,7 +95,7 @@ def main():
         from consultgraph.loaders import load
 
         # the whole `consultgraph load`: read, opinion groups, records, translation into the graph
-        graph_s, _ = best_of(1, load, [args.data / name])
+        graph_s, _ = best_of(1, load, [args.data / name], steps=(opinion_group_records,))
         exports[name] = export
         matrix = vote_matrix(export, include_moderated=True)
         groups_s, result = best_of(args.repeat, opinion_groups, matrix, moderated_out=export.moderated_out)

@@ -83,6 +83,7 @@ def _stdin_spooled(files, fmt):
 
 def _load(files, project, fmt, namespace, quiet, options):
     from consultgraph.loaders import load as load_files
+    from consultgraph.queries.opinion_groups import opinion_group_records
 
     started = time.perf_counter()
     import sys
@@ -98,7 +99,8 @@ def _load(files, project, fmt, namespace, quiet, options):
         bar.update(1)
 
     try:
-        report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress, options=options)
+        report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress, options=options,
+                            steps=(opinion_group_records,))
     finally:
         bar.close()
     added_nodes = report.nodes_after - report.nodes_before

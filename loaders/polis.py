@@ -392,7 +392,7 @@ def _letter(number):
     return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(number)] if int(number) < 26 else str(int(number))
 
 
-def read_polis(path, *, namespace=None, source_id=None, seed=0):
+def read_polis(path, *, namespace=None, source_id=None):
     """Yield graph records for a Pol.is export folder.
 
     Participants become Respondents of the ``public`` group (ids
@@ -400,20 +400,18 @@ def read_polis(path, *, namespace=None, source_id=None, seed=0):
     kept, with ``moderated = -1``), latest votes become VOTED edges (vote 1/-1/0 and the
     numeric timestamp). Opinion groups become stakeholder groups under ``public``, with
     IN_OPINION_GROUP edges: Pol.is's own ``group-id`` (``<conversation>/polis-A`` ...)
-    when the export has it, and the groups computed here the Pol.is way
-    (``<conversation>/opinion-1`` ..., :func:`consultgraph.queries.opinion.opinion_groups`).
+    when the export has it. The groups computed the Pol.is way (``<conversation>/opinion-1``
+    ...) are analysis, not reading: the pipeline's caller adds them with the step
+    :func:`consultgraph.queries.opinion_groups.opinion_group_records`.
     """
-    from consultgraph.graph.concepts import slugify
-    from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable
-    from consultgraph.queries.opinion import opinion_groups, vote_matrix
+    from consultgraph.graph.records import EdgeTable, NodeTable
 
     export = read_polis_export(path)
-    conversation = namespace or slugify(Path(path).name)
+    conversation = conversation_of(path, namespace)
     file = str(path)
-    topic = export.summary.get("topic") or Path(path).name
 
     def person(pid):
-        return f"respondent/{conversation}/p{int(pid)}"
+        return participant_id(conversation, pid)
 
     people = export.participants
     nodes = pd.DataFrame({
@@ -451,26 +449,39 @@ def read_polis(path, *, namespace=None, source_id=None, seed=0):
         "line": None,
     }), file=file)
 
-    def groups(labels, prefix, title):
-        labels = labels.dropna()
-        for value in sorted(labels.unique()):
-            group_id = f"group/{conversation}/{prefix}-{value}"
-            yield Node("StakeholderGroup", group_id, {
-                "label": f"{title} {value} ({topic})",
-                "scheme": f"scheme/{conversation}-opinion-groups",
-            }, file=file)
-            yield Edge("BROADER", group_id, "group/public", file=file)
-        yield EdgeTable("IN_OPINION_GROUP", pd.DataFrame({
-            "source": [person(p) for p in labels.index],
-            "target": [f"group/{conversation}/{prefix}-{v}" for v in labels],
-            "line": None,
-        }), file=file)
-
     if export.has_polis_groups:
         polis = people.set_index("participant")["polis_group"].dropna().map(_letter)
-        yield from groups(polis, "polis", "Pol.is group")
-    matrix = vote_matrix(export, include_moderated=True)
-    if len(matrix) >= 2:
-        found = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed)
-        ours = (found.groups + 1).astype(int)
-        yield from groups(ours, "opinion", "Opinion group")
+        yield from opinion_group_records(polis, conversation, export, "polis", "Pol.is group", file=file)
+
+
+def conversation_of(path, namespace=None):
+    """The conversation's id: ``namespace``, else the export folder's name as a slug."""
+    from consultgraph.graph.concepts import slugify
+
+    return namespace or slugify(Path(path).name)
+
+
+def participant_id(conversation, participant):
+    """The respondent id of a Pol.is participant: ``respondent/<conversation>/p<id>``."""
+    return f"respondent/{conversation}/p{int(participant)}"
+
+
+def opinion_group_records(labels, conversation, export, prefix, title, *, file=None):
+    """Stakeholder groups ``<conversation>/<prefix>-<label>`` under ``public`` and each
+    participant's IN_OPINION_GROUP edge, from ``labels`` (participant -> group label)."""
+    from consultgraph.graph.records import Edge, EdgeTable, Node
+
+    topic = export.summary.get("topic") or export.folder.name
+    labels = labels.dropna()
+    for value in sorted(labels.unique()):
+        group_id = f"group/{conversation}/{prefix}-{value}"
+        yield Node("StakeholderGroup", group_id, {
+            "label": f"{title} {value} ({topic})",
+            "scheme": f"scheme/{conversation}-opinion-groups",
+        }, file=file)
+        yield Edge("BROADER", group_id, "group/public", file=file)
+    yield EdgeTable("IN_OPINION_GROUP", pd.DataFrame({
+        "source": [participant_id(conversation, p) for p in labels.index],
+        "target": [f"group/{conversation}/{prefix}-{v}" for v in labels],
+        "line": None,
+    }), file=file)

@@ -1,8 +1,8 @@
 """What a dataset says about itself: title, sources, question type, caveats, questions.
 
 Datasets declare it in their ``dataset.yaml`` (or a user project in a ``metadata.yaml``
-loaded like any file); the loader stores it on the project's Source node, so every
-``-g PROJECT`` command reads it back here. Caveats carry their source line and are
+loaded like any file); the loader (:mod:`consultgraph.loaders.metadata`) checks it and
+stores it on the project's Source node, so every ``-g PROJECT`` command reads it back here. Caveats carry their source line and are
 printed under the tables they qualify.
 """
 
@@ -11,10 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-#: Question types a dataset may declare.
-QUESTION_TYPES = ("open-ended", "closed")
-#: Caveat scopes: every comparison of mention rates, or every figure.
-CAVEAT_SCOPES = ("mention-rates", "all")
 
 
 @dataclass(frozen=True)
@@ -75,46 +71,6 @@ class Metadata:
                 continue
             out.append(caveat)
         return out
-
-
-def metadata_props(meta, *, check=None):
-    """The part of a dataset.yaml mapping stored on the Source node, as JSON text (or None).
-
-    ``check(message, field)`` is called on a bad value (the loader raises InputError).
-    """
-    def fail(message, name):
-        if check is not None:
-            check(message, name)
-
-    stored = {"title": str(meta["title"])} if meta.get("title") else {}
-    question_type = meta.get("question_type")
-    if question_type is not None:
-        if question_type not in QUESTION_TYPES:
-            fail(f"question_type '{question_type}' is not one of {', '.join(QUESTION_TYPES)}", "question_type")
-        stored["question_type"] = question_type
-    caveats = []
-    for number, caveat in enumerate(meta.get("caveats") or [], start=1):
-        if isinstance(caveat, str):
-            caveat = {"text": caveat}
-        if not isinstance(caveat, dict) or not caveat.get("text"):
-            fail(f"caveat {number} needs a text", "caveats")
-            continue
-        scope = caveat.get("applies_to", "all")
-        if scope not in CAVEAT_SCOPES:
-            fail(f"caveat {number}: applies_to '{scope}' is not one of {', '.join(CAVEAT_SCOPES)}", "caveats")
-        caveats.append({key: caveat[key] for key in ("text", "source_line", "applies_to", "groups") if key in caveat})
-    if caveats:
-        stored["caveats"] = caveats
-    questions = []
-    for number, question in enumerate(meta.get("questions") or [], start=1):
-        if not isinstance(question, dict) or not question.get("title"):
-            fail(f"question {number} needs a title", "questions")
-            continue
-        questions.append({key: question[key] for key in ("key", "title", "root", "kinds", "stances", "intro")
-                          if key in question})
-    if questions:
-        stored["questions"] = questions
-    return json.dumps(stored, ensure_ascii=False, sort_keys=True) if stored else None
 
 
 def dataset_metadata(graph):

@@ -19,12 +19,13 @@ Conventions
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Mapping
 
 import numpy as np
 
-from consultgraph.errors import InputError
+from consultgraph.queries.stats_checks import (
+    StatsInputError, check_confidence, check_counts, check_shares, is_scalar, normal_quantile, normal_sf, unwrap,
+)
+from consultgraph.queries.stats_groups import benjamini_hochberg, chi_square_k, reweight_share
 
 __all__ = [
     "StatsInputError",
@@ -41,106 +42,6 @@ __all__ = [
 # Below this expected cell count the normal approximation behind the z-test is
 # not trusted (Cochran's rule of thumb) and compare_proportions uses Fisher.
 MIN_EXPECTED_FOR_Z = 5.0
-
-
-class StatsInputError(InputError, ValueError):
-    """Numbers a statistic cannot be computed from (e.g. a count above its base).
-
-    Both a :class:`consultgraph.InputError` and a ``ValueError``, so callers can
-    catch either.
-    """
-
-
-# --------------------------------------------------------------------------- #
-# validation helpers
-
-
-def _as_float_array(values, name):
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise StatsInputError(f"{name} must be numbers, got {values!r}") from exc
-    if np.isinf(array).any():
-        raise StatsInputError(f"{name} must be finite, got {values!r}")
-    return array
-
-
-def _first_bad(mask, *arrays):
-    """Describe the first offending element, e.g. ' (80 > 74 at position 2)'."""
-    if np.ndim(mask) == 0:
-        return ""
-    position = tuple(int(i) for i in np.argwhere(mask)[0])
-    index = position[0] if len(position) == 1 else position
-    values = [np.broadcast_to(a, mask.shape)[position] for a in arrays]
-    return f" at position {index}: {', '.join(f'{v:g}' for v in values)}"
-
-
-def _check_counts(count, base, count_name="count", base_name="base"):
-    """Return ``count`` and ``base`` as broadcast float arrays, or raise."""
-    count = _as_float_array(count, count_name)
-    base = _as_float_array(base, base_name)
-    try:
-        count, base = np.broadcast_arrays(count, base)
-    except ValueError as exc:
-        raise StatsInputError(
-            f"{count_name} and {base_name} have incompatible shapes "
-            f"{np.shape(count)} and {np.shape(base)}"
-        ) from exc
-    for array, name in ((count, count_name), (base, base_name)):
-        negative = array < 0
-        if negative.any():
-            raise StatsInputError(
-                f"{name} must not be negative{_first_bad(negative, array)}"
-                if negative.ndim
-                else f"{name} must not be negative, got {float(array):g}"
-            )
-    over = count > base
-    if over.any():
-        detail = (
-            _first_bad(over, count, base)
-            if over.ndim
-            else f": {float(count):g} > {float(base):g}"
-        )
-        raise StatsInputError(f"{count_name} exceeds {base_name}{detail}")
-    return count, base
-
-
-def _check_shares(share, name):
-    share = _as_float_array(share, name)
-    outside = (share < 0) | (share > 1)
-    if outside.any():
-        detail = _first_bad(outside, share) if outside.ndim else f", got {float(share):g}"
-        raise StatsInputError(f"{name} must be a share between 0 and 1{detail}")
-    return share
-
-
-def _check_confidence(confidence):
-    if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
-        raise StatsInputError(
-            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
-        )
-
-
-def _unwrap(array, scalar):
-    """Plain float for scalar inputs, the array otherwise."""
-    return float(array) if scalar else array
-
-
-def _is_scalar(*values):
-    return all(np.ndim(v) == 0 for v in values)
-
-
-def _normal_quantile(confidence):
-    from statistics import NormalDist  # plain Python: scipy.stats costs 0.6 s to import
-
-    return float(NormalDist().inv_cdf(1 - (1 - confidence) / 2))
-
-
-def _normal_sf(values):
-    """The standard normal's upper tail, elementwise (``erfc`` of the standard library)."""
-    values = np.asarray(values, dtype=float)
-    out = np.array([0.5 * math.erfc(v / math.sqrt(2)) if v == v else math.nan for v in values.ravel()])
-    return out.reshape(values.shape)
 
 
 # --------------------------------------------------------------------------- #
@@ -194,10 +95,10 @@ def wilson_interval(count, base, confidence=0.95):
     >>> low.round(3).tolist(), high.round(3).tolist()
     ([0.149, 0.565], [0.337, 0.805])
     """
-    _check_confidence(confidence)
-    scalar = _is_scalar(count, base)
-    count, base = _check_counts(count, base)
-    z = _normal_quantile(confidence)
+    check_confidence(confidence)
+    scalar = is_scalar(count, base)
+    count, base = check_counts(count, base)
+    z = normal_quantile(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = count / base
         z2_n = z * z / base
@@ -209,7 +110,7 @@ def wilson_interval(count, base, confidence=0.95):
     # The bounds are exactly 0 and 1 at the extremes; pin them against rounding.
     low = np.where((count == 0) & (base > 0), 0.0, low)
     high = np.where((count == base) & (base > 0), 1.0, high)
-    return _unwrap(low, scalar), _unwrap(high, scalar)
+    return unwrap(low, scalar), unwrap(high, scalar)
 
 
 # --------------------------------------------------------------------------- #
@@ -248,11 +149,11 @@ def cohens_h(p1, p2):
     >>> cohens_h([0.5, 1.0], 0.0).round(4).tolist()
     [1.5708, 3.1416]
     """
-    scalar = _is_scalar(p1, p2)
-    p1 = _check_shares(p1, "p1")
-    p2 = _check_shares(p2, "p2")
+    scalar = is_scalar(p1, p2)
+    p1 = check_shares(p1, "p1")
+    p2 = check_shares(p2, "p2")
     h = 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
-    return _unwrap(h, scalar)
+    return unwrap(h, scalar)
 
 
 def two_proportion_z(c1, n1, c2, n2):
@@ -300,20 +201,20 @@ def two_proportion_z(c1, n1, c2, n2):
     >>> z.round(2).tolist(), p.round(3).tolist()
     ([-5.27, 0.0], [0.0, 1.0])
     """
-    scalar = _is_scalar(c1, n1, c2, n2)
-    c1, n1 = _check_counts(c1, n1, "c1", "n1")
-    c2, n2 = _check_counts(c2, n2, "c2", "n2")
+    scalar = is_scalar(c1, n1, c2, n2)
+    c1, n1 = check_counts(c1, n1, "c1", "n1")
+    c2, n2 = check_counts(c2, n2, "c2", "n2")
     c1, n1, c2, n2 = np.broadcast_arrays(c1, n1, c2, n2)
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (c1 + c2) / (n1 + n2)
         standard_error = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         z = (c1 / n1 - c2 / n2) / standard_error
-    p_value = 2 * _normal_sf(np.abs(z))
+    p_value = 2 * normal_sf(np.abs(z))
     degenerate = (pooled == 0) | (pooled == 1)
     empty = (n1 == 0) | (n2 == 0)
     z = np.where(empty, np.nan, np.where(degenerate, 0.0, z))
     p_value = np.where(empty, np.nan, np.where(degenerate, 1.0, p_value))
-    return _unwrap(z, scalar), _unwrap(p_value, scalar)
+    return unwrap(z, scalar), unwrap(p_value, scalar)
 
 
 def _whole_number(value, name):
@@ -368,9 +269,9 @@ def fisher_exact_2x2(c1, n1, c2, n2):
 
 
 def _check_scalar_pair(count, base, count_name, base_name):
-    if not _is_scalar(count, base):
+    if not is_scalar(count, base):
         raise StatsInputError(f"{count_name} and {base_name} must be single numbers")
-    count, base = _check_counts(count, base, count_name, base_name)
+    count, base = check_counts(count, base, count_name, base_name)
     if np.isnan(count) or np.isnan(base):
         raise StatsInputError(f"{count_name} and {base_name} must not be missing (NaN)")
     return float(count), float(base)
@@ -459,246 +360,3 @@ def compare_proportions(c1, n1, c2, n2):
         "p_value": p_value,
         **inputs,
     }
-
-
-# --------------------------------------------------------------------------- #
-# many comparisons, many groups
-
-
-def benjamini_hochberg(p_values):
-    """Benjamini-Hochberg adjusted p-values (q-values) for a family of tests.
-
-    Controls the false discovery rate: reject where ``q <= alpha`` and, on
-    average, at most a fraction ``alpha`` of the rejections are false. Use it
-    when one finding is compared across many groups or many findings at once.
-
-    Parameters
-    ----------
-    p_values : array_like
-        P-values in [0, 1], any shape; all non-NaN entries form one family.
-
-    Returns
-    -------
-    numpy.ndarray
-        q-values, same shape as the input. The step-up rule
-        ``q_(i) = min_{j >= i} p_(j) * m / j`` over the ascending p-values,
-        so q-values keep the order of the p-values, are never below them and
-        are capped at 1. NaNs stay NaN and do not count toward ``m``.
-
-    Raises
-    ------
-    StatsInputError
-        (a ``ValueError``) for a p-value outside [0, 1].
-
-    Examples
-    --------
-    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.20]).round(4).tolist()
-    [0.04, 0.0533, 0.0533, 0.2]
-    >>> benjamini_hochberg([0.02, float("nan"), 0.04]).tolist()
-    [0.04, nan, 0.04]
-    """
-    p_values = _check_shares(p_values, "p_values")
-    flat = p_values.ravel()
-    q_values = np.full(flat.shape, np.nan)
-    present = np.flatnonzero(~np.isnan(flat))
-    m = present.size
-    if m:
-        order = present[np.argsort(flat[present], kind="stable")]
-        ranks = np.arange(1, m + 1)
-        # m / rank first: it is exactly 1 at the top rank and >= 1 elsewhere, so
-        # rounding can never push a q-value below its p-value.
-        stepped = flat[order] * (m / ranks)
-        # Step-up: each q is the smallest scaled p at its rank or above.
-        monotone = np.minimum.accumulate(stepped[::-1])[::-1]
-        q_values[order] = np.minimum(monotone, 1.0)
-    return q_values.reshape(p_values.shape)
-
-
-def chi_square_k(counts, bases):
-    """Chi-square test that k groups (k >= 2) share the same proportion.
-
-    The test of homogeneity on the k x 2 table of ``[count, base - count]`` rows,
-    via :func:`scipy.stats.chi2_contingency` without Yates' continuity
-    correction, so for two groups the statistic equals the square of
-    :func:`two_proportion_z`. Use it before pairwise comparisons of 3+ groups.
-
-    Parameters
-    ----------
-    counts : array_like
-        Count per group, 1-D of length k.
-    bases : array_like
-        Base per group, same length; each must be positive.
-
-    Returns
-    -------
-    statistic : float
-        Pearson's chi-square.
-    p_value : float
-    dof : int
-        Degrees of freedom, ``k - 1``.
-
-    Raises
-    ------
-    StatsInputError
-        (a ``ValueError``) for fewer than two groups, mismatched lengths, an
-        empty group, negative, infinite or missing numbers, or a count above
-        its base.
-
-    Notes
-    -----
-    When the pooled share is 0 or 1 there is no variation to test and the
-    result is ``(0.0, 1.0, k - 1)``, matching :func:`two_proportion_z`. Like the
-    z-test, this is an approximation: check that expected counts are mostly
-    5 or more.
-
-    Examples
-    --------
-    >>> statistic, p_value, dof = chi_square_k([17, 37, 20], [74, 53, 40])
-    >>> round(statistic, 2), f"{p_value:.1e}", dof
-    (28.15, '7.7e-07', 2)
-    """
-    counts = _as_float_array(counts, "counts")
-    bases = _as_float_array(bases, "bases")
-    if counts.ndim != 1 or bases.ndim != 1 or counts.shape != bases.shape:
-        raise StatsInputError(
-            "counts and bases must be 1-D and of the same length, got shapes "
-            f"{counts.shape} and {bases.shape}"
-        )
-    if counts.size < 2:
-        raise StatsInputError(f"need at least two groups to compare, got {counts.size}")
-    if np.isnan(counts).any() or np.isnan(bases).any():
-        raise StatsInputError("counts and bases must not be missing (NaN)")
-    counts, bases = _check_counts(counts, bases, "counts", "bases")
-    empty = bases == 0
-    if empty.any():
-        raise StatsInputError(
-            f"every group needs a positive base; group {int(np.flatnonzero(empty)[0])} is empty"
-        )
-    dof = counts.size - 1
-    pooled = counts.sum() / bases.sum()
-    if pooled in (0.0, 1.0):
-        return 0.0, 1.0, dof
-    table = np.column_stack([counts, bases - counts])
-    from scipy import stats as scipy_stats
-
-    result = scipy_stats.chi2_contingency(table, correction=False)
-    return float(result.statistic), float(result.pvalue), int(result.dof)
-
-
-# --------------------------------------------------------------------------- #
-# post-stratification
-
-
-def reweight_share(shares_by_stratum, counts_by_stratum, target_mix):
-    """Post-stratified share: reweight strata (e.g. regions) to a target mix.
-
-    When some regions answered far more than others, the raw share mostly
-    reflects them. Reweighting gives each stratum its weight in ``target_mix``
-    instead of its weight among respondents.
-
-    Parameters
-    ----------
-    shares_by_stratum : Mapping[str, float]
-        Share in [0, 1] with the attribute, per stratum.
-    counts_by_stratum : Mapping[str, float]
-        Respondents (the base of each share) per stratum; same strata as
-        ``shares_by_stratum``.
-    target_mix : Mapping[str, float]
-        Weight of each stratum in the population to represent; non-negative,
-        summing to 1 (within 1e-6).
-
-    Returns
-    -------
-    share : float
-        ``sum(target_mix[s] * shares_by_stratum[s])``.
-    effective_base : float
-        Kish's effective sample size ``(sum w)^2 / sum w^2`` over respondents,
-        where every respondent of stratum ``s`` gets weight
-        ``target_mix[s] / counts_by_stratum[s]``. It equals the raw base when the
-        target matches the respondents' own mix and shrinks the further it is
-        from it; use it as the base of an interval, e.g.
-        ``wilson_interval(share * effective_base, effective_base)``.
-
-    Raises
-    ------
-    StatsInputError
-        (a ``ValueError``) for a stratum in ``target_mix`` missing from the data
-        (or present with no respondents), mismatched strata between shares and
-        counts, shares outside [0, 1], negative counts or weights, or weights not
-        summing to 1.
-
-    Notes
-    -----
-    Assumptions:
-
-    * Cell weighting: within a stratum, respondents are exchangeable, so its
-      observed share stands for the stratum's share in the population, and all
-      its respondents get the same weight.
-    * The target mix is known and describes the population to represent.
-    * Strata in the data but not in ``target_mix`` get weight 0, i.e. they are
-      left out of the reweighted share and the effective base.
-    * Kish's formula accounts only for unequal weights; it ignores clustering
-      and any correlation between weights and answers.
-
-    Examples
-    --------
-    >>> shares = {"north": 0.60, "south": 0.20}
-    >>> counts = {"north": 80, "south": 20}
-    >>> share, effective_base = reweight_share(shares, counts, {"north": 0.5, "south": 0.5})
-    >>> round(share, 3), round(effective_base, 1)
-    (0.4, 64.0)
-    >>> share, effective_base = reweight_share(shares, counts, {"north": 0.8, "south": 0.2})
-    >>> round(share, 3), round(effective_base, 1)
-    (0.52, 100.0)
-    """
-    for name, mapping in (
-        ("shares_by_stratum", shares_by_stratum),
-        ("counts_by_stratum", counts_by_stratum),
-        ("target_mix", target_mix),
-    ):
-        if not isinstance(mapping, Mapping):
-            raise StatsInputError(f"{name} must be a mapping of stratum to number")
-    if not target_mix:
-        raise StatsInputError("target_mix is empty")
-    if set(shares_by_stratum) != set(counts_by_stratum):
-        only_shares = sorted(map(str, set(shares_by_stratum) - set(counts_by_stratum)))
-        only_counts = sorted(map(str, set(counts_by_stratum) - set(shares_by_stratum)))
-        raise StatsInputError(
-            "shares_by_stratum and counts_by_stratum must name the same strata; "
-            f"only in shares: {only_shares}, only in counts: {only_counts}"
-        )
-    missing = [stratum for stratum in target_mix if stratum not in counts_by_stratum]
-    if missing:
-        raise StatsInputError(
-            f"strata in target_mix have no data: {', '.join(map(str, missing))}",
-            hint="drop them from the target mix or merge them with a neighbouring stratum",
-        )
-
-    strata = list(target_mix)
-    weights = _as_float_array([target_mix[s] for s in strata], "target_mix")
-    shares = _check_shares([shares_by_stratum[s] for s in strata], "shares_by_stratum")
-    counts = _as_float_array([counts_by_stratum[s] for s in strata], "counts_by_stratum")
-    for array, name in ((weights, "target_mix"), (shares, "shares_by_stratum"),
-                        (counts, "counts_by_stratum")):
-        if np.isnan(array).any():
-            raise StatsInputError(f"{name} must not be missing (NaN)")
-    if (weights < 0).any():
-        raise StatsInputError("target_mix weights must not be negative")
-    if not math.isclose(weights.sum(), 1.0, abs_tol=1e-6):
-        raise StatsInputError(f"target_mix weights must sum to 1, got {weights.sum():g}")
-    if (counts < 0).any():
-        raise StatsInputError("counts_by_stratum must not be negative")
-    unrepresented = [s for s, w, n in zip(strata, weights, counts) if w > 0 and n == 0]
-    if unrepresented:
-        raise StatsInputError(
-            f"strata in target_mix have no respondents: {', '.join(map(str, unrepresented))}",
-            hint="drop them from the target mix or merge them with a neighbouring stratum",
-        )
-
-    share = float(np.sum(weights * shares))
-    # Per-respondent weight w_s = target_s / n_s, so sum w = sum target_s = 1 and
-    # sum w^2 = sum n_s * w_s^2 = sum target_s^2 / n_s.
-    used = weights > 0
-    sum_of_squares = np.sum(weights[used] ** 2 / counts[used])
-    effective_base = float(weights.sum() ** 2 / sum_of_squares)
-    return share, effective_base

@@ -22,7 +22,6 @@ from consultgraph.queries.opinion import (
     Z_90,
     divisive_statements,
     group_informed_consensus,
-    opinion_groups,
     prop_test,
     repness,
     representative_statements,
@@ -30,6 +29,7 @@ from consultgraph.queries.opinion import (
     uncertain_statements,
     vote_matrix,
 )
+from consultgraph.queries.opinion_groups import opinion_groups
 
 NaN = float("nan")
 COMMENTS_HEADER = "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"

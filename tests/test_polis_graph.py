@@ -8,11 +8,13 @@ import pytest
 from consultgraph.loaders import load
 from consultgraph.queries.compare import compare
 from consultgraph.queries.consensus import consensus, contention
+from consultgraph.queries.opinion_groups import opinion_group_records
 
 
 @pytest.fixture(scope="module")
 def seattle(shared_data):
-    return load([shared_data / "polis" / "15-per-hour-seattle"]).graph
+    # as `consultgraph load` does: the opinion groups are a step the pipeline's caller runs
+    return load([shared_data / "polis" / "15-per-hour-seattle"], steps=(opinion_group_records,)).graph
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,235 @@
+"""The pipeline: files -> loaders -> records -> translator -> one graph, merged into a project
+all or nothing (:func:`load`); the built-in datasets (:func:`builtin`) and :func:`open_graph`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from consultgraph.errors import InputError, UnknownNameError
+from consultgraph.graph.concepts import slugify
+from consultgraph.graph.records import Node
+from consultgraph.loaders.registry import detect, loader
+
+DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+#: The built-in datasets, translated and stored as projects (``python -m consultgraph.loaders.build_builtin``).
+PREBUILT_DIR = Path(__file__).resolve().parent / "prebuilt"
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DEFAULT_DATASET = "amnesty-2019"
+
+
+def source_record(path, namespace, meta=None):
+    """The Source node a file's findings and quotes are derived from.
+
+    ``meta`` (a dataset.yaml mapping) adds title, publisher, issued and the declared
+    metadata (question type, caveats, questions: see :mod:`consultgraph.loaders.metadata`).
+    """
+    from consultgraph.loaders.metadata import metadata_props
+
+    meta = meta or {}
+    props = {"label": meta.get("title") or Path(path).name, "file": Path(path).name}
+    for key in ("title", "publisher", "issued"):
+        if meta.get(key):
+            props[key] = str(meta[key])
+
+    def bad(message, name):
+        raise InputError(message, file=path, field=name)
+
+    declared = metadata_props(meta, check=bad)
+    if declared:
+        props["metadata"] = declared
+    return Node("Source", f"source/{namespace}", props, file=str(path))
+
+
+def read_dataset(path, *, namespace=None, source_id=None, steps=()):
+    """Yield the records of every file a dataset folder's ``dataset.yaml`` lists, in order
+    (each file's followed by what ``steps`` derive from it, as in :func:`load`)."""
+    folder = Path(path)
+    meta_path = folder / "dataset.yaml"
+    try:
+        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506 - safe
+    except yaml.YAMLError as error:
+        raise InputError(f"malformed YAML ({error})", file=meta_path) from None
+    name = slugify(meta.get("name") or folder.name)
+    source = source_record(meta_path, name, {**meta, "title": meta.get("source_title") or meta.get("title"), "dataset_title": meta.get("title")})
+    yield source
+    for entry in meta.get("files") or []:
+        entry = {"path": entry} if isinstance(entry, str) else dict(entry)
+        file_path = folder / entry["path"]
+        fmt = entry.get("format") or detect(file_path)
+        yield from loader(fmt).read(file_path, namespace=name, source_id=source.id)
+        for step in steps:
+            yield from step(file_path, fmt, name)
+
+
+def _accepted(entry, options):
+    """The options the loader's function takes; an option it does not take is an error."""
+    import inspect
+
+    if not options:
+        return {}
+    function = getattr(importlib.import_module(entry.module), entry.function)
+    accepted = set(inspect.signature(function).parameters)
+    unknown = sorted(k for k, v in options.items() if v not in (None, False) and k not in accepted)
+    if unknown:
+        raise InputError(f"the {entry.name} format takes no option '{unknown[0].replace('_', '-')}'", field=unknown[0])
+    return {k: v for k, v in options.items() if k in accepted and v not in (None, False)}
+
+
+def iter_records(path, fmt=None, namespace=None, options=None, steps=()):
+    """The records of one input, with a Source node for plain files, then what ``steps`` derive."""
+    path = Path(path)
+    fmt = fmt or detect(path)
+    entry = loader(fmt)
+    extra = _accepted(entry, options)
+    if entry.name == "dataset":
+        yield from entry.read(path, namespace=namespace, source_id=None, steps=steps)
+        return
+    if entry.name in ("json", "skos", "metadata"):
+        yield from entry.read(path, namespace=namespace, source_id=None)
+    else:
+        namespace = namespace or slugify(path.stem)
+        source = source_record(path, namespace)
+        yield source
+        yield from entry.read(path, namespace=namespace, source_id=source.id, **extra)
+    for step in steps:
+        yield from step(path, entry.name, namespace)
+
+
+@dataclass
+class LoadReport:
+    """What a load did: the new graph, and counts before and after."""
+
+    graph: object
+    files: list = field(default_factory=list)
+    nodes_before: int = 0
+    edges_before: int = 0
+    added: dict = field(default_factory=dict)
+
+    @property
+    def nodes_after(self):
+        return len(self.graph.nodes)
+
+    @property
+    def edges_after(self):
+        return len(self.graph.edges)
+
+
+def _sha256(path):
+    path = Path(path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(child.name.encode())
+            digest.update(child.read_bytes())
+        return digest.hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=None, options=None, steps=()):
+    """Load input files into a project (or into ``graph`` in memory), all or nothing.
+
+    Parameters
+    ----------
+    paths : list of path
+        Input files or dataset folders.
+    into : path, optional
+        The project folder: created if missing, extended if present. Nothing is
+        written unless every file translates cleanly.
+    fmt : str, optional
+        Loader name for all ``paths``; detected per file when omitted.
+    namespace : str, optional
+        Prefix of finding and quote ids (default: the file name).
+    graph : Consultation, optional
+        Start from this graph instead of the project.
+    progress : callable, optional
+        ``progress(step, detail)`` is called as work proceeds (the CLI draws a bar).
+    options : dict, optional
+        Format options, e.g. for qdpx ``group_variable``, ``region_variable``,
+        ``respondent_per_source``, ``code_map``, ``group``.
+    steps : sequence of callable, optional
+        Work a later layer does on each input, run here so it lands in the same batch:
+        ``step(path, format_name, namespace)`` yields more records after the input's own.
+        ``consultgraph load`` passes
+        :func:`consultgraph.queries.opinion_groups.opinion_group_records`, which adds the
+        opinion groups of a Pol.is export (clustering is analysis, so no loader does it).
+
+    Returns
+    -------
+    LoadReport
+    """
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.graph.store import Project
+    from consultgraph.graph.translator import translate
+
+    report = progress or (lambda step, detail=None: None)
+    if graph is None:
+        graph = Consultation.open(into) if into is not None and Project(into).exists() else Consultation()
+    if graph.name is None and into is not None:
+        graph.name = Path(into).name
+    before = (len(graph.nodes), len(graph.edges))
+
+    def records():
+        for path in paths:
+            report("read", str(path))
+            yield from iter_records(path, fmt, namespace, options, steps)
+
+    batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
+    report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")
+    merged = graph.merge(batch)
+    files = [{"file": str(p), "sha256": _sha256(p)} for p in paths]
+    if into is not None:
+        report("save", str(into))
+        merged.save(into, load={"files": files, "nodes": len(batch.nodes), "edges": len(batch.edges)})
+    return LoadReport(
+        graph=merged,
+        files=files,
+        nodes_before=before[0],
+        edges_before=before[1],
+        added={"nodes": len(batch.nodes), "edges": len(batch.edges)},
+    )
+
+
+_BUILTIN_CACHE = {}
+
+
+def builtin(name=DEFAULT_DATASET):
+    """The built-in dataset ``name`` as a :class:`Consultation` (built once per process)."""
+    folder = DATASETS_DIR / name
+    if not (folder / "dataset.yaml").is_file():
+        available = sorted(p.name for p in DATASETS_DIR.iterdir() if (p / "dataset.yaml").is_file())
+        raise UnknownNameError("built-in dataset", name, available)
+    if name not in _BUILTIN_CACHE:
+        from consultgraph.graph.consultation import Consultation
+        from consultgraph.loaders.build_builtin import is_current
+
+        if is_current(name):  # the stored copy, built from these very files: no parsing, no translating
+            graph = Consultation.open(PREBUILT_DIR / name)
+        else:
+            graph = load([folder], graph=Consultation(name=name)).graph
+        _BUILTIN_CACHE[name] = graph
+    return _BUILTIN_CACHE[name]
+
+
+def open_graph(spec=None):
+    """A graph from a project path, or a built-in dataset by name (default amnesty-2019)."""
+    from consultgraph.graph.consultation import Consultation
+
+    if spec is None or str(spec) == "":
+        return builtin()
+    text = str(spec)
+    if text.startswith("builtin:"):
+        return builtin(text.split(":", 1)[1])
+    if not Path(text).exists() and re.fullmatch(r"[a-z0-9-]+", text) and (DATASETS_DIR / text).is_dir():
+        return builtin(text)
+    return Consultation.open(text)

@@ -1,0 +1,146 @@
+"""The loaders' registry: every input format by name (aliases allowed), imported lazily,
+and :func:`detect`, which names the format of a file from its suffix and header.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from consultgraph.errors import InputError, UnknownNameError
+
+@dataclass(frozen=True)
+class Loader:
+    """A registered input format."""
+
+    name: str
+    module: str
+    function: str
+    description: str
+    aliases: tuple = ()
+
+    def read(self, path, **options):
+        function = getattr(importlib.import_module(self.module), self.function)
+        return function(path, **options)
+
+
+_REGISTRY = {}
+
+
+def register(name, module, function, description, aliases=()):
+    """Register a loader under ``name`` (and ``aliases``)."""
+    loader = Loader(name, module, function, description, tuple(aliases))
+    for key in (name, *aliases):
+        _REGISTRY[key] = loader
+    return loader
+
+
+register("long", "consultgraph.loaders.coded", "read_long",
+         "coded submissions, one row per coding: respondent, code, stance, weight, quote (CSV/TSV/XLSX/JSONL/YAML)",
+         aliases=("codings", "segments"))
+register("wide", "consultgraph.loaders.coded", "read_wide",
+         "coded submissions, one row per respondent and one column per code (CSV/TSV/XLSX)",
+         aliases=("crosstab",))
+register("respondents", "consultgraph.loaders.published", "read_respondents",
+         "respondents: id, name, group, region, focus_region")
+register("findings", "consultgraph.loaders.published", "read_findings",
+         "published findings: group, concept, stance, count, base, reported_percent, source_line ... (CSV/YAML)")
+register("quotes", "consultgraph.loaders.published", "read_quotes",
+         "quotes: text, respondent or group, illustrates, source_line (CSV/YAML/JSONL)")
+register("skos", "consultgraph.loaders.skos", "read_skos",
+         "a SKOS concept scheme (Turtle, RDF/XML, JSON-LD): the project's own codes", aliases=("concepts", "turtle"))
+register("json", "consultgraph.loaders.graphjson", "read_graph_json",
+         "consultgraph's own JSON export (export --format json)", aliases=("graph-json",))
+register("polis", "consultgraph.loaders.polis", "read_polis",
+         "a Pol.is export folder (comments.csv, votes.csv, participants-votes.csv): the general public's votes")
+register("tttc", "consultgraph.loaders.tttc", "read_tttc",
+         "a Talk to the City report JSON: LLM topics and claims, with speakers where the report has them")
+register("qdpx", "consultgraph.loaders.qdpx_graph", "read_qdpx_records",
+         "a REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder; or a bare .qde)", aliases=("qde", "refi-qda"))
+register("metadata", "consultgraph.loaders.metadata", "read_metadata",
+         "a metadata.yaml: title, sources, question_type (open-ended/closed), caveats with source lines, questions")
+register("dataset", "consultgraph.loaders.pipeline", "read_dataset",
+         "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
+
+
+def loader(name):
+    """The :class:`Loader` registered as ``name``; :class:`UnknownNameError` lists the choices."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError("input format", name, {l.name for l in _REGISTRY.values()}) from None
+
+
+def loaders():
+    """The registered loaders, one per name (aliases not repeated)."""
+    seen = {}
+    for entry in _REGISTRY.values():
+        seen.setdefault(entry.name, entry)
+    return list(seen.values())
+
+
+def detect(path):
+    """The name of the loader for ``path``, from its suffix and header."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / "dataset.yaml").is_file():
+            return "dataset"
+        if any(path.glob("*votes.csv")) and any(path.glob("*comments.csv")):
+            return "polis"
+        raise InputError("a folder must hold a dataset.yaml or a Pol.is export (comments.csv, votes.csv)", file=path)
+    if not path.exists():
+        raise InputError("no such file", file=path)
+    suffix = path.suffix.lower()
+    from consultgraph.loaders.metadata import declares_metadata
+
+    if suffix in (".yaml", ".yml") and declares_metadata(path):
+        return "metadata"
+    if suffix in (".qdpx", ".qde"):
+        return "qdpx"
+    from consultgraph.loaders.skos import RDF_FORMATS
+
+    if suffix in RDF_FORMATS and suffix != ".xml":
+        return "skos"
+    if suffix == ".json":
+        from consultgraph.loaders.graphjson import is_graph_json
+        from consultgraph.loaders.tttc import is_tttc
+
+        if is_graph_json(path):
+            return "json"
+        if is_tttc(path):
+            return "tttc"
+    from consultgraph.loaders.coded import find_columns, fold
+    from consultgraph.loaders.tables import read_table
+
+    if suffix in (".csv", ".tsv", ".tab", ".txt"):
+        import pandas as pd
+
+        from consultgraph.loaders.tables import read_header
+
+        frame = pd.DataFrame(columns=read_header(path))  # the header decides; no need to parse rows
+    elif suffix in (".xlsx", ".xlsm"):
+        from consultgraph.loaders.tables import read_xlsx
+
+        frame = read_xlsx(path)
+    else:
+        frame = read_table(path)
+    columns = {fold(c) for c in frame.columns if c != "line"}
+    found = find_columns(frame)
+    if "measure" in columns:
+        return "findings"
+    if "text" in columns and "code" not in found:
+        return "quotes"
+    if "code" in found and "respondent" in found:
+        return "long"
+    if "respondent" in found:
+        attributes = {"respondent", "name", "group", "region", "focus_region"}
+        extra = [c for c in frame.columns if c != "line" and c not in {found.get(a) for a in attributes}]
+        extra = [c for c in extra if fold(c) != "source_line"]
+        return "wide" if extra else "respondents"
+    raise InputError(
+        "cannot tell what this file holds",
+        file=path,
+        line=1,
+        hint="name its format with --from (long, wide, respondents, findings, quotes, skos, json)",
+    )
