@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from consultgraph.cli.base import campaign_option, emit, graph_option, main, output_options
+from consultgraph.cli.base import KindChoice, campaign_option, emit, graph_option, main, output_options
 
 _LAYOUT = click.option("--layout", type=click.Choice(["wide", "tidy"]), default="wide", show_default=True,
                        help="Machine formats: 'wide' = one row per concept (columns partner_count, partner_share ...); "
@@ -81,7 +81,7 @@ def audit(graph, fmt, output, tolerance):
 @output_options
 @graph_option
 @click.option("--groups", required=True, help="Two or more groups, comma-separated (ids or labels).")
-@click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience", "statement"]),
+@click.option("--by", type=KindChoice(extra_kinds=("Statement",)),
               default="theme", show_default=True, help="Which concepts to compare.")
 @click.option("--stance", type=click.Choice(["raised", "lead", "support", "drop", "mention", "agree", "disagree", "pass"]),
               default=None, help="Only this stance (default: every stance, one row each: raised = any stance, then "
@@ -195,7 +195,7 @@ def _wide(rows):
 def _comparison_options(function):
     function = click.option("--top", type=click.IntRange(0), default=None, metavar="N",
                             help="At most N rows, highest first; 0 = all [default: all; 10 for --by statement].")(function)
-    function = click.option("--by", type=click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience", "statement"]),
+    function = click.option("--by", type=KindChoice(extra_kinds=("Statement",)),
                             default="theme", show_default=True, help="Which concepts.")(function)
     function = click.option("--groups", required=True, help="Two or more groups, comma-separated.")(function)
     function = click.option("--min-base", type=int, default=0, show_default=True,

@@ -60,6 +60,62 @@ def main():
     """
 
 
+class KindChoice(click.Choice):
+    """One node kind, by its CLI name or an alias (``tactics``), converted to its CLI name.
+
+    The names come from ``schema/ontology.ttl`` (:func:`consultgraph.graph.model.normalise_kind`)
+    and are read when first needed, so importing the CLI does not parse the ontology.
+    """
+
+    def __init__(self, kinds=None, *, extra_kinds=()):
+        self._kinds, self._extra_kinds, self._choices = kinds, tuple(extra_kinds), None
+        self.case_sensitive = False
+
+    def allowed(self):
+        """The class names this option takes: ``kinds`` (a callable giving them; default the
+        codeable kinds) and the extra ones."""
+        from consultgraph.graph.model import codeable_kinds
+
+        return tuple((self._kinds or codeable_kinds)()) + self._extra_kinds
+
+    @property
+    def choices(self):
+        if self._choices is None:
+            from consultgraph.graph.model import kind_names
+
+            self._choices = kind_names(self.allowed())
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = tuple(value)
+
+    def name_of(self, word, param, ctx):
+        from consultgraph.errors import UnknownNameError
+        from consultgraph.graph.model import load_schema, normalise_kind
+
+        try:
+            return load_schema().node_kinds[normalise_kind(word, self.allowed())].cli_name
+        except UnknownNameError:
+            self.fail(f"{word!r} is not one of {', '.join(map(repr, self.choices))}.", param, ctx)
+
+    def convert(self, value, param, ctx):
+        return self.name_of(value, param, ctx)
+
+
+class KindList(KindChoice):
+    """Node kinds, comma-separated (``group,tactic``), each as :class:`KindChoice` takes it."""
+
+    name = "kinds"
+
+    def get_metavar(self, param, ctx=None):
+        return "[" + "|".join(self.choices) + "],..."
+
+    def convert(self, value, param, ctx):
+        words = [word.strip() for word in str(value).split(",") if word.strip()]
+        return ",".join(self.name_of(word, param, ctx) for word in words)
+
+
 def graph_option(function):
     """``-g/--graph PROJECT``: a project folder or built-in dataset name (default amnesty-2019)."""
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import click
 
-from consultgraph.cli.base import emit, graph_option, main, output_options
-
-KIND_NAMES = ["theme", "tactic", "idea", "approach", "partner-type", "audience"]
+from consultgraph.cli.base import KindChoice, KindList, emit, graph_option, main, output_options
 
 
 @main.command()
 @output_options
 @graph_option
-@click.option("--kinds", default="tactic,theme", show_default=True,
-              help="One kind (pairs within it) or two (a from the first, b from the second): "
-                   + ", ".join(KIND_NAMES) + ".")
+@click.option("--kinds", type=KindList(), default="tactic,theme", show_default=True,
+              help="One kind (pairs within it) or two (a from the first, b from the second).")
 @click.option("--group", default=None, help="Only respondents of this stakeholder group (includes its parts).")
 @click.option("--region", default=None, help="Only respondents based in this region.")
 @click.option("--min-count", type=int, default=1, show_default=True, help="Drop pairs raised together by fewer respondents.")
@@ -48,7 +45,7 @@ def cooccur(graph, fmt, output, kinds, group, region, min_count, sort, top, roll
 @main.command()
 @output_options
 @graph_option
-@click.option("--kind", type=click.Choice(KIND_NAMES), default=None, help="Only concepts of this kind (default: all).")
+@click.option("--kind", type=KindChoice(), default=None, help="Only concepts of this kind (default: all).")
 @click.option("--measure", type=click.Choice(["degree", "betweenness", "pagerank", "eigenvector"]), default="degree",
               show_default=True, help="Centrality in the weighted co-occurrence network.")
 @click.option("--group", default=None, help="Only respondents of this stakeholder group (includes its parts).")

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import click
 
-from consultgraph.cli.base import campaign_option, graph_option, main
+from consultgraph.cli.base import KindChoice, KindList, campaign_option, graph_option, main
 
-_BY = click.Choice(["theme", "tactic", "idea", "approach", "partner-type", "audience"])
+_BY = KindChoice()
+
+
+def _page_kinds():
+    """The kinds the graph page draws (it has a style for each)."""
+    from consultgraph.outputs.graph_data import KIND_STYLE
+
+    return tuple(KIND_STYLE)
+
+
+_PAGE_KINDS = KindList(_page_kinds)
 
 
 def _wrote(path, what):
@@ -22,9 +32,7 @@ def _wrote(path, what):
               help="Only this node's neighbourhood: an id, kind:label (theme:climate) or a label.")
 @click.option("--depth", type=click.IntRange(0, 10), default=1, show_default=True, help="Steps around --focus.")
 @click.option("--groups", default=None, help="Only these stakeholder groups (comma-separated) and what they raised.")
-@click.option("--kinds", default=None,
-              help="Only these node kinds: group, theme, tactic, approach, idea, partner-type, audience, region, "
-                   "respondent (comma-separated).")
+@click.option("--kinds", type=_PAGE_KINDS, default=None, help="Only these node kinds (comma-separated).")
 @click.option("--min-weight", type=float, default=None,
               help="Drop lighter edges: a group-concept edge weighs its share (0-1), a coding its weight.")
 @click.option("--max-nodes", type=click.IntRange(1), default=500, show_default=True,

@@ -142,8 +142,7 @@ class ConceptIndex:
                 return preferred[0]
         if len(ids) == 1:
             return ids[0]
-        nouns = {"StakeholderGroup": "stakeholder group", "Region": "region", "PartnerType": "partner type"}
-        what = nouns.get(kinds[0], kinds[0].lower()) if kinds and len(kinds) == 1 else "code"
+        what = _noun(kinds[0]) if kinds and len(kinds) == 1 else "code"
         if not ids:
             near = self.nearest(text, kinds)
             hint = f"nearest known: {', '.join(repr(n) for n in near)}" if near else None
@@ -250,3 +249,11 @@ def concepts_from_rdf(rdf_graph, *, default_kind="Idea", source=None):
             )
         )
     return out
+
+
+def _noun(kind):
+    """What a kind is called in a sentence: its label in schema/ontology.ttl, in lower case."""
+    from consultgraph.graph.model import load_schema
+
+    known = load_schema().node_kinds.get(kind)
+    return known.label.lower() if known else kind.lower()

@@ -23,6 +23,14 @@ class NodeKind:
     prefix: str
     is_concept: bool
     label: str
+    codeable: bool = False
+    aliases: tuple = ()
+    order: int = 99
+
+    @property
+    def cli_name(self):
+        """The kind's name on the command line: its id prefix (``partner-type``)."""
+        return self.prefix
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,26 @@ class Schema:
 
     @property
     def concept_kinds(self):
-        """Names of the node kinds that are SKOS concepts."""
-        return tuple(k for k, v in self.node_kinds.items() if v.is_concept)
+        """Names of the node kinds that are SKOS concepts, in display order."""
+        return tuple(k.name for k in self.ordered() if k.is_concept)
+
+    @property
+    def codeable_kinds(self):
+        """Names of the concept kinds respondents raise (``cg:codeable``), in display order."""
+        return tuple(k.name for k in self.ordered() if k.codeable)
+
+    def ordered(self):
+        """Every :class:`NodeKind` in display order (``cg:order``, then name)."""
+        return sorted(self.node_kinds.values(), key=lambda k: (k.order, k.name))
+
+    @functools.cached_property
+    def kind_words(self):
+        """{word: kind name}: every class name, id prefix and alias, in lower case."""
+        words = {}
+        for kind in self.node_kinds.values():
+            for word in (kind.name, kind.prefix, *kind.aliases):
+                words[word.lower()] = kind.name
+        return words
 
     def node_kind(self, name):
         """The :class:`NodeKind` called ``name`` (class name or id prefix)."""
@@ -77,13 +103,6 @@ class Schema:
         except KeyError:
             raise UnknownNameError("relationship kind", name, self.edge_kinds) from None
 
-    def kind_of_id(self, node_id):
-        """The node kind of an id such as ``theme/escr`` (by its prefix), or None."""
-        prefix = node_id.split("/", 1)[0]
-        for kind in self.node_kinds.values():
-            if kind.prefix == prefix:
-                return kind.name
-        return None
 
 
 def _literal(graph, subject, predicate):
@@ -140,6 +159,9 @@ def load_schema():
             prefix=prefix,
             is_concept=bool(_literal(onto, cls, CG.conceptKind)),
             label=_literal(onto, cls, RDFS.label) or name,
+            codeable=bool(_literal(onto, cls, CG.codeable)),
+            aliases=tuple(sorted(str(a) for a in onto.objects(cls, SKOS.altLabel))),
+            order=int(_literal(onto, cls, CG.order) or 99),
         )
 
     properties = {}
@@ -188,6 +210,75 @@ def load_schema():
         required={k: frozenset(v) for k, v in required.items()},
         allowed=allowed,
     )
+
+
+def normalise_kind(word, kinds=None, *, what="kind"):
+    """The node kind a person means by ``word``: a class name, a CLI name or an alias.
+
+    The one place kind names are read (GUIDE: vocabularies come from the schema): the
+    words are the classes of ``schema/ontology.ttl``, their ``cg:idPrefix`` (the CLI
+    name) and their ``skos:altLabel`` s, in any case.
+
+    Parameters
+    ----------
+    word : str
+    kinds : iterable of str, optional
+        The kinds allowed here (class names); all node kinds when omitted.
+    what : str
+        What the error calls them ("concept kind").
+
+    Returns
+    -------
+    str
+        The class name, e.g. ``"PartnerType"``.
+
+    Raises
+    ------
+    UnknownNameError
+        ``word`` names no kind allowed here; the message lists their CLI names.
+
+    Examples
+    --------
+    >>> normalise_kind("partner-types"), normalise_kind("Tactic"), normalise_kind("GROUP")
+    ('PartnerType', 'Tactic', 'StakeholderGroup')
+    >>> normalise_kind("region", codeable_kinds())
+    Traceback (most recent call last):
+    ...
+    consultgraph.errors.UnknownNameError: unknown kind 'region'; choose one of: approach, audience, idea, ...
+    """
+    schema = load_schema()
+    allowed = tuple(kinds) if kinds is not None else tuple(k.name for k in schema.ordered())
+    kind = schema.kind_words.get(str(word).strip().lower())
+    if kind is None or kind not in allowed:
+        raise UnknownNameError(what, str(word).strip(), [schema.node_kinds[k].cli_name for k in allowed])
+    return kind
+
+
+def codeable_kinds():
+    """The kinds respondents raise, in display order: ``('Theme', 'Tactic', ...)``."""
+    return load_schema().codeable_kinds
+
+
+def mentioned_kinds():
+    """The codeable kinds a MENTIONS coding points at (the range of ``cg:mentions``), in display
+    order: a code naming one of these and also a proposed kind (an audience) means this one.
+
+    >>> mentioned_kinds()
+    ('Theme', 'Tactic', 'Approach', 'Idea')
+    """
+    mentioned = load_schema().edge_kind("MENTIONS").range
+    return tuple(kind for kind in codeable_kinds() if kind in mentioned)
+
+
+def kind_names(kinds=None):
+    """The CLI names of ``kinds`` (default: the codeable kinds), in display order.
+
+    >>> kind_names()
+    ('theme', 'tactic', 'approach', 'idea', 'partner-type', 'audience')
+    """
+    schema = load_schema()
+    kinds = codeable_kinds() if kinds is None else kinds
+    return tuple(schema.node_kinds[k].cli_name for k in sorted(kinds, key=lambda k: schema.node_kinds[k].order))
 
 
 def node_iri(node_id):

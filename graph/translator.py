@@ -18,7 +18,7 @@ import pandas as pd
 
 from consultgraph.errors import InputError
 from consultgraph.graph.concepts import Concept, ConceptIndex
-from consultgraph.graph.model import load_schema
+from consultgraph.graph.model import load_schema, mentioned_kinds
 from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable, Ref
 
 NODE_COLUMNS = ["id", "kind", "label", "props"]
@@ -29,8 +29,6 @@ _NODE_BASE = {"id", "kind", "label", "line", "file"}
 #: codings repeats a few thousand respondents and codes, so lookups and checks run once
 #: per distinct value and on integer codes, never on millions of Python strings.
 _CODED_COLUMNS = ("source", "target", "kind", "stance", "file", "_kinds", "_field")
-#: A code that names both, say, a theme and an audience means the theme.
-PREFERRED_CODE_KINDS = ("Theme", "Tactic", "Approach", "Idea")
 
 
 @dataclass
@@ -330,7 +328,8 @@ def _resolve_targets(edges, index, schema):
         positions = np.flatnonzero(mask)
         codes, uniques = pd.factorize(targets[positions])  # distinct texts in order of appearance
         resolved = np.full(len(uniques) + 1, -1, dtype=np.int32)  # a missing text stays missing
-        prefer = PREFERRED_CODE_KINDS if set(allowed) > set(PREFERRED_CODE_KINDS) else None
+        # a code that names both, say, a theme and an audience means the theme
+        prefer = mentioned_kinds() if set(allowed) > set(mentioned_kinds()) else None
         for number, code in enumerate(uniques):
             if code < 0:
                 continue

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from consultgraph.errors import InputError
+from consultgraph.graph.model import codeable_kinds
 from consultgraph.graph.records import EdgeTable, NodeTable
 from consultgraph.loaders.tables import read_table
 
@@ -183,10 +184,6 @@ def respondent_records(frame, columns, path):
             yield EdgeTable(kind, edges.reset_index(drop=True), file=str(path), target_is_text=True, target_kinds=kinds)
 
 
-def _coding_kinds():
-    return ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
-
-
 def read_long(path, *, namespace=None, source_id=None):
     """Yield records for a long file: one row per coding (coded segment)."""
     from consultgraph.loaders.tables import read_header
@@ -222,7 +219,7 @@ def read_long(path, *, namespace=None, source_id=None):
             )
         edges["weight"] = weight
     edges["_field"] = _constant(columns["code"], len(edges))
-    yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=_coding_kinds())
+    yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=codeable_kinds())
     if "quote" in columns:
         yield from _quotes_from_codings(frame, columns, path)
 
@@ -255,7 +252,7 @@ def _quotes_from_codings(frame, columns, path):
         {"source": ids, "target": sub[columns["code"]].astype(str).str.strip().values, "line": sub["line"].values}
     )
     illustrates["_field"] = columns["code"]
-    yield EdgeTable("ILLUSTRATES", illustrates, file=str(path), target_is_text=True, target_kinds=_coding_kinds())
+    yield EdgeTable("ILLUSTRATES", illustrates, file=str(path), target_is_text=True, target_kinds=codeable_kinds())
 
 
 def read_wide(path, *, namespace=None, source_id=None):
@@ -321,4 +318,4 @@ def read_wide(path, *, namespace=None, source_id=None):
         )
         parts.append(part)
     edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["source", "target", "line"])
-    yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=_coding_kinds())
+    yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=codeable_kinds())

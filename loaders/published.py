@@ -14,10 +14,10 @@ import math
 
 from consultgraph import schema as schema_files
 from consultgraph.errors import InputError
+from consultgraph.graph.model import codeable_kinds
 from consultgraph.graph.records import Edge, Node, Ref
 from consultgraph.loaders.tables import read_table
 
-_CONCEPT_KINDS = ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience", "StakeholderGroup", "Region")
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,7 +136,7 @@ def read_findings(path, *, namespace, source_id=None):
         if record.get("group"):
             yield Edge("FOR_GROUP", node_id, Ref(record["group"], ("StakeholderGroup",)), {"_field": "group"}, file=path_text, line=line)
         if record.get("concept"):
-            yield Edge("ABOUT", node_id, Ref(record["concept"], _CONCEPT_KINDS[:6]), {"_field": "concept"}, file=path_text, line=line)
+            yield Edge("ABOUT", node_id, Ref(record["concept"], codeable_kinds()), {"_field": "concept"}, file=path_text, line=line)
         if record.get("region"):
             yield Edge("IN_REGION", node_id, Ref(record["region"], ("Region",)), {"_field": "region"}, file=path_text, line=line)
         if base_ref is not None:
@@ -173,7 +173,7 @@ def read_quotes(path, *, namespace, source_id=None):
         if record.get("region"):
             yield Edge("IN_REGION", node_id, Ref(record["region"], ("Region",)), {"_field": "region"}, file=path_text, line=line)
         for concept in record.get("illustrates") or ():
-            yield Edge("ILLUSTRATES", node_id, Ref(concept, _CONCEPT_KINDS[:6]), {"_field": "illustrates"}, file=path_text, line=line)
+            yield Edge("ILLUSTRATES", node_id, Ref(concept, codeable_kinds()), {"_field": "illustrates"}, file=path_text, line=line)
         if source_id:
             edge_props = {"source_line": record["source_line"]} if record.get("source_line") else {}
             yield Edge("FROM_SOURCE", node_id, source_id, edge_props, file=path_text, line=line)

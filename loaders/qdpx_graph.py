@@ -17,9 +17,9 @@ from pathlib import Path
 
 from consultgraph.errors import InputError
 from consultgraph.graph.concepts import slugify
+from consultgraph.graph.model import codeable_kinds, mentioned_kinds
 from consultgraph.graph.records import Edge, Node, Ref
 
-_CODE_KINDS = ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
 
 
 def read_code_map(path):
@@ -59,10 +59,10 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
         path_name = "::".join(project.code_path(code.guid))
         target = mapping.get(path_name) or mapping.get(code.name)
         if target is not None:
-            concept_of[code.guid] = index.resolve(target, _CODE_KINDS, prefer=_CODE_KINDS[:4], file=code_map,
+            concept_of[code.guid] = index.resolve(target, codeable_kinds(), prefer=mentioned_kinds(), file=code_map,
                                                   field="concept") if target not in index else target
             continue
-        known = index.candidates(code.name, _CODE_KINDS)
+        known = index.candidates(code.name, codeable_kinds())
         if len(known) == 1:
             concept_of[code.guid] = known[0]
             continue

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from consultgraph.graph.model import codeable_kinds
+
 #: Okabe-Ito colours (safe for colour-blind readers) and a shape per node kind, so
 #: kinds stay apart in greyscale too.
 KIND_STYLE = {
@@ -22,16 +24,8 @@ KIND_STYLE = {
     "Region": {"color": "#999999", "shape": "triangle", "label": "Region"},
     "Respondent": {"color": "#444444", "shape": "dot", "label": "Respondent"},
 }
-#: Words a reader may use for kinds (``--kinds group,theme``, ``--focus theme:climate``).
-KIND_WORDS = {
-    "group": "StakeholderGroup", "groups": "StakeholderGroup", "stakeholdergroup": "StakeholderGroup",
-    "theme": "Theme", "themes": "Theme", "tactic": "Tactic", "tactics": "Tactic",
-    "approach": "Approach", "approaches": "Approach", "idea": "Idea", "ideas": "Idea",
-    "partner-type": "PartnerType", "partnertype": "PartnerType", "partner-types": "PartnerType",
-    "audience": "Audience", "audiences": "Audience", "region": "Region", "regions": "Region",
-    "respondent": "Respondent", "respondents": "Respondent",
-}
-CONCEPT_KINDS = ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
+#: The concept kinds the page draws: the codeable kinds of schema/ontology.ttl.
+CONCEPT_KINDS = codeable_kinds()
 QUOTES_PER_TIP = 3
 
 

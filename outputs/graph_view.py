@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from consultgraph.errors import InputError
+from consultgraph.errors import InputError, UnknownNameError
+from consultgraph.graph.model import kind_names, load_schema, normalise_kind
 from consultgraph.outputs.graph_data import (
-    CONCEPT_KINDS, KIND_STYLE, KIND_WORDS, GraphView, annotate, basis_text, present, quote_rows, share_cells,
+    CONCEPT_KINDS, KIND_STYLE, GraphView, annotate, basis_text, present, quote_rows, share_cells,
     text_or_none, weighted_degree,
 )
 from consultgraph.queries.shares import format_share
@@ -28,11 +29,11 @@ def kinds_from_words(words):
         word = word.strip()
         if not word:
             continue
-        kind = KIND_WORDS.get(word.lower()) or (word if word in KIND_STYLE else None)
-        if kind is None:
-            choices = "group, theme, tactic, approach, idea, partner-type, audience, region, respondent"
-            raise InputError(f"unknown kind '{word}'", field="kinds", hint=f"use some of: {choices}")
-        kinds.add(kind)
+        try:
+            kinds.add(normalise_kind(word, tuple(KIND_STYLE)))
+        except UnknownNameError:
+            choices = ", ".join(kind_names(tuple(KIND_STYLE)))
+            raise InputError(f"unknown kind '{word}'", field="kinds", hint=f"use some of: {choices}") from None
     return kinds
 
 
@@ -57,8 +58,8 @@ def graph_view(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
         Only these stakeholder groups (and their parts), their respondents and the
         concepts they raised.
     kinds : str or list, optional
-        Node kinds to keep: group, theme, tactic, approach, idea, partner-type,
-        audience, region, respondent.
+        Node kinds to keep, by their names in ``schema/ontology.ttl`` (group, theme,
+        tactic, ..., region, respondent; see :func:`~consultgraph.graph.model.normalise_kind`).
     min_weight : float, optional
         Drop edges lighter than this. A group -> concept edge weighs its share (0-1),
         a respondent's coding its coding weight (1 unless stated).
@@ -262,11 +263,13 @@ def resolve_node(graph, nodes, text):
         return text
     prefix, sep, rest = text.partition(":")
     kinds = None
-    if sep and prefix.strip().lower() in KIND_WORDS:
-        kinds = (KIND_WORDS[prefix.strip().lower()],)
+    schema = load_schema()
+    named = schema.kind_words.get(prefix.strip().lower()) if sep else None
+    if named in KIND_STYLE:
+        kinds = (named,)
         text = rest.strip()
-    if kinds is not None and f"{prefix.strip().lower()}/{text}" in nodes:
-        return f"{prefix.strip().lower()}/{text}"
+    if kinds is not None and f"{schema.node_kinds[named].prefix}/{text}" in nodes:
+        return f"{schema.node_kinds[named].prefix}/{text}"
     found = problem = None
     if kinds != ("Respondent",):
         try:

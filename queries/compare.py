@@ -16,19 +16,13 @@ import numpy as np
 import pandas as pd
 
 from consultgraph.errors import InputError
+from consultgraph.graph.model import codeable_kinds, load_schema
 from consultgraph.queries import shares as shares_module
 from consultgraph.queries import stats
 
-#: ``--by`` names and the node kinds they compare.
-BY_KINDS = {
-    "theme": "Theme",
-    "tactic": "Tactic",
-    "idea": "Idea",
-    "approach": "Approach",
-    "partner-type": "PartnerType",
-    "audience": "Audience",
-    "statement": "Statement",
-}
+#: ``--by`` names and the node kinds they compare: the codeable kinds of schema/ontology.ttl
+#: by their CLI names, and statements (votes).
+BY_KINDS = {load_schema().node_kinds[kind].cli_name: kind for kind in (*codeable_kinds(), "Statement")}
 #: Bases under this are flagged "too few to compare" (the source report warns of small samples).
 SMALL_BASE = 30
 SORTS = ("divergence", "concept", "q", "p")
@@ -100,7 +94,8 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     graph : Consultation
     groups : list of str or str
         Two or more groups (ids or labels; ``"partner,national-entity"`` works).
-    by : {'theme', 'tactic', 'idea', 'approach', 'partner-type', 'audience', 'statement'}
+    by : str
+        A key of :data:`BY_KINDS`: a codeable kind's CLI name (theme, tactic, ...) or statement.
     stance : {'raised', 'lead', 'support', 'drop', 'mention', 'agree', 'disagree', 'pass'}, optional
         Only this stance; every stance (one row each: ``raised`` = any stance, then its
         parts) when omitted.

@@ -13,20 +13,12 @@ import pandas as pd
 from scipy import sparse
 
 from consultgraph.errors import QueryError, UnknownNameError
+from consultgraph.graph.model import codeable_kinds, normalise_kind
 from consultgraph.queries import stats
 from consultgraph.queries.shares import format_share
 
 #: Relationship kinds that record a respondent raising a concept.
 CODING_KINDS = ("MENTIONS", "PROPOSES")
-#: Concept kinds a network question can ask about, by the names the CLI uses.
-KINDS = {
-    "theme": "Theme",
-    "tactic": "Tactic",
-    "idea": "Idea",
-    "approach": "Approach",
-    "partner-type": "PartnerType",
-    "audience": "Audience",
-}
 MEASURES = ("degree", "betweenness", "pagerank", "eigenvector")
 SORTS = ("lift", "count")
 NO_CODINGS = "network questions need respondent-level codings; this graph has only published findings"
@@ -41,25 +33,22 @@ def concept_kinds(kinds):
     ('Tactic', 'Theme')
     >>> concept_kinds(["PartnerType"])
     ('PartnerType',)
-    >>> concept_kinds("tactics")
+    >>> concept_kinds("tactik")
     Traceback (most recent call last):
     ...
-    consultgraph.errors.UnknownNameError: unknown concept kind 'tactics'; choose one of: approach, audience, ...
+    consultgraph.errors.UnknownNameError: unknown concept kind 'tactik'; choose one of: approach, audience, ...
     """
     if kinds is None:
         return None
     if isinstance(kinds, str):
         kinds = kinds.split(",")
-    lookup = {**{k: v for k, v in KINDS.items()}, **{v.casefold(): v for v in KINDS.values()}}
     out = []
     for name in kinds:
-        folded = str(name).strip().casefold().replace("_", "-")
-        if not folded:
+        if not str(name).strip():
             continue
-        if folded not in lookup:
-            raise UnknownNameError("concept kind", str(name).strip(), KINDS)
-        if lookup[folded] not in out:
-            out.append(lookup[folded])
+        kind = normalise_kind(str(name).replace("_", "-"), codeable_kinds(), what="concept kind")
+        if kind not in out:
+            out.append(kind)
     return tuple(out) or None
 
 
@@ -272,7 +261,7 @@ def cooccur(graph, *, kinds=("Tactic", "Theme"), group=None, region=None, min_co
     """
     if sort not in SORTS:
         raise UnknownNameError("sort", sort, SORTS)
-    kinds = concept_kinds(kinds) or tuple(KINDS.values())
+    kinds = concept_kinds(kinds) or codeable_kinds()
     data = incidence(graph, kinds=kinds, group=group, region=region, roll_up=roll_up)
     concepts = graph.concepts
     kind_of = np.array([concepts[c].kind if c in concepts else None for c in data.concepts], dtype=object)

@@ -38,6 +38,8 @@ class CG(DefinedNamespace):
     kind: object
     edgeProperty: object
     conceptKind: object
+    codeable: object
+    order: object
     # relationships
     memberOf: object
     basedIn: object

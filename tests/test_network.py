@@ -111,8 +111,11 @@ def test_sort_and_top(kite):
 
 
 def test_unknown_kind_lists_the_choices(kite):
-    with pytest.raises(UnknownNameError, match="unknown concept kind 'tactics'"):
-        network.cooccur(kite, kinds="tactics")
+    with pytest.raises(UnknownNameError, match="unknown concept kind 'tactik'; choose one of: approach, audience"):
+        network.cooccur(kite, kinds="tactik")
+    # the aliases of schema/ontology.ttl (skos:altLabel) are kind names too
+    assert network.cooccur(kite, kinds="tactics,themes", min_count=0) == network.cooccur(kite, kinds="tactic,theme",
+                                                                                         min_count=0)
 
 
 def test_incidence_matrix_is_respondents_by_concepts(kite):
@@ -365,5 +368,5 @@ def test_cli_without_codings_is_one_clear_line(tmp_path, kite_findings):
 
 
 def test_cli_unknown_kind_is_a_usage_error(kite_project):
-    result = run("cooccur", "-g", kite_project, "--kinds", "tactics")
-    assert result.exit_code == 1 and "unknown concept kind 'tactics'" in result.stderr
+    result = run("cooccur", "-g", kite_project, "--kinds", "tactik")
+    assert result.exit_code == 2 and "'tactik' is not one of 'theme', 'tactic'" in result.stderr

@@ -37,7 +37,7 @@ def test_concept_ids_match_their_kind_prefix():
 
 
 # Codes resolve across themes, tactics, approaches and ideas first, then partner types and
-# audiences (translator.PREFERRED_CODE_KINDS): a label may repeat across the two tiers, not within one.
+# audiences (model.mentioned_kinds()): a label may repeat across the two tiers, not within one.
 CODE_TIERS = {"Theme": "code", "Tactic": "code", "Approach": "code", "Idea": "code",
               "PartnerType": "proposal", "Audience": "proposal"}
 

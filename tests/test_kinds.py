@@ -1,0 +1,84 @@
+"""One vocabulary of kinds: the codeable kinds, their CLI names and aliases come from
+schema/ontology.ttl through graph.model.normalise_kind, and nowhere else lists them."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from click.testing import CliRunner
+
+from consultgraph.errors import UnknownNameError
+from consultgraph.graph.model import codeable_kinds, kind_names, load_schema, mentioned_kinds, normalise_kind
+from tests.test_layers import MODULES, TREES
+
+
+def test_codeable_kinds_are_what_codings_point_at():
+    schema = load_schema()
+    coded = schema.edge_kind("MENTIONS").range | schema.edge_kind("PROPOSES").range
+    assert set(codeable_kinds()) == coded
+    assert set(mentioned_kinds()) == schema.edge_kind("MENTIONS").range
+    assert codeable_kinds() == ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
+    assert kind_names() == ("theme", "tactic", "approach", "idea", "partner-type", "audience")
+
+
+@pytest.mark.parametrize("word, kind", [
+    ("partner-type", "PartnerType"), ("PartnerType", "PartnerType"), ("partner-types", "PartnerType"),
+    ("Tactics", "Tactic"), ("group", "StakeholderGroup"), ("groups", "StakeholderGroup"), (" theme ", "Theme"),
+])
+def test_every_name_and_alias_normalises(word, kind):
+    assert normalise_kind(word) == kind
+
+
+def test_an_unknown_or_disallowed_kind_lists_the_choices():
+    with pytest.raises(UnknownNameError, match="unknown kind .colour.; choose one of: approach, audience, finding, group"):
+        normalise_kind("colour")
+    with pytest.raises(UnknownNameError, match="unknown concept kind 'region'; choose one of: approach, audience, idea"):
+        normalise_kind("region", codeable_kinds(), what="concept kind")
+
+
+def test_every_alias_is_one_kinds_only():
+    seen = {}
+    for kind in load_schema().node_kinds.values():
+        for word in (kind.name.lower(), kind.prefix, *kind.aliases):
+            assert seen.setdefault(word, kind.name) == kind.name, word
+
+
+def test_the_cli_takes_kinds_from_the_schema(kite):
+    from consultgraph.cli import main
+
+    command = main.get_command(None, "compare")
+    by = next(p for p in command.params if p.name == "by")
+    assert tuple(by.type.choices) == (*kind_names(), "statement")
+    result = CliRunner().invoke(main, ["compare", "--groups", "partner,national-entity", "--by", "tactics", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    wrong = CliRunner().invoke(main, ["compare", "--groups", "partner,national-entity", "--by", "colour"])
+    assert wrong.exit_code == 2 and "'colour' is not one of 'theme', 'tactic'" in wrong.output
+
+
+#: Presentation tables keyed by kind (a colour per kind) are not vocabularies.
+STYLE_TABLES = {("consultgraph.outputs.graph_data", "KIND_STYLE")}
+#: The report hard-codes the 2019 questionnaire (sections and the kinds each covers); issue 9
+#: item 5 moves it into the dataset's metadata. Every other module is checked.
+NOT_YET = {"consultgraph.outputs.report"}
+
+
+def test_no_module_lists_the_codeable_kinds_by_hand():
+    words = set(codeable_kinds()) | set(kind_names())
+    found = []
+    for name, _ in MODULES:
+        if name in NOT_YET:
+            continue
+        tree = TREES[name]
+        styled = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                  for target in node.targets if isinstance(target, ast.Name) and (name, target.id) in STYLE_TABLES}
+        for node in ast.walk(tree):
+            if id(node) in styled:
+                continue
+            items = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None)
+            if not isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)) or not items:
+                continue
+            named = {item.value for item in items if isinstance(item, ast.Constant) and item.value in words}
+            if len(named) >= 3:
+                found.append(f"{name}:{node.lineno} {sorted(named)}")
+    assert found == []
