@@ -252,11 +252,6 @@ class Consultation:
             cache[key] = compute()
         return cache[key]
 
-    def ids_of_kind(self, kind):
-        if self._nodes is None:
-            return self.project.read_pandas("nodes", kinds=[kind], manifest=self.manifest)["id"]
-        return self.nodes.loc[self.nodes["kind"] == kind, "id"]
-
     def edges_of(self, kind):
         """Edges of one kind: read alone from the store, or a cached split of the loaded table."""
         if self._edges is None:

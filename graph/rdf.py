@@ -124,13 +124,6 @@ def to_rdf(graph, rdf=None, *, context=None):
     return rdf
 
 
-def _value(literal):
-    value = literal.toPython()
-    if isinstance(value, float) and value.is_integer():
-        return value
-    return value
-
-
 def from_rdf(rdf):
     """Records (nodes, edges) of an RDF graph written by :func:`to_rdf` (the round trip)."""
     from consultgraph.graph.records import Edge, Node

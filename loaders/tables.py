@@ -9,7 +9,6 @@ pandas), JSON Lines, JSON and YAML all come back as a pandas frame of strings wi
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -258,8 +257,3 @@ def read_table(path, categorical=(), numeric=()):
         frame["line"] = [line for line, _ in records]
         return frame
     raise InputError(f"cannot read '{suffix}' files as a table", file=path)
-
-
-def text_stream(data):
-    """A text stream over ``data`` (for tests and stdin)."""
-    return io.StringIO(data)

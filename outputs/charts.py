@@ -52,14 +52,6 @@ def _format_of(path):
     return FORMATS[suffix]
 
 
-def save_figure(figure, path):
-    """Write ``figure`` to ``path`` (.png or .svg) atomically; returns the path."""
-    from consultgraph.graph.store import atomic_write
-
-    payload = figure_bytes(figure, _format_of(path))
-    return atomic_write(path, lambda tmp: tmp.write_bytes(payload))
-
-
 def _axis_end(percent):
     """Where a percent axis ends: past the largest value, in steps of 10, at most 100."""
     return min(100, max(10, 10 * -(-(percent * 1.08) // 10)))
