@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -131,6 +133,7 @@ def graph_option(function):
     def wrapper(*args, graph_spec=None, **kwargs):
         from consultgraph.loaders import open_graph
 
+        check_project_spec(graph_spec)
         return function(*args, graph=open_graph(graph_spec), **kwargs)
 
     return wrapper
@@ -144,6 +147,17 @@ def campaign_option(function):
         "--campaigns", "campaigns", type=click.Choice(CAMPAIGN_MODES), default="count", show_default=True,
         help="Campaigns found by `consultgraph campaigns`: count every member, count each campaign once, "
              "or exclude their members.")(function)
+
+
+#: An IRI (``https://...``, ``urn:...``): what a SPARQL named graph is called, never a project.
+_IRI = re.compile(r"^(?!builtin:)[A-Za-z][A-Za-z0-9+.-]+:(//|[^/\\])")
+
+
+def check_project_spec(spec):
+    """``-g`` is always the project: an IRI there is a usage error that names ``--named-graph``."""
+    if spec and _IRI.match(str(spec)) and not Path(spec).exists():
+        raise click.UsageError(f"-g/--graph names a project, not the IRI '{spec}': a SPARQL named graph is "
+                               "given with --named-graph IRI")
 
 
 def output_options(function):

@@ -136,9 +136,9 @@ def export(graph, fmt, output, anonymise, salt):
       consultgraph export -g my-project -f json --anonymise --salt "$SECRET" -o shareable.json
     """
     from consultgraph.outputs.export import anonymise as make_anonymous
-    from consultgraph.outputs.export import exporter
+    from consultgraph.outputs.export import export as write
 
     if anonymise:
         graph = make_anonymous(graph, salt=salt)
-    path = exporter(fmt).write(graph, output)
+    path = write(graph, fmt, output)
     click.echo(f"wrote {len(graph.nodes)} nodes and {len(graph.edges)} relationships to {path}", err=True)

@@ -39,7 +39,7 @@ def _catalogue_help():
 @click.option("--raw", is_flag=True, help="Rows as the query returns them, before shared post-processing.")
 @click.option("--neo4j", "use_neo4j", is_flag=True, help="Run the Cypher text on Neo4j ($NEO4J_URI ...), not embedded.")
 @click.option("--endpoint", default=None, help="Run the SPARQL text on this SPARQL endpoint, not embedded.")
-@click.option("--endpoint-graph", default=None, help="Named graph on the endpoint to query.")
+@click.option("--named-graph", "endpoint_graph", default=None, metavar="IRI", help="Named graph on the endpoint to query.")
 def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpoint, endpoint_graph):
     """Run a named analyst question from the catalogue (queries/catalogue/*.yaml).
 
@@ -88,7 +88,7 @@ def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpo
 @click.option("--param", "-p", "pairs", multiple=True, metavar="NAME=VALUE",
               help="Bind ?NAME to VALUE (a node id or label becomes its IRI; otherwise a literal).")
 @click.option("--endpoint", default=None, help="Query this SPARQL endpoint instead of the embedded store.")
-@click.option("--endpoint-graph", default=None, help="Named graph on the endpoint to query.")
+@click.option("--named-graph", "endpoint_graph", default=None, metavar="IRI", help="Named graph on the endpoint to query.")
 def sparql(graph, fmt, output, text, pairs, endpoint, endpoint_graph):
     """Run a SPARQL query on the project's RDF (embedded rdflib store).
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
-
 import click
 
 from consultgraph.cli.base import emit, graph_option, main, output_options
@@ -71,35 +67,24 @@ def push_neo4j(graph, uri, user, password, database, replace, batch_size):
     )
 
 
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
 @push.command("sparql")
-@click.option("-g", "--graph", "graph_spec", default=lambda: os.environ.get("CONSULTGRAPH_GRAPH"), metavar="PROJECT|IRI",
-              help="The project (default: amnesty-2019). An IRI here (http..., urn:...) names the target graph "
-                   "instead, as --named-graph does.")
+@graph_option
 @click.option("--endpoint", envvar="SPARQL_ENDPOINT", default="http://127.0.0.1:3030/kg", show_default=True,
               help="Dataset URL (Fuseki: http://host:3030/DATASET), or $SPARQL_ENDPOINT.")
 @click.option("--named-graph", "graph_iri", default=None, metavar="IRI",
               help="Named graph to replace (default: the store's default graph).")
 @click.option("--data-url", default=None, help="Graph Store Protocol URL (default: ENDPOINT/data).")
-def push_sparql(graph_spec, endpoint, graph_iri, data_url):
+def push_sparql(graph, endpoint, graph_iri, data_url):
     """Replace a graph in a SPARQL 1.1 store (Graph Store Protocol; big graphs in chunks, then one MOVE).
 
     \b
     Examples:
       consultgraph push sparql --endpoint http://127.0.0.1:3030/kg
-      consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --graph https://example.org/amnesty
+      consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --named-graph https://example.org/amnesty
       consultgraph push sparql -g my-project --named-graph https://example.org/my-project
     """
     from consultgraph.graph.endpoint import SparqlEndpoint
-    from consultgraph.loaders import open_graph
 
-    if graph_spec and _IRI.match(graph_spec) and not Path(graph_spec).exists():
-        if graph_iri:
-            raise click.UsageError("--graph names an IRI and --named-graph another: give one")
-        graph_spec, graph_iri = None, graph_spec
-    graph = open_graph(graph_spec)
     with click.progressbar(length=1, label="pushing", file=click.get_text_stream("stderr")) as bar:
 
         def progress(done, total):

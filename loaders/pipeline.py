@@ -5,7 +5,6 @@ all or nothing (:func:`load`); the built-in datasets (:func:`builtin`) and :func
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +62,7 @@ def read_dataset(path, *, namespace=None, source_id=None, steps=()):
         entry = {"path": entry} if isinstance(entry, str) else dict(entry)
         file_path = folder / entry["path"]
         fmt = entry.get("format") or detect(file_path)
-        yield from loader(fmt).read(file_path, namespace=name, source_id=source.id)
+        yield from loader(fmt).load()(file_path, namespace=name, source_id=source.id)
         for step in steps:
             yield from step(file_path, fmt, name)
 
@@ -74,7 +73,7 @@ def _accepted(entry, options):
 
     if not options:
         return {}
-    function = getattr(importlib.import_module(entry.module), entry.function)
+    function = entry.load()
     accepted = set(inspect.signature(function).parameters)
     unknown = sorted(k for k, v in options.items() if v not in (None, False) and k not in accepted)
     if unknown:
@@ -89,15 +88,15 @@ def iter_records(path, fmt=None, namespace=None, options=None, steps=()):
     entry = loader(fmt)
     extra = _accepted(entry, options)
     if entry.name == "dataset":
-        yield from entry.read(path, namespace=namespace, source_id=None, steps=steps)
+        yield from entry.load()(path, namespace=namespace, source_id=None, steps=steps)
         return
     if entry.name in ("json", "skos", "metadata"):
-        yield from entry.read(path, namespace=namespace, source_id=None)
+        yield from entry.load()(path, namespace=namespace, source_id=None)
     else:
         namespace = namespace or slugify(path.stem)
         source = source_record(path, namespace)
         yield source
-        yield from entry.read(path, namespace=namespace, source_id=source.id, **extra)
+        yield from entry.load()(path, namespace=namespace, source_id=source.id, **extra)
     for step in steps:
         yield from step(path, entry.name, namespace)
 

@@ -4,36 +4,19 @@ and :func:`detect`, which names the format of a file from its suffix and header.
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
-from consultgraph.errors import InputError, UnknownNameError
+from consultgraph.errors import InputError
+from consultgraph.graph.plugins import Registry
 
-@dataclass(frozen=True)
-class Loader:
-    """A registered input format."""
-
-    name: str
-    module: str
-    function: str
-    description: str
-    aliases: tuple = ()
-
-    def read(self, path, **options):
-        function = getattr(importlib.import_module(self.module), self.function)
-        return function(path, **options)
+#: Every input format: ``LOADERS.get(name)(path, *, namespace, source_id, **options)``
+#: yields records. Flags: ``folder=True`` for formats read from a folder.
+LOADERS = Registry("loader", "input format")
 
 
-_REGISTRY = {}
-
-
-def register(name, module, function, description, aliases=()):
+def register(name, module, function, description, aliases=(), **flags):
     """Register a loader under ``name`` (and ``aliases``)."""
-    loader = Loader(name, module, function, description, tuple(aliases))
-    for key in (name, *aliases):
-        _REGISTRY[key] = loader
-    return loader
+    return LOADERS.register(name, module, function, description, aliases, **flags)
 
 
 register("long", "consultgraph.loaders.coded", "read_long",
@@ -53,7 +36,8 @@ register("skos", "consultgraph.loaders.skos", "read_skos",
 register("json", "consultgraph.loaders.graphjson", "read_graph_json",
          "consultgraph's own JSON export (export --format json)", aliases=("graph-json",))
 register("polis", "consultgraph.loaders.polis", "read_polis",
-         "a Pol.is export folder (comments.csv, votes.csv, participants-votes.csv): the general public's votes")
+         "a Pol.is export folder (comments.csv, votes.csv, participants-votes.csv): the general public's votes",
+         folder=True)
 register("tttc", "consultgraph.loaders.tttc", "read_tttc",
          "a Talk to the City report JSON: LLM topics and claims, with speakers where the report has them")
 register("qdpx", "consultgraph.loaders.qdpx_graph", "read_qdpx_records",
@@ -61,23 +45,17 @@ register("qdpx", "consultgraph.loaders.qdpx_graph", "read_qdpx_records",
 register("metadata", "consultgraph.loaders.metadata", "read_metadata",
          "a metadata.yaml: title, sources, question_type (open-ended/closed), caveats with source lines, questions")
 register("dataset", "consultgraph.loaders.pipeline", "read_dataset",
-         "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)")
+         "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)", folder=True)
 
 
 def loader(name):
-    """The :class:`Loader` registered as ``name``; :class:`UnknownNameError` lists the choices."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError("input format", name, {l.name for l in _REGISTRY.values()}) from None
+    """The loader registered as ``name`` (a :class:`~consultgraph.graph.plugins.Plugin`)."""
+    return LOADERS.get(name)
 
 
 def loaders():
     """The registered loaders, one per name (aliases not repeated)."""
-    seen = {}
-    for entry in _REGISTRY.values():
-        seen.setdefault(entry.name, entry)
-    return list(seen.values())
+    return LOADERS.all()
 
 
 def detect(path):

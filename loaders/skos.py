@@ -29,12 +29,25 @@ def _fields(record):
     return {name: getattr(record, name) for name in record.__slots__}
 
 
+def _parse(path, rdf_format):
+    """The triples of an RDF file; a TriG file's named graphs are read as one graph."""
+    if rdf_format != "trig":
+        return Graph().parse(path, format=rdf_format)
+    from rdflib import Dataset
+
+    dataset = Dataset().parse(path, format="trig")
+    rdf = Graph()
+    for named in dataset.graphs():
+        for triple in named:
+            rdf.add(triple)
+    return rdf
+
+
 def read_skos(path, *, namespace=None, source_id=None):
     """Yield a concept node per ``skos:Concept`` and a BROADER edge per ``skos:broader``."""
-    rdf = Graph()
     suffix = str(path).lower().rsplit(".", 1)[-1]
     try:
-        rdf.parse(path, format=RDF_FORMATS.get(f".{suffix}", "turtle"))
+        rdf = _parse(path, RDF_FORMATS.get(f".{suffix}", "turtle"))
     except Exception as error:  # rdflib raises parser-specific exceptions
         message = str(error).strip().splitlines()
         raise InputError(f"not a readable RDF file ({message[0] if message else type(error).__name__})", file=path) from None

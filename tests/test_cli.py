@@ -53,7 +53,8 @@ def test_csv_output_neutralises_formulas(tmp_path, kite_long):
     project = str(tmp_path / "p")
     run("load", str(kite_long), "--into", project, "-q")
     result = run("quotes", "-g", project, "-f", "csv")
-    assert "'=" not in result.stdout or True
+    # nothing in the kite looks like a formula, so nothing is quoted
+    assert result.exit_code == 0 and result.stdout.count("\n") > 1 and "'=" not in result.stdout
     hostile = tmp_path / "hostile.csv"
     hostile.write_text('respondent,group,code,quote\nr9,partner,research,"=HYPERLINK(""http://evil"")"\n')
     run("load", str(hostile), "--into", project, "-q")
@@ -97,4 +98,33 @@ def test_export_formats(tmp_path, kite_long):
 def test_unknown_export_format_lists_choices(tmp_path):
     result = CliRunner().invoke(main, ["export", "-f", "pdf", "-o", str(tmp_path / "x")])
     assert result.exit_code == 1
-    assert "unknown export format 'pdf'; choose one of: csv, gexf, graphml, json" in result.stderr
+    from consultgraph.outputs.export import exporters
+
+    names = ", ".join(sorted(e.name for e in exporters()))
+    assert result.stderr == f"Error: unknown export format 'pdf'; choose one of: {names}\n"
+    assert "json, jsonld" in names
+
+
+@pytest.mark.parametrize("command", [["stats"], ["push", "sparql", "--endpoint", "http://127.0.0.1:9"],
+                                     ["query", "group-sizes"]])
+def test_an_iri_for_the_project_is_a_usage_error_naming_named_graph(command):
+    # -g is always the project; a SPARQL named graph is --named-graph IRI everywhere
+    result = CliRunner().invoke(main, [*command, "-g", "https://example.org/amnesty"])
+    assert result.exit_code == 2
+    assert ("-g/--graph names a project, not the IRI 'https://example.org/amnesty': a SPARQL named graph is given "
+            "with --named-graph IRI") in result.stderr
+
+
+def test_every_named_graph_option_has_one_name():
+    import click
+
+    def walk(command, path=()):
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, (*path, name))
+        else:
+            yield path, command
+
+    spellings = {opt for path, command in walk(main) for param in command.params for opt in param.opts
+                 if "graph" in opt and opt not in ("-g", "--graph", "--no-graph")}  # --no-graph: the report's page
+    assert spellings == {"--named-graph"}

@@ -65,10 +65,10 @@ def test_graph_exports_to_a_valid_qdpx_and_back(tmp_path, kite_full, shared_data
     import xmlschema
     import zipfile
 
-    from consultgraph.outputs.export import exporter
+    from consultgraph.outputs.export import export
     from consultgraph.loaders.qdpx import read_qdpx
 
-    path = exporter("qdpx").write(kite_full, tmp_path / "kite.qdpx")
+    path = export(kite_full, "qdpx", tmp_path / "kite.qdpx")
     schema = xmlschema.XMLSchema(str(shared_data / "qdpx" / "Project.xsd"))
     with zipfile.ZipFile(path) as archive:
         qde = next(n for n in archive.namelist() if n.endswith(".qde"))
@@ -85,9 +85,9 @@ def test_builtin_exports_to_a_valid_qdpx(tmp_path, amnesty, shared_data):
     import xmlschema
     import zipfile
 
-    from consultgraph.outputs.export import exporter
+    from consultgraph.outputs.export import export
 
-    path = exporter("qdpx").write(amnesty, tmp_path / "amnesty.qdpx")
+    path = export(amnesty, "qdpx", tmp_path / "amnesty.qdpx")
     schema = xmlschema.XMLSchema(str(shared_data / "qdpx" / "Project.xsd"))
     with zipfile.ZipFile(path) as archive:
         qde = next(n for n in archive.namelist() if n.endswith(".qde"))

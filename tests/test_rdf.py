@@ -7,7 +7,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from consultgraph.graph.consultation import Consultation
-from consultgraph.outputs.export import exporter
+from consultgraph.outputs.export import export
 from consultgraph.graph.rdf import to_rdf
 from consultgraph.graph.validate import validate
 from consultgraph.loaders import load
@@ -17,23 +17,23 @@ RDF_FORMATS = [("turtle", "g.ttl"), ("jsonld", "g.jsonld"), ("ntriples", "g.nt")
 
 @pytest.mark.parametrize("fmt,name", RDF_FORMATS)
 def test_export_import_export_is_isomorphic(tmp_path, kite_full, fmt, name):
-    first = exporter(fmt).write(kite_full, tmp_path / name)
+    first = export(kite_full, fmt, tmp_path / name)
     again = load([first]).graph
-    second = exporter(fmt).write(again, tmp_path / ("2" + name))
+    second = export(again, fmt, tmp_path / ("2" + name))
     rdf_format = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt"}[fmt]
     assert isomorphic(Graph().parse(first, format=rdf_format), Graph().parse(second, format=rdf_format))
 
 
 def test_builtin_round_trips_through_turtle(tmp_path, amnesty):
-    first = exporter("turtle").write(amnesty, tmp_path / "a.ttl")
-    second = exporter("turtle").write(load([first]).graph, tmp_path / "b.ttl")
+    first = export(amnesty, "turtle", tmp_path / "a.ttl")
+    second = export(load([first]).graph, "turtle", tmp_path / "b.ttl")
     assert isomorphic(Graph().parse(first), Graph().parse(second))
 
 
 def test_trig_holds_a_named_graph(tmp_path, kite_full):
     from rdflib import Dataset
 
-    path = exporter("trig").write(kite_full, tmp_path / "g.trig")
+    path = export(kite_full, "trig", tmp_path / "g.trig")
     dataset = Dataset().parse(path, format="trig")
     assert len([g for g in dataset.graphs() if len(g)]) == 1
 

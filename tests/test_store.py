@@ -74,20 +74,20 @@ def test_failed_load_leaves_the_project_untouched(tmp_path, kite_long):
 
 
 def test_json_export_round_trip(tmp_path, kite_long):
-    from consultgraph.outputs.export import exporter
+    from consultgraph.outputs.export import export
 
     graph = load([kite_long]).graph
-    path = exporter("json").write(graph, tmp_path / "g.json")
+    path = export(graph, "json", tmp_path / "g.json")
     again = load([path]).graph
     assert same_graph(graph, again)
-    exporter("json").write(again, tmp_path / "g2.json")
+    export(again, "json", tmp_path / "g2.json")
     assert json.loads((tmp_path / "g.json").read_text())["nodes"] == json.loads((tmp_path / "g2.json").read_text())["nodes"]
 
 
 def test_builtin_round_trips_through_json(tmp_path, amnesty):
-    from consultgraph.outputs.export import exporter
+    from consultgraph.outputs.export import export
 
-    path = exporter("json").write(amnesty, tmp_path / "a.json")
+    path = export(amnesty, "json", tmp_path / "a.json")
     assert same_graph(amnesty, load([path]).graph)
 
 
