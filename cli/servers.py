@@ -20,9 +20,9 @@ def neo4j_options(function):
 
 
 def connect_neo4j(uri, user, password, database):
-    from consultgraph.graph.neo4j import Neo4jBackend
+    from consultgraph.graph.backends import connect
 
-    return Neo4jBackend(uri, user, password, database)
+    return connect("neo4j", uri, user, password, database)
 
 
 @main.group()
@@ -83,7 +83,7 @@ def push_sparql(graph, endpoint, graph_iri, data_url):
       consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --named-graph https://example.org/amnesty
       consultgraph push sparql -g my-project --named-graph https://example.org/my-project
     """
-    from consultgraph.graph.endpoint import SparqlEndpoint
+    from consultgraph.graph.backends import connect
 
     with click.progressbar(length=1, label="pushing", file=click.get_text_stream("stderr")) as bar:
 
@@ -91,7 +91,7 @@ def push_sparql(graph, endpoint, graph_iri, data_url):
             bar.length = total
             bar.update(done - bar.pos)
 
-        result = SparqlEndpoint(endpoint, data_url=data_url).push(graph, graph_iri=graph_iri, progress=progress)
+        result = connect("sparql", endpoint, data_url=data_url).push(graph, graph_iri=graph_iri, progress=progress)
     click.echo(f"pushed {result['triples']} triples to {endpoint} ({result['graph']})", err=True)
 
 

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from consultgraph.graph.backends import BACKENDS
 from consultgraph.loaders import detect, load, loader, loaders
 from consultgraph.outputs.export import EXPORTERS, export, exporters
 
@@ -35,7 +36,7 @@ def test_the_registries_hold_what_the_issue_lists():
     assert {e.name for e in exporters()} - {e.name for e in ROUND_TRIPS} == {"csv", "graphml", "gexf"}
 
 
-@pytest.mark.parametrize("entry", exporters() + loaders(), ids=lambda e: f"{e.kind}-{e.name}")
+@pytest.mark.parametrize("entry", exporters() + loaders() + BACKENDS.all(), ids=lambda e: f"{e.kind}-{e.name}")
 def test_every_registered_entry_imports(entry):
     assert callable(entry.load())
 
