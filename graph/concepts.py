@@ -55,6 +55,21 @@ class Concept:
     scheme: str | None = None
     broader: tuple = ()
 
+    def props(self):
+        """The node properties a concept carries besides its label: alt_labels, definition, scheme.
+
+        >>> Concept("theme/escr", "Theme", "ESCR", ("ESC rights",), scheme="scheme/themes").props()
+        {'alt_labels': ['ESC rights'], 'scheme': 'scheme/themes'}
+        """
+        props = {}
+        if self.alt_labels:
+            props["alt_labels"] = list(self.alt_labels)
+        if self.definition:
+            props["definition"] = self.definition
+        if self.scheme:
+            props["scheme"] = self.scheme
+        return props
+
 
 @dataclass
 class ConceptIndex:

@@ -680,13 +680,7 @@ def _with_concepts(nodes, edges, index, schema):
         concept = index.by_id[concept_id]
         if concept.kind not in concept_kinds:
             continue
-        props = {}
-        if concept.alt_labels:
-            props["alt_labels"] = list(concept.alt_labels)
-        if concept.definition:
-            props["definition"] = concept.definition
-        if concept.scheme:
-            props["scheme"] = concept.scheme
+        props = concept.props()
         rows.append(
             {
                 "id": concept.id,

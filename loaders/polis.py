@@ -277,16 +277,9 @@ def _read_comments(path):
             f"comment-id {ids.iloc[row]} appears twice", file=path, line=int(frame["line"].iloc[row]), field="comment-id"
         )
     moderated = _numbers(frame, "moderated", path)
-    outside = ~moderated.isin([-1, 0, 1]).to_numpy()
-    if outside.any():
-        row = int(np.argmax(outside))
-        raise InputError(
-            f"moderated {moderated.iloc[row]} is not one of 1, 0, -1",
-            file=path,
-            line=int(frame["line"].iloc[row]),
-            field="moderated",
-            hint="1 = accepted, 0 = not yet moderated, -1 = moderated out",
-        )
+    _only_minus_one_to_one(moderated, frame, path, "moderated",
+                           lambda row: f"moderated {moderated.iloc[row]} is not one of 1, 0, -1",
+                           "1 = accepted, 0 = not yet moderated, -1 = moderated out")
     out = pd.DataFrame(
         {
             "id": ids.to_numpy(),
@@ -304,19 +297,20 @@ def _read_comments(path):
     return out.sort_values("id", kind="mergesort").reset_index(drop=True)
 
 
+def _only_minus_one_to_one(values, frame, path, field, message, hint):
+    """Raise at the first value that is not -1, 0 or 1; ``message(row)`` says what it is."""
+    outside = ~values.isin([-1, 0, 1]).to_numpy()
+    if outside.any():
+        row = int(np.argmax(outside))
+        raise InputError(message(row), file=path, line=int(frame["line"].iloc[row]), field=field, hint=hint)
+
+
 def _read_votes(path):
     frame = _read(path, VOTE_COLUMNS)
     votes = _numbers(frame, "vote", path, whole=False)
-    outside = ~votes.isin([-1, 0, 1]).to_numpy()
-    if outside.any():
-        row = int(np.argmax(outside))
-        raise InputError(
-            f"vote '{frame['vote'].iloc[row]}' is not one of 1, -1, 0",
-            file=path,
-            line=int(frame["line"].iloc[row]),
-            field="vote",
-            hint="1 = agree, -1 = disagree, 0 = pass",
-        )
+    _only_minus_one_to_one(votes, frame, path, "vote",
+                           lambda row: f"vote '{frame['vote'].iloc[row]}' is not one of 1, -1, 0",
+                           "1 = agree, -1 = disagree, 0 = pass")
     return pd.DataFrame(
         {
             "participant": _numbers(frame, "voter-id", path).to_numpy(),

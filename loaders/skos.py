@@ -61,13 +61,6 @@ def read_skos(path, *, namespace=None, source_id=None):
     if not concepts:
         raise InputError("no skos:Concept in this file", file=path)
     for concept in concepts:
-        props = {"label": concept.label}
-        if concept.alt_labels:
-            props["alt_labels"] = list(concept.alt_labels)
-        if concept.definition:
-            props["definition"] = concept.definition
-        if concept.scheme:
-            props["scheme"] = concept.scheme
-        yield Node(concept.kind, concept.id, props, file=str(path))
+        yield Node(concept.kind, concept.id, {"label": concept.label, **concept.props()}, file=str(path))
         for parent in concept.broader:
             yield Edge("BROADER", concept.id, parent, {"_field": "skos:broader"}, file=str(path))
