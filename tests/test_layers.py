@@ -151,3 +151,13 @@ def test_the_walk_catches_a_private_name():
                      "consultgraph.graph.rdf._value(1)\n")
     reaches = list(private_reaches("consultgraph.outputs.example", tree))
     assert len(reaches) == 2 and "_fmt_share" in reaches[0] and "_value" in reaches[1]
+
+
+def test_the_readme_architecture_picture_is_the_folders():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    picture = section.split("```", 2)[1]
+    drawn = re.findall(r"^ (\w+)/", picture, flags=re.M)
+    assert drawn == list(LAYERS)
+    folders = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert set(LAYERS) == folders - {"tests", "benchmarks"}
