@@ -14,88 +14,19 @@ Counting over millions of codings runs in DuckDB (:mod:`consultgraph.graph.engin
 from __future__ import annotations
 
 import copy
-import json
 from functools import cached_property
 
-from consultgraph.errors import UnknownNameError
 from consultgraph.graph.concepts import Concept
+from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the coder names from here)
+    AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, number_of, select_codings,
+)
 from consultgraph.graph.store import Project, schema_concepts
+from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
+    EDGE_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, value_counts, with_concepts,
+)
 
-NODE_COLUMNS = ["id", "kind", "label", "props"]
-EDGE_COLUMNS = ["source", "target", "kind", "stance", "weight", "props"]
 #: The relationship kinds that are codings (a respondent raised a concept).
 CODING_KINDS = ("MENTIONS", "PROPOSES")
-
-
-#: Codings whose coder starts with this were made by consultgraph's machine coders.
-MACHINE_PREFIX = "machine:"
-AUTO = "auto"
-#: What ``--coder`` accepts besides one coder's exact name.
-CODER_CHOICES = ("auto", "human", "machine", "all")
-
-
-def parse_props(series):
-    """Parse a column of JSON property texts into a list of dicts."""
-    return [json.loads(text) if isinstance(text, str) and text not in ("", "{}") else {} for text in series]
-
-
-def coder_of(props):
-    """The ``coder`` of each edge from its JSON properties ('' where none: people coded it)."""
-    import pandas as pd
-
-    props = pd.Series(props, dtype=object)
-    has = props.str.contains('"coder"', regex=False, na=False)
-    out = pd.Series("", index=props.index, dtype=object)
-    if has.any():
-        out[has] = [json.loads(text).get("coder") or "" for text in props[has]]
-    return out
-
-
-def _number_of(props, key):
-    """A numeric property of each JSON property text (NaN where absent)."""
-    import pandas as pd
-
-    props = pd.Series(props, dtype=object)
-    has = props.str.contains(f'"{key}"', regex=False, na=False)
-    out = pd.Series(float("nan"), index=props.index, dtype=float)
-    if has.any():
-        out[has] = [json.loads(text).get(key, float("nan")) for text in props[has]]
-    return out
-
-
-def is_machine(coders):
-    """True where a coder (a Series of names, None for people) is a machine coder."""
-    import pandas as pd
-
-    return pd.Series(coders, dtype=object).fillna("").astype(str).str.startswith(MACHINE_PREFIX).to_numpy()
-
-
-def check_coder(coder):
-    """Raise :class:`UnknownNameError` unless ``coder`` is a valid choice (or looks like a coder's name)."""
-    if coder in CODER_CHOICES or (isinstance(coder, str) and coder.strip()):
-        return coder
-    raise UnknownNameError("coder choice", coder, CODER_CHOICES)
-
-
-def select_codings(frame, coder):
-    """The rows of a codings table that ``coder`` picks (see :meth:`Consultation.codings`)."""
-    check_coder(coder)
-    if coder == "all" or not len(frame):
-        return frame
-    machine = is_machine(frame["coder"])
-    if coder == "human":
-        return frame[~machine].reset_index(drop=True)
-    if coder == "machine":
-        return frame[machine].reset_index(drop=True)
-    if coder == AUTO:
-        unit = frame["response"].where(frame["response"].notna(), frame["respondent"])
-        human_units = set(unit[~machine])
-        keep = ~machine | ~unit.isin(human_units).to_numpy()
-        return frame[keep].reset_index(drop=True)
-    picked = frame[frame["coder"].fillna("") == coder]
-    if not len(picked):
-        raise UnknownNameError("coder", coder, sorted(set(frame["coder"].dropna())) + list(CODER_CHOICES))
-    return picked.reset_index(drop=True)
 
 
 def expand(frame, keep=("id", "label")):
@@ -240,7 +171,7 @@ class Consultation:
                 edges = both[~key.duplicated(keep="last")].reset_index(drop=True)
             else:
                 edges = batch.edges
-        nodes, edges = _with_concepts(nodes, edges, batch.concepts, schema)
+        nodes, edges = with_concepts(nodes, edges, batch.concepts, schema)
         return Consultation(nodes, edges, name=self.name, manifest=self.manifest, coder=self.coder)
 
     # ------------------------------------------------------------------ views
@@ -371,16 +302,16 @@ class Consultation:
         people = self.respondents()
         where = pd.Index(people["id"]).get_indexer(respondent_of)
         coders = coder_of(props.categories).replace("", None).to_numpy(dtype=object)
-        confidence = _number_of(props.categories, "confidence").to_numpy(dtype=float)
+        confidence = number_of(props.categories, "confidence").to_numpy(dtype=float)
 
         def spread(per_category, codes, missing=None):
             return np.append(np.asarray(per_category, dtype=object if missing is None else float), missing)[codes]
 
         frame = pd.DataFrame({
             "respondent": spread(respondent_of, source.codes),
-            "concept": _objects(edges["target"].array),
-            "kind": _objects(edges["kind"].array),
-            "stance": _objects(edges["stance"].array),
+            "concept": as_objects(edges["target"].array),
+            "kind": as_objects(edges["kind"].array),
+            "stance": as_objects(edges["stance"].array),
             "weight": edges["weight"].to_numpy(dtype=float),
         })
         for column in ("group", "region"):
@@ -549,18 +480,18 @@ class Consultation:
         stated = findings[(findings["measure"] == "size") & findings["count"].notna()]
         return {
             "respondents": len(people),
-            "nodes_by_kind": _counts(self.nodes["kind"]),
-            "edges_by_kind": _counts(self.edges["kind"]),
-            "respondents_by_group": _counts(group) if group is not None else {},
-            "respondents_by_region": _counts(region) if region is not None else {},
+            "nodes_by_kind": value_counts(self.nodes["kind"]),
+            "edges_by_kind": value_counts(self.edges["kind"]),
+            "respondents_by_group": value_counts(group) if group is not None else {},
+            "respondents_by_region": value_counts(region) if region is not None else {},
             "coded_groups": sorted(str(g) for g in group[coded].dropna().unique()) if group is not None else [],
             # size findings in order, as group_sizes reads them (a later one wins)
             "stated_sizes": [[g, int(c), None if pd.isna(line) else int(line)]
                              for g, c, line in zip(stated["group"], stated["count"], stated["source_line"])],
-            "findings_by_measure": _counts(findings["measure"]) if len(findings) else {},
+            "findings_by_measure": value_counts(findings["measure"]) if len(findings) else {},
             # who coded: with no coder named and no free-text responses, every coding is a
             # respondent's own, and counting can read the stored edges directly
-            "coders": sorted({c for kind in CODING_KINDS for c in coder_of(_distinct(self.edges_of(kind)["props"]))} - {""}),
+            "coders": sorted({c for kind in CODING_KINDS for c in coder_of(distinct(self.edges_of(kind)["props"]))} - {""}),
         }
 
     def stats(self):
@@ -590,7 +521,7 @@ class Consultation:
     def edge_rows(self):
         """Every edge as a tuple ``(source, target, kind, stance, weight, props)``; None where missing."""
         edges = self.edges
-        columns = [_objects(edges[c].array) if hasattr(edges[c].array, "codes") else edges[c].to_numpy()
+        columns = [as_objects(edges[c].array) if hasattr(edges[c].array, "codes") else edges[c].to_numpy()
                    for c in EDGE_COLUMNS]
         return zip(*columns)
 
@@ -608,106 +539,3 @@ class Consultation:
         for source, target, kind, stance, weight, props in self.edge_rows():
             graph.add_edge(source, target, key=f"{kind}:{stance or ''}", kind=kind, **edge_attributes(stance, weight, props))
         return graph
-
-
-def _counts(values):
-    """``value -> count`` of a column, values present only (a categorical's unused categories left out)."""
-    counts = values.value_counts(dropna=True)
-    return {str(k): int(v) for k, v in counts.items() if v}
-
-
-def concat_tables(frames, columns):
-    """Node or edge tables one after another; text columns come out as categoricals.
-
-    ``pd.concat`` would turn categoricals with different categories into one Python
-    object per row; here the categories are united and only integer codes are copied.
-    """
-    import numpy as np
-    import pandas as pd
-    from pandas.api.types import union_categoricals
-
-    frames = [f for f in frames if len(f)] or frames[:1]
-    categorical = ("kind",) if list(columns) == NODE_COLUMNS else ("source", "target", "kind", "stance", "props")
-    out = {}
-    for column in columns:
-        parts = [f[column] for f in frames]
-        if column == "weight":
-            out[column] = pd.Series(np.concatenate([p.to_numpy(dtype=float) for p in parts]))
-            continue
-        if column not in categorical:
-            out[column] = pd.Series(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=object)
-            continue
-        cats = [p.array if isinstance(p.dtype, pd.CategoricalDtype) else _as_categorical(p) for p in parts]
-        cats = [pd.Categorical.from_codes(c.codes, categories=pd.Index(list(c.categories), dtype=object))
-                if c.categories.dtype != object else c for c in cats]
-        out[column] = pd.Series(union_categoricals(cats) if len(cats) > 1 else cats[0])
-    return pd.DataFrame(out, copy=False)[list(columns)]
-
-
-def _objects(values):
-    """A categorical as an object array sharing one Python string per category; None where missing."""
-    import numpy as np
-
-    return np.append(np.asarray(values.categories, dtype=object), None)[values.codes]
-
-
-def _as_categorical(series):
-    import pandas as pd
-
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(uniques), dtype=object))
-
-
-def _with_concepts(nodes, edges, index, schema):
-    """Add nodes (and BROADER edges) for concepts the edges use but the tables lack."""
-    import pandas as pd
-
-    concept_kinds = set(schema.concept_kinds)
-    present = set(nodes["id"])
-    referenced = set(_distinct(edges["target"])) | set(_distinct(edges["source"]))
-    wanted = {c for c in referenced if c in index and c not in present}
-    queue = list(wanted)
-    while queue:
-        concept = index.by_id[queue.pop()]
-        for parent in concept.broader:
-            if parent in index and parent not in present and parent not in wanted:
-                wanted.add(parent)
-                queue.append(parent)
-    if not wanted:
-        return nodes, edges
-    rows, broader = [], []
-    for concept_id in sorted(wanted):
-        concept = index.by_id[concept_id]
-        if concept.kind not in concept_kinds:
-            continue
-        props = concept.props()
-        rows.append(
-            {
-                "id": concept.id,
-                "kind": concept.kind,
-                "label": concept.label,
-                "props": json.dumps(props, ensure_ascii=False, sort_keys=True) if props else "{}",
-            }
-        )
-        for parent in concept.broader:
-            broader.append(
-                {"source": concept.id, "target": parent, "kind": "BROADER", "stance": None, "weight": float("nan"), "props": "{}"}
-            )
-    nodes = concat_tables([nodes, pd.DataFrame(rows, columns=NODE_COLUMNS)], NODE_COLUMNS)
-    if broader:
-        new = pd.DataFrame(broader, columns=EDGE_COLUMNS)
-        old = edges[edges["kind"] == "BROADER"]
-        existing = set(zip(old["source"], old["target"], old["kind"]))
-        new = new[[(s, t, k) not in existing for s, t, k in zip(new["source"], new["target"], new["kind"])]]
-        edges = concat_tables([edges, new], EDGE_COLUMNS) if len(edges) else new
-    return nodes, edges
-
-
-def _distinct(values):
-    """The distinct values of a column; for a categorical, the categories it uses."""
-    import numpy as np
-
-    array = values.array
-    if hasattr(array, "codes"):
-        return array.categories[np.unique(array.codes[array.codes >= 0])]
-    return values.dropna().unique()

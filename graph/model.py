@@ -138,7 +138,7 @@ def load_schema():
     """
     from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
     from rdflib.collection import Collection
-    from rdflib.namespace import SH
+    from rdflib.namespace import SH, SKOS
 
     from consultgraph.schema.namespaces import CG
 

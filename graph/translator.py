@@ -20,9 +20,8 @@ from consultgraph.errors import InputError
 from consultgraph.graph.concepts import Concept, ConceptIndex
 from consultgraph.graph.model import load_schema, mentioned_kinds
 from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable, Ref
+from consultgraph.graph.tables import EDGE_COLUMNS, NODE_COLUMNS
 
-NODE_COLUMNS = ["id", "kind", "label", "props"]
-EDGE_COLUMNS = ["source", "target", "kind", "stance", "weight", "props"]
 _EDGE_BASE = {"source", "target", "kind", "stance", "weight", "line", "file"}
 _NODE_BASE = {"id", "kind", "label", "line", "file"}
 #: Edge columns the translator carries as pandas Categoricals. A load of millions of

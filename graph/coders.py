@@ -1,0 +1,74 @@
+"""Who coded a coding: people, or consultgraph's machine coders (``coder`` starting
+``machine:``), and which codings a ``--coder`` choice picks (:func:`select_codings`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from consultgraph.errors import UnknownNameError
+
+#: Codings whose coder starts with this were made by consultgraph's machine coders.
+MACHINE_PREFIX = "machine:"
+AUTO = "auto"
+#: What ``--coder`` accepts besides one coder's exact name.
+CODER_CHOICES = ("auto", "human", "machine", "all")
+
+
+def coder_of(props):
+    """The ``coder`` of each edge from its JSON properties ('' where none: people coded it)."""
+    import pandas as pd
+
+    props = pd.Series(props, dtype=object)
+    has = props.str.contains('"coder"', regex=False, na=False)
+    out = pd.Series("", index=props.index, dtype=object)
+    if has.any():
+        out[has] = [json.loads(text).get("coder") or "" for text in props[has]]
+    return out
+
+
+def number_of(props, key):
+    """A numeric property of each JSON property text (NaN where absent)."""
+    import pandas as pd
+
+    props = pd.Series(props, dtype=object)
+    has = props.str.contains(f'"{key}"', regex=False, na=False)
+    out = pd.Series(float("nan"), index=props.index, dtype=float)
+    if has.any():
+        out[has] = [json.loads(text).get(key, float("nan")) for text in props[has]]
+    return out
+
+
+def is_machine(coders):
+    """True where a coder (a Series of names, None for people) is a machine coder."""
+    import pandas as pd
+
+    return pd.Series(coders, dtype=object).fillna("").astype(str).str.startswith(MACHINE_PREFIX).to_numpy()
+
+
+def check_coder(coder):
+    """Raise :class:`UnknownNameError` unless ``coder`` is a valid choice (or looks like a coder's name)."""
+    if coder in CODER_CHOICES or (isinstance(coder, str) and coder.strip()):
+        return coder
+    raise UnknownNameError("coder choice", coder, CODER_CHOICES)
+
+
+def select_codings(frame, coder):
+    """The rows of a codings table that ``coder`` picks (see :meth:`Consultation.codings`)."""
+    check_coder(coder)
+    if coder == "all" or not len(frame):
+        return frame
+    machine = is_machine(frame["coder"])
+    if coder == "human":
+        return frame[~machine].reset_index(drop=True)
+    if coder == "machine":
+        return frame[machine].reset_index(drop=True)
+    if coder == AUTO:
+        unit = frame["response"].where(frame["response"].notna(), frame["respondent"])
+        human_units = set(unit[~machine])
+        keep = ~machine | ~unit.isin(human_units).to_numpy()
+        return frame[keep].reset_index(drop=True)
+    picked = frame[frame["coder"].fillna("") == coder]
+    if not len(picked):
+        raise UnknownNameError("coder", coder, sorted(set(frame["coder"].dropna())) + list(CODER_CHOICES))
+    return picked.reset_index(drop=True)
