@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from consultgraph.graph.consultation import Consultation
-from consultgraph.graph.translator import PREFERRED_CODE_KINDS
+from consultgraph.graph.model import mentioned_kinds
 from consultgraph.loaders import DATASETS_DIR, builtin, load
 from consultgraph.queries.compare import compare
 from consultgraph.queries.overview import stats
@@ -36,7 +36,7 @@ def expected_from_csv(csv_path, graph, kind):
     kind_of = {c.id: c.kind for c in concepts.concepts}
     codes = {}
     for code in rows["code"].unique():
-        concept = concepts.resolve(code, prefer=PREFERRED_CODE_KINDS)
+        concept = concepts.resolve(code, prefer=mentioned_kinds())
         codes[code] = [c for c in [concept, *concepts.ancestors(concept)] if kind_of.get(c) == kind]
     rows["concept"] = rows["code"].map(codes)
     rows = rows.explode("concept").dropna(subset=["concept"])
@@ -87,7 +87,7 @@ def check_stats(graph, csv_path):
     for row in (r for r in out if r["section"] == "group" and r["name"] not in expected):
         parts = [concepts[p].label for p in row["detail"].split("parts: ", 1)[1].split(", ")]
         assert row["count"] == sum(expected.get(p, 0) for p in parts), row
-    codings = {(r, concepts.resolve(c, prefer=PREFERRED_CODE_KINDS), s.casefold() or "mention") for r, c, s in zip(rows["respondent"], rows["code"], rows["stance"])}
+    codings = {(r, concepts.resolve(c, prefer=mentioned_kinds()), s.casefold() or "mention") for r, c, s in zip(rows["respondent"], rows["code"], rows["stance"])}
     assert section("nodes")["Respondent"] == len(people)
     assert section("relationships")["MENTIONS"] == len(codings)
     assert section("relationships")["MEMBER_OF"] == len(people)
