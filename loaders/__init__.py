@@ -11,4 +11,4 @@ from consultgraph.loaders.pipeline import (  # noqa: F401  (the package's API)
     DATASETS_DIR, DEFAULT_DATASET, PREBUILT_DIR, LoadReport, builtin, iter_records, load, open_graph, read_dataset,
     source_record,
 )
-from consultgraph.loaders.registry import LOADERS, detect, loader, loaders, register  # noqa: F401
+from consultgraph.loaders.registry import LOADERS, detect, loader, loaders, register, stdin_suffix  # noqa: F401

@@ -90,7 +90,7 @@ def iter_records(path, fmt=None, namespace=None, options=None, steps=()):
     if entry.name == "dataset":
         yield from entry.load()(path, namespace=namespace, source_id=None, steps=steps)
         return
-    if entry.name in ("json", "skos", "metadata"):
+    if entry.name in ("json", "skos", "metadata", "codebook"):
         yield from entry.load()(path, namespace=namespace, source_id=None)
     else:
         namespace = namespace or slugify(path.stem)
@@ -145,8 +145,9 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     into : path, optional
         The project folder: created if missing, extended if present. Nothing is
         written unless every file translates cleanly.
-    fmt : str, optional
-        Loader name for all ``paths``; detected per file when omitted.
+    fmt : str or dict, optional
+        Loader name for all ``paths`` (or a mapping path -> name); detected per file
+        when omitted.
     namespace : str, optional
         Prefix of finding and quote ids (default: the file name).
     graph : Consultation, optional
@@ -181,7 +182,8 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     def records():
         for path in paths:
             report("read", str(path))
-            yield from iter_records(path, fmt, namespace, options, steps)
+            path_fmt = fmt.get(str(path)) if isinstance(fmt, dict) else fmt
+            yield from iter_records(path, path_fmt, namespace, options, steps)
 
     batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")

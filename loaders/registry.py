@@ -4,6 +4,7 @@ and :func:`detect`, which names the format of a file from its suffix and header.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from consultgraph.errors import InputError
@@ -33,6 +34,9 @@ register("quotes", "consultgraph.loaders.published", "read_quotes",
          "quotes: text, respondent or group, illustrates, source_line (CSV/YAML/JSONL)")
 register("skos", "consultgraph.loaders.skos", "read_skos",
          "a SKOS concept scheme (Turtle, RDF/XML, JSON-LD): the project's own codes", aliases=("concepts", "turtle"))
+register("codebook", "consultgraph.loaders.codebook", "read_codebook",
+         "your own concepts, one row each: kind (group, region, theme, tactic, idea ...), id, label, alt_labels, "
+         "broader, definition (CSV/XLSX/YAML)", aliases=("codes",))
 register("json", "consultgraph.loaders.graphjson", "read_graph_json",
          "consultgraph's own JSON export (export --format json)", aliases=("graph-json",))
 register("polis", "consultgraph.loaders.polis", "read_polis",
@@ -105,6 +109,10 @@ def detect(path):
         frame = read_table(path)
     columns = {fold(c) for c in frame.columns if c != "line"}
     found = find_columns(frame)
+    from consultgraph.loaders.codebook import is_codebook
+
+    if is_codebook(columns):
+        return "codebook"
     if "measure" in columns:
         return "findings"
     if "text" in columns and "code" not in found:
@@ -120,5 +128,44 @@ def detect(path):
         "cannot tell what this file holds",
         file=path,
         line=1,
-        hint="name its format with --from (long, wide, respondents, findings, quotes, skos, json)",
+        hint="name its format with --from (long, wide, respondents, findings, quotes, codebook, skos, json)",
     )
+
+
+#: What a loader's input looks like on standard input: the file suffix it is read as.
+_STDIN_SUFFIX = {"skos": ".ttl", "qdpx": ".qdpx", "json": ".json", "tttc": ".json"}
+
+
+def stdin_suffix(data, fmt):
+    """The file suffix to give ``data`` read from standard input for loader ``fmt``.
+
+    Tables are told apart by their first character: ``{`` JSON Lines (or one JSON
+    object), ``[`` JSON, ``-`` or ``key:`` YAML, anything else CSV (delimiter sniffed).
+
+    Examples
+    --------
+    >>> stdin_suffix(b"respondent;code\\nr1;research\\n", "long"), stdin_suffix(b'{"respondent": "r1"}\\n', "long")
+    ('.csv', '.jsonl')
+    >>> stdin_suffix(b"- text: Hi\\n", "quotes"), stdin_suffix(b"@prefix skos: <x> .", "skos")
+    ('.yaml', '.ttl')
+    """
+    entry = loader(fmt)
+    if entry.name in ("polis", "dataset"):
+        raise InputError(f"the {entry.name} format is a folder and cannot come from standard input", file="-")
+    if entry.name == "skos":
+        head = data.lstrip()[:200]
+        return ".rdf" if head.startswith(b"<") else ".jsonld" if head.startswith((b"{", b"[")) else ".ttl"
+    if entry.name in _STDIN_SUFFIX:
+        return _STDIN_SUFFIX[entry.name]
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
+    if head.startswith(b"{"):
+        lines = [line for line in head.splitlines() if line.strip()]
+        return ".jsonl" if len(lines) > 1 and lines[1].lstrip().startswith(b"{") or len(lines) == 1 else ".json"
+    if head.startswith(b"["):
+        return ".json"
+    first = head.split(b"\n", 1)[0]
+    if head.startswith((b"- ", b"---")) or re.match(rb"^[A-Za-z_][\w ]*:(\s|$)", first):
+        return ".yaml"
+    if head.startswith(b"PK"):
+        return ".xlsx"
+    return ".csv"
