@@ -282,3 +282,33 @@ def test_discover_round_trip_through_a_skos_draft(tmp_path):
     assert "Edited theme" in set(drafts["label"])
     concept = loaded.concepts[drafts["id"].iloc[0]]
     assert concept.alt_labels and concept.scheme == "scheme/discovered-consult"
+
+
+SENSEMAKER = SHARED / "data" / "consultations" / "sensemaker" / "bowling_green_comments.json"
+
+
+@pytest.mark.skipif(not SENSEMAKER.exists(), reason="Sensemaker sample not in ../shared")
+def test_sensemaker_statements_themes_and_no_false_campaigns():
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    from consultgraph.coding.discover import discover
+
+    comments = json.loads(SENSEMAKER.read_text())
+    statements = [(c["id"], c["text"]) for c in comments]
+    topic = {c["id"]: c["topics"].split(";")[0].split(":")[0] for c in comments}
+    # Pol.is statements are moderated to be distinct: no campaign among them
+    assert find_campaigns(statements) == []
+    # ten people paste one statement with small edits: one campaign, exactly them and the original
+    original = statements[0][1]
+    planted = [(f"copy{k}", ("Please: " if k % 2 else "") + original + ("" if k % 3 else " Thanks!")) for k in range(10)]
+    found = find_campaigns(statements + planted)
+    assert [set(c.members) for c in found] == [{statements[0][0]} | {p for p, _ in planted}]
+    # discovered themes follow Sensemaker's topic labels better than chance (AMI of shuffled labels ~0)
+    themes = discover(statements, themes=8, seed=0)
+    assert len(statements) - 5 <= sum(t.size for t in themes) <= len(statements)  # a statement of stop words leads none
+    theme_of = {r: t.number for t in themes for r in t.responses}
+    ids = sorted(theme_of)
+    ami = adjusted_mutual_info_score([topic[i] for i in ids], [theme_of[i] for i in ids])
+    shuffled = adjusted_mutual_info_score([topic[i] for i in ids],
+                                          list(np.random.default_rng(0).permutation([theme_of[i] for i in ids])))
+    assert ami > 0.07 and shuffled < 0.02
