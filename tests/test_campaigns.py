@@ -312,3 +312,23 @@ def test_sensemaker_statements_themes_and_no_false_campaigns():
     shuffled = adjusted_mutual_info_score([topic[i] for i in ids],
                                           list(np.random.default_rng(0).permutation([theme_of[i] for i in ids])))
     assert ami > 0.07 and shuffled < 0.02
+
+
+def test_campaigns_survive_rdf_and_json_round_trips_and_validate(tmp_path):
+    project = tmp_path / "kite"
+    _kite_with_campaign().save(project)
+    store_campaigns(project)
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", "-g", str(project)])
+    assert result.exit_code == 0 and "conforms" in result.output, result.output
+    expected = sorted(map(tuple, campaign_members(Consultation.open(project))[["campaign", "respondent"]].values))
+    for suffix in ("ttl", "json"):
+        out = tmp_path / f"kite.{suffix}"
+        assert runner.invoke(main, ["export", "-g", str(project), "-f", {"ttl": "turtle", "json": "json"}[suffix],
+                                    "-o", str(out)]).exit_code == 0
+        copy = tmp_path / f"copy-{suffix}"
+        result = runner.invoke(main, ["load", str(out), "--into", str(copy)])
+        assert result.exit_code == 0, result.output
+        members = campaign_members(Consultation.open(copy))
+        assert sorted(map(tuple, members[["campaign", "respondent"]].values)) == expected
+        assert members["representative"].sum() == 1
