@@ -235,7 +235,11 @@ def _kappa_stats(first, second):
 
 
 def _kappa_from_stats(stats, weights):
-    total = weights @ stats  # resamples x 4
+    return _kappa_from_totals(weights @ stats)
+
+
+def _kappa_from_totals(total):
+    """Kappa from summed (both coded, agreements, yes by first, yes by second), one row per resample."""
     n = total[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         observed = total[:, 1] / n
@@ -254,10 +258,25 @@ def _interval(draws, level):
     return float(low), float(high)
 
 
-def _weights(n_units, resamples, rng):
+#: Cells (resamples x units) one chunk of bootstrap weights or permutations may hold.
+CHUNK_CELLS = 4_000_000
+
+
+def _draws(statistic, n_units, resamples, rng):
+    """``statistic(weights)`` over ``resamples`` bootstrap resamples of ``n_units`` units, in memory-bounded chunks."""
     if n_units == 0:
-        return np.zeros((resamples, 0))
-    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=resamples).astype(float)
+        return np.zeros((0, 2))
+    step = max(1, CHUNK_CELLS // n_units)
+    out = []
+    for start in range(0, resamples, step):
+        count = min(step, resamples - start)
+        # draw n units with replacement per resample; weights = how often each unit was drawn
+        drawn = rng.integers(0, n_units, size=(count, n_units)) + (np.arange(count) * n_units)[:, None]
+        weights = np.bincount(drawn.ravel(), minlength=count * n_units).reshape(count, n_units)
+        out.append(np.atleast_2d(statistic(weights.astype(float))))
+    return np.concatenate(out)
+
+
 
 
 def _round(value, digits=3):
@@ -327,29 +346,37 @@ def agreement(data, *, resamples=1000, permutations=2000, level=0.95, seed=0, al
     notes = []
     rows = []
 
-    def row(scope, ident, block, weights_rng):
+    # every row reads the same bootstrap resamples of all responses (units a row cannot
+    # pair weigh nothing in it): one pass of draws, one matrix product per chunk
+    blocks = [("overall", "all codes", array)] + [("code", c, array[:, :, i:i + 1]) for i, c in enumerate(data.codes)]
+    columns = []
+    for _, _, block in blocks:
         values, ones, disagreement = _alpha_stats(block)
-        pairable = values > 0
-        units = int(pairable.sum())
-        weights = _weights(units, resamples, weights_rng)
+        kappa = _kappa_stats(block[0], block[1]) if two else np.zeros((len(values), 4))
+        columns.append(np.column_stack([values, ones, disagreement, kappa]))
+    per_unit = np.concatenate(columns, axis=1) if columns else np.zeros((array.shape[1], 0))
+
+    def statistics(weights):
+        totals = (weights @ per_unit).reshape(len(weights), len(blocks), 7)
+        n, n1, d = totals[:, :, 0], totals[:, :, 1], totals[:, :, 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = np.where((n1 == 0) | (n1 == n), np.nan, 1.0 - (n - 1.0) * d / (2.0 * n1 * (n - n1)))
+        kappa = _kappa_from_totals(totals[:, :, 3:].reshape(-1, 4)).reshape(len(weights), len(blocks))
+        return np.concatenate([kappa, alpha], axis=1)
+
+    draws = _draws(statistics, array.shape[1], resamples, rng) if array.shape[1] else np.zeros((0, 2 * len(blocks)))
+    for position, (scope, ident, block) in enumerate(blocks):
+        units = int((_alpha_stats(block)[0] > 0).sum())
         flat = block.reshape(block.shape[0], -1)
         out = {"scope": scope, "id": ident, "label": labels.get(ident, ident), "coders": ", ".join(data.coders),
                "units": units}
-        kappa = low = high = None
-        if two:
-            stats = _kappa_stats(block[0], block[1])[pairable]
-            kappa = cohen_kappa(*_paired(flat[0], flat[1])) if units else None
-            low, high = _interval(_kappa_from_stats(stats, weights), level) if units else (None, None)
+        kappa = cohen_kappa(*_paired(flat[0], flat[1])) if two and units else None
+        low, high = _interval(draws[:, position], level) if two and units else (None, None)
         out.update(kappa=_round(kappa), kappa_low=_round(low), kappa_high=_round(high))
         alpha = krippendorff_alpha(flat) if units else None
-        draws = binary_alpha_from_counts(values[pairable], ones[pairable], disagreement[pairable], weights) if units else None
-        low, high = _interval(np.atleast_1d(draws), level) if units else (None, None)
+        low, high = _interval(draws[:, len(blocks) + position], level) if units else (None, None)
         out.update(alpha=_round(alpha), alpha_low=_round(low), alpha_high=_round(high))
-        return out
-
-    rows.append(row("overall", "all codes", array, rng))
-    for index, code in enumerate(data.codes):
-        rows.append(row("code", code, array[:, :, index:index + 1], rng))
+        rows.append(out)
     if not two:
         notes.append("Cohen's kappa is for two coders; with more, read Krippendorff's alpha")
 
@@ -389,24 +416,39 @@ def _segments(scope, values, stats, rng, resamples, permutations, level, labels,
     labels_of = np.array([v if v is not None and v == v else "" for v in values], dtype=object)
     usable = used & (labels_of != "")
     stats, labels_of = stats[usable], labels_of[usable]
-    segments = sorted(set(labels_of))
+    segments = np.array(sorted(set(labels_of)), dtype=object)
     if len(segments) < 2:
         return []
+    codes = np.searchsorted(segments, labels_of)
+    count = len(segments)
+    totals = np.stack([np.bincount(codes, weights=stats[:, j], minlength=count) for j in range(4)], axis=1)
+    grand = stats.sum(axis=0)
+    observed = _kappa_from_totals(totals) - _kappa_from_totals(grand - totals)
+    # one set of label shuffles serves every segment of this scope
+    below = np.zeros(count)
+    tried = np.zeros(count)
+    step = max(1, CHUNK_CELLS // max(len(codes), 1))
+    for start in range(0, permutations, step):
+        chunk = min(step, permutations - start)
+        shuffled = rng.permuted(np.tile(codes, (chunk, 1)), axis=1) + (np.arange(chunk) * count)[:, None]
+        sums = np.stack([np.bincount(shuffled.ravel(), weights=np.tile(stats[:, j], chunk), minlength=chunk * count)
+                         for j in range(4)], axis=1)
+        null = (_kappa_from_totals(sums) - _kappa_from_totals(grand - sums)).reshape(chunk, count)
+        below += np.sum(null <= observed[None, :] + 1e-12, axis=0)
+        tried += np.sum(~np.isnan(null), axis=0)
     rows = []
-    for segment in segments:
-        inside = (labels_of == segment).astype(float)
+    for index, segment in enumerate(segments):
+        inside = codes == index
         units = int(inside.sum())
-        kappa_in = float(_kappa_from_stats(stats, inside[None, :])[0])
-        kappa_out = float(_kappa_from_stats(stats, 1 - inside[None, :])[0])
+        kappa_in = float(_kappa_from_totals(totals[index:index + 1])[0])
+        kappa_out = float(_kappa_from_totals((grand - totals[index])[None, :])[0])
         difference = kappa_in - kappa_out
-        members = stats[inside == 1]
-        low, high = _interval(_kappa_from_stats(members, _weights(len(members), resamples, rng)), level)
+        members = stats[inside]
+        low, high = _interval(_draws(lambda w: _kappa_from_stats(members, w)[:, None], len(members), resamples, rng)[:, 0],
+                              level)
         p = None
         if units >= min_units and len(labels_of) - units >= min_units and not np.isnan(difference):
-            shuffled = np.array([rng.permutation(inside) for _ in range(permutations)])
-            null = _kappa_from_stats(stats, shuffled) - _kappa_from_stats(stats, 1 - shuffled)
-            null = null[~np.isnan(null)]
-            p = float((1 + np.sum(null <= difference + 1e-12)) / (1 + len(null)))
+            p = float((1 + below[index]) / (1 + tried[index]))
         rows.append({
             "scope": scope, "id": segment, "label": labels.get(segment, segment), "units": units,
             "kappa": _round(kappa_in), "kappa_low": _round(low), "kappa_high": _round(high),

@@ -153,3 +153,23 @@ def test_consult_gold_against_itself_is_perfect():
     copy = [(u, c, "copy") for u, c, _ in human]
     result = agreement(decisions(human + copy, ["gold", "copy"]), resamples=100, permutations=100)
     assert all(r["kappa"] == 1.0 and r["alpha"] == 1.0 for r in result.rows if r["units"])
+
+
+@pytest.mark.skipif(not CONSULT.exists(), reason="Consult sample not in ../shared")
+def test_small_chunks_give_the_same_findings(monkeypatch):
+    # big projects draw resamples and shuffles in memory-bounded chunks; the findings do not change
+    import consultgraph.coding.agreement as module
+
+    rows, themes, people = _gold()
+    human = [(str(r["response_id"]), label, "gold") for r in rows for label in r["labels"]]
+    regions = [p[1] for p in people.values()]
+    noisy = max(set(regions), key=regions.count)
+    data = decisions(human + _machine(rows, themes, people, noisy), ["gold", "machine:test"],
+                     coverage=[(str(r["response_id"]), c) for r in rows for c in ("gold", "machine:test")], segments=people)
+    whole = agreement(data, resamples=300, permutations=500, seed=4)
+    monkeypatch.setattr(module, "CHUNK_CELLS", 250)
+    chunked = agreement(data, resamples=300, permutations=500, seed=4)
+    for a, b in zip(whole.rows, chunked.rows):
+        assert (a["kappa"], a["alpha"], a.get("flag")) == (b["kappa"], b["alpha"], b.get("flag"))
+        if a["kappa_low"] is not None:
+            assert abs(a["kappa_low"] - b["kappa_low"]) < 0.1 and b["kappa_low"] <= b["kappa"] <= b["kappa_high"]
