@@ -121,7 +121,8 @@ def _export_help():
 
 @main.command(cls=LazyEpilog, epilog=_export_help)
 @graph_option
-@click.option("-f", "--format", "fmt", default="json", show_default=True, metavar="FORMAT", help="Export format.")
+@click.option("-f", "--format", "fmt", default=None, metavar="FORMAT",
+              help="Export format [default: from -o's extension (.qdpx, .ttl, .graphml ...), else json].")
 @click.option("-o", "--output", required=True, type=click.Path(), help="File (a folder for csv) to write.")
 @click.option("--anonymise", is_flag=True, help="Replace respondent ids and names by stable pseudonyms.")
 @click.option("--salt", envvar="CONSULTGRAPH_SALT", default="", help="Secret mixed into pseudonyms (or $CONSULTGRAPH_SALT).")
@@ -133,12 +134,15 @@ def export(graph, fmt, output, anonymise, salt):
       consultgraph export -f json -o amnesty.json
       consultgraph export -f csv -o tables/          # nodes.csv, edges.csv, findings.csv
       consultgraph export -g my-project -f graphml -o my-project.graphml
+      consultgraph export -g my-project -o for-nvivo.qdpx   # every respondent a case: codings, stances, quotes
       consultgraph export -g my-project -f json --anonymise --salt "$SECRET" -o shareable.json
     """
     from consultgraph.outputs.export import anonymise as make_anonymous
     from consultgraph.outputs.export import export as write
+    from consultgraph.outputs.export import format_for, summary
 
+    fmt = format_for(output, fmt)
     if anonymise:
         graph = make_anonymous(graph, salt=salt)
     path = write(graph, fmt, output)
-    click.echo(f"wrote {len(graph.nodes)} nodes and {len(graph.edges)} relationships to {path}", err=True)
+    click.echo(f"wrote {summary(graph, fmt, path)} to {path}", err=True)

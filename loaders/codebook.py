@@ -31,10 +31,10 @@ def _fold(text):
 
 
 def kind_names():
-    """Every way to name a concept kind in a codebook -> the schema class, from the schema.
+    """Every way to name a concept kind in a codebook (folded) -> the schema class.
 
-    A kind is named by its class (``StakeholderGroup``), its id prefix (``group``), its
-    label (``stakeholder group``), or the plural of any of these (``groups``).
+    The words are the schema's own (``cg:idPrefix``, class names, ``skos:altLabel``, plurals:
+    see :func:`consultgraph.graph.model.normalise_kind`), folded as column names are.
 
     Examples
     --------
@@ -44,15 +44,8 @@ def kind_names():
     """
     from consultgraph.graph.model import load_schema
 
-    names = {}
-    for name, kind in load_schema().node_kinds.items():
-        if not kind.is_concept:
-            continue
-        for spelling in (name, kind.prefix, getattr(kind, "label", None) or name):
-            folded = _fold(spelling)
-            names[folded] = name
-            names[folded + "s"] = name
-    return names
+    schema = load_schema()
+    return {_fold(word): kind for word, kind in schema.kind_words.items() if schema.node_kinds[kind].is_concept}
 
 
 def _split(value):

@@ -81,12 +81,20 @@ def _accepted(entry, options):
     return {k: v for k, v in options.items() if k in accepted and v not in (None, False)}
 
 
-def iter_records(path, fmt=None, namespace=None, options=None, steps=()):
-    """The records of one input, with a Source node for plain files, then what ``steps`` derive."""
+def iter_records(path, fmt=None, namespace=None, options=None, steps=(), concepts=None):
+    """The records of one input, with a Source node for plain files, then what ``steps`` derive.
+
+    ``concepts`` (the project's concept index) goes to loaders that map names onto
+    concepts themselves (qdpx codes), so a project's own codebook is known to them.
+    """
+    import inspect
+
     path = Path(path)
     fmt = fmt or detect(path)
     entry = loader(fmt)
     extra = _accepted(entry, options)
+    if concepts is not None and "concepts" in inspect.signature(entry.load()).parameters:
+        extra["concepts"] = concepts
     if entry.name == "dataset":
         yield from entry.load()(path, namespace=namespace, source_id=None, steps=steps)
         return
@@ -183,7 +191,7 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
         for path in paths:
             report("read", str(path))
             path_fmt = fmt.get(str(path)) if isinstance(fmt, dict) else fmt
-            yield from iter_records(path, path_fmt, namespace, options, steps)
+            yield from iter_records(path, path_fmt, namespace, options, steps, concepts=graph.concepts)
 
     batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")

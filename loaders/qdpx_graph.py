@@ -5,7 +5,8 @@ In: the code tree becomes a project concept scheme (a code whose name is a known
 with variables become respondents (group and region from named variables), or each text
 source becomes one respondent; coded text selections become quotes said by their
 respondent and illustrating their codes; each respondent MENTIONS the codes applied to
-their text (weight = codings).
+their text (weight = codings) and the codes their case carries (case-level codings), with
+the stance a "stance: <code name>" case variable gives (as consultgraph's export writes).
 
 The graph back out as a .qdpx is :mod:`consultgraph.outputs.qdpx`.
 """
@@ -19,6 +20,7 @@ from consultgraph.errors import InputError
 from consultgraph.graph.concepts import slugify
 from consultgraph.graph.model import codeable_kinds, mentioned_kinds
 from consultgraph.graph.records import Edge, Node, Ref
+from consultgraph.loaders.qdpx_model import STANCE_VARIABLE
 
 
 
@@ -104,10 +106,24 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
         names = sorted({v for c in project.cases for v in c.variables})
         raise InputError(f"no case has the variable '{group_variable}'", file=path, field="group_variable",
                          hint=f"variables: {', '.join(names) or 'none'}")
+    # codes a case carries itself (consultgraph writes every coding so, quote or not) and
+    # the stances its "stance: <code name>" variables give
+    case_codings = {}
     for case in project.cases:
         node_id = respondent(case.guid, case.name, dict(case.variables))
         for source in case.sources:
             respondent_of_source.setdefault(source, node_id)
+        names = {}
+        for guid in case.codes:
+            if guid in concept_of:
+                case_codings.setdefault((node_id, concept_of[guid]), [])
+                names.setdefault(project.code(guid).name, concept_of[guid])
+        for variable, value in case.variables.items():
+            if str(variable).startswith(STANCE_VARIABLE) and value not in (None, ""):
+                concept = names.get(str(variable)[len(STANCE_VARIABLE):])
+                if concept is None:
+                    raise InputError(f"case '{case.name}' has '{variable}' but not that code", file=path, field=variable)
+                case_codings[(node_id, concept)] = [s.strip() for s in str(value).split(";") if s.strip()]
     if respondent_per_source:
         for source in project.sources:
             if source.guid not in respondent_of_source:
@@ -135,5 +151,10 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
         if speaker:
             for concept in codes:
                 mentions[(speaker, concept)] = mentions.get((speaker, concept), 0) + 1
-    for (speaker, concept), count in sorted(mentions.items()):
-        yield Edge("CODED", speaker, concept, {"stance": "mention", "weight": float(count)}, file=file)
+    # in consultgraph's own export a case's codes are its codings and a quote's codes say only
+    # what the quote illustrates; from other tools, coded text is a coding of its speaker
+    own_export = project.origin == "consultgraph"
+    for key in sorted(set(case_codings) if own_export else set(mentions) | set(case_codings)):
+        speaker, concept = key
+        for stance in case_codings.get(key) or ["mention"]:
+            yield Edge("CODED", speaker, concept, {"stance": stance, "weight": float(mentions.get(key, 1))}, file=file)

@@ -17,6 +17,9 @@ QDA_NAMESPACE = "urn:QDA-XML:project:1.0"
 SOURCE_KINDS = ("TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource")
 MEDIA_SELECTION_KINDS = ("PictureSelection", "PDFSelection", "AudioSelection", "VideoSelection", "TranscriptSelection")
 VARIABLE_TYPES = ("Text", "Boolean", "Integer", "Float", "Date", "DateTime")
+#: The case variable consultgraph writes for a respondent's stance on a code:
+#: "stance: <code name>" = "lead" (two stances: "lead; support").
+STANCE_VARIABLE = "stance: "
 # The attributes that place each kind of non-text selection (all required but the
 # transcript's sync points).
 ANCHORS = {

@@ -21,7 +21,8 @@ JSON_FORMAT = "consultgraph-json"
 #: Every export format: ``EXPORTERS.get(name)`` writes ``(graph, path)``. Flags: ``suffix``
 #: (the file's), ``writes_folder``, ``reader``: the loader that reads the file back (with
 #: ``reader_options``), and ``lossy``: the format carries the quotes, their codes and each
-#: respondent's group, not every node (tests/test_export.py round-trips every one with a reader).
+#: respondent's group, not every node (tests/test_export.py round-trips every one with a reader);
+#: ``describe``: a function of the exporter's module that says in one line what a written file holds.
 EXPORTERS = Registry("exporter", "export format")
 
 
@@ -43,6 +44,30 @@ def exporters():
 def export(graph, fmt, path, **options):
     """Write ``graph`` to ``path`` in format ``fmt``; returns the path written."""
     return exporter(fmt).load()(graph, path, **options)
+
+
+def format_for(path, fmt=None):
+    """The export format: ``fmt`` if given, else the one whose suffix ``path`` has (else json).
+
+    Examples
+    --------
+    >>> format_for("out.qdpx"), format_for("g.ttl"), format_for("tables/"), format_for("x.json", "graphml")
+    ('qdpx', 'turtle', 'json', 'graphml')
+    """
+    if fmt:
+        return fmt
+    suffix = Path(str(path)).suffix.lower()
+    return next((entry.name for entry in exporters() if suffix and entry.flag("suffix") == suffix), "json")
+
+
+def summary(graph, fmt, path):
+    """One line saying what the written file holds (a format may count it from the file itself)."""
+    describe = exporter(fmt).flag("describe")
+    if describe:
+        import importlib
+
+        return getattr(importlib.import_module(exporter(fmt).module), describe)(path)
+    return f"{len(graph.nodes)} nodes and {len(graph.edges)} relationships"
 
 
 def _clean(value):
@@ -196,8 +221,10 @@ register("ntriples", "consultgraph.outputs.export", "write_ntriples", "RDF N-Tri
 register("trig", "consultgraph.outputs.export", "write_trig", "RDF TriG, the graph in a named graph", ".trig",
          reader="skos")
 register("qdpx", "consultgraph.outputs.qdpx", "write_graph_qdpx",
-         "REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): concepts as codes, quotes as coded text", ".qdpx",
-         reader="qdpx", reader_options={"group_variable": "group"}, lossy=True)
+         "REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): concepts as codes, every respondent a case with "
+         "its codings and stances, quotes as coded text", ".qdpx",
+         reader="qdpx", reader_options={"group_variable": "group", "region_variable": "region"}, lossy=True,
+         describe="describe_qdpx")
 
 
 def anonymise(graph, *, salt=""):

@@ -1,6 +1,7 @@
 """A graph out as a REFI-QDA project: :func:`to_qda_project` and a valid ``.qdpx`` (:func:`write_qdpx`).
 
-:func:`to_qda_project` puts the concepts as the code tree, one text source and one case per
+:func:`to_qda_project` puts the concepts as the code tree, one case per respondent with every
+coding as a case-level code and stances as case variables, and one text source per
 respondent holding their quotes, coded. The model is :mod:`consultgraph.loaders.qdpx_model`; the reader is :mod:`consultgraph.loaders.qdpx`.
 """
 
@@ -15,7 +16,8 @@ from pathlib import Path, PurePosixPath
 
 from consultgraph.errors import InputError, SchemaError
 from consultgraph.loaders.qdpx_model import (
-    ANCHORS, GUID_PATTERN, NOT_XML, QDA_NAMESPACE, RGB_PATTERN, SOURCE_KINDS, VARIABLE_TYPES, Case, Code, Coding,
+    ANCHORS, GUID_PATTERN, NOT_XML, QDA_NAMESPACE, RGB_PATTERN, SOURCE_KINDS, STANCE_VARIABLE, VARIABLE_TYPES, Case,
+    Code, Coding,
     PlainTextSelection, QdaProject, Source, Variable, make_guid,
 )
 
@@ -454,19 +456,30 @@ def _format_value(value, variable, owner):
 
 
 def to_qda_project(graph, name=None):
-    """A REFI-QDA project of the graph: its concepts as codes, one source and case per respondent.
+    """A REFI-QDA project of the graph, losing nothing the format can carry.
 
-    Each respondent's source text is their quotes, one per paragraph; each quote is a
-    coded selection (codes = the concepts it illustrates); the case carries the
-    respondent's group and region as variables. Quotes without a respondent go into one
-    source per group.
+    - the concepts in use (and their ancestors) are the code tree;
+    - every respondent is a case, with variables ``group`` and ``region`` (labels);
+    - a respondent's quotes are one text source (a paragraph each), every quote a
+      selection coded with the concepts it illustrates;
+    - every coding of a respondent is a case-level code (``<CodeRef>`` in the case), also
+      where it has no quote; a stance other than "mention" is the case variable
+      ``stance: <code name>`` (e.g. ``stance: Climate change`` = ``lead``; two stances
+      read ``lead; support``);
+    - quotes without a respondent go into one source per group.
+
+    Not carried: coding weights (a case holds a code once), findings, Pol.is votes.
     """
+    import pandas as pd
+
     concepts = graph.concepts
     quotes = graph.quotes()
+    codings = graph.codings()
+    codings = codings[codings["respondent"].notna() & codings["concept"].notna()]
     used = set()
     for items in quotes["concepts"]:
         used.update(items)
-    used.update(graph.codings()["concept"].dropna())
+    used.update(codings["concept"])
     # every ancestor of a used concept, so the tree is whole
     for concept in list(used):
         used.update(a for a in concepts.ancestors(concept) if a in concepts)
@@ -490,14 +503,28 @@ def to_qda_project(graph, name=None):
         for c in ordered
     )
 
+    # each respondent's codes (in code order) and non-mention stances per code
+    case_codes, stances = {}, {}
+    order = {c: i for i, c in enumerate(ordered)}
+    for respondent, concept, stance in zip(codings["respondent"], codings["concept"], codings["stance"]):
+        if concept not in guid_of:
+            continue
+        case_codes.setdefault(respondent, set()).add(concept)
+        if isinstance(stance, str) and stance != "mention":
+            stances.setdefault((respondent, concept), set()).add(stance)
+    stance_names = sorted({concepts[c].label for _, c in stances})
     variables = (Variable(guid=make_guid("variable", "group"), name="group"),
-                 Variable(guid=make_guid("variable", "region"), name="region"))
+                 Variable(guid=make_guid("variable", "region"), name="region"),
+                 *(Variable(guid=make_guid("variable", "stance", label), name=STANCE_VARIABLE + label)
+                   for label in stance_names))
+
     sources, selections, cases = [], [], []
     grouped = {}
     for row in quotes.itertuples():
         owner = row.respondent if isinstance(row.respondent, str) else f"group:{row.group}"
         grouped.setdefault(owner, []).append(row)
     people = graph.respondents().set_index("id")
+    source_of = {}
     for owner in sorted(grouped):
         rows = grouped[owner]
         parts, spans, position = [], [], 0
@@ -508,23 +535,47 @@ def to_qda_project(graph, name=None):
             position += len(text) + 2  # paragraphs separated by a blank line
         plain = "\n\n".join(parts)
         source_guid = make_guid("source", owner)
+        source_of[owner] = source_guid
         label = people.loc[owner, "label"] if owner in people.index else owner.split(":", 1)[-1]
         sources.append(Source(guid=source_guid, name=str(label), plain_text=plain))
         for start, end, row in spans:
-            codings = tuple(Coding(guid=make_guid("coding", row.id, c), code=guid_of[c]) for c in row.concepts if c in guid_of)
+            quote_codings = tuple(Coding(guid=make_guid("coding", row.id, c), code=guid_of[c])
+                                  for c in row.concepts if c in guid_of)
             selections.append(PlainTextSelection(guid=make_guid("selection", row.id), source=source_guid,
                                                  start_position=start, end_position=end, text=str(row.text),
-                                                 codings=codings, name=row.id))
-        if owner in people.index:
-            group_label = concepts[people.loc[owner, "group"]].label if people.loc[owner, "group"] in concepts else ""
-            region = people.loc[owner, "region"]
-            case_variables = {"group": group_label}
-            if isinstance(region, str) and region in concepts:
-                case_variables["region"] = concepts[region].label
-            cases.append(Case(guid=make_guid("case", owner), name=str(label), variables=case_variables,
-                              sources=(source_guid,)))
+                                                 codings=quote_codings, name=row.id))
+    for owner in people.index:
+        person = people.loc[owner]
+        case_variables = {"group": concepts[person["group"]].label if person["group"] in concepts else None}
+        if isinstance(person["region"], str) and person["region"] in concepts:
+            case_variables["region"] = concepts[person["region"]].label
+        for concept in sorted(case_codes.get(owner, ()), key=order.get):
+            if (owner, concept) in stances:
+                case_variables[STANCE_VARIABLE + concepts[concept].label] = "; ".join(
+                    s for s in ("lead", "support", "drop", "agree", "disagree", "pass")
+                    if s in stances[(owner, concept)]) or "; ".join(sorted(stances[(owner, concept)]))
+        cases.append(Case(guid=make_guid("case", owner), name=str(person["label"]),
+                          variables={k: v for k, v in case_variables.items() if not pd.isna(v)},
+                          sources=(source_of[owner],) if owner in source_of else (),
+                          codes=tuple(guid_of[c] for c in sorted(case_codes.get(owner, ()), key=order.get))))
     return QdaProject(name=name or graph.name or "consultation", origin="consultgraph", codes=codes,
                       variables=variables, cases=tuple(cases), sources=tuple(sources), selections=tuple(selections))
+
+
+def describe_qdpx(path):
+    """What a .qdpx holds, in one line: codes, cases, sources, codings (on text and on cases).
+
+    Read back from the file itself, so the line counts what was written.
+    """
+    from consultgraph.loaders.qdpx import read_qdpx
+
+    project = read_qdpx(path)
+    on_text = sum(len(selection.codes) for selection in project.selections)
+    on_cases = sum(len(case.codes) for case in project.cases)
+    stances = sum(1 for case in project.cases for name in case.variables if str(name).startswith(STANCE_VARIABLE))
+    return (f"{len(project.codes)} codes, {len(project.cases)} cases, {len(project.sources)} text sources, "
+            f"{len(project.selections)} coded quotes ({on_text} codings on text), {on_cases} case-level codings, "
+            f"{stances} stances")
 
 
 def write_graph_qdpx(graph, path):

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import stat
+from pathlib import Path
 
 import click
 import pytest
@@ -206,3 +207,39 @@ def test_stats_lists_opinion_groups(seattle_project):
     compare = run("compare", "-g", seattle_project, "--groups", "group/15-per-hour-seattle/polis-A,"
                   "group/15-per-hour-seattle/polis-B", "--by", "statement", "-f", "json")
     assert compare.exit_code == 0
+
+
+# problem 6: the REFI-QDA export carries every coding of every respondent, and stances
+def test_qdpx_export_carries_every_coding_and_says_what_it_holds(tmp_path):
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.loaders.qdpx import read_qdpx
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    project = str(tmp_path / "p")
+    files = [examples / name for name in ("codebook.csv", "submissions-long.csv", "submissions-wide.csv", "quotes.yaml")]
+    assert run("load", *map(str, files), "--into", project, "-q").exit_code == 0
+    graph = Consultation.open(project)
+    out = tmp_path / "p.qdpx"
+    result = run("export", "-g", project, "-o", str(out))  # the format follows the extension
+    held = read_qdpx(out)
+    people, codings = graph.respondents(), graph.codings()
+    assert len(held.cases) == len(people) == 40
+    assert sum(len(case.codes) for case in held.cases) == len(codings[["respondent", "concept"]].drop_duplicates())
+    stances = codings[codings["stance"] != "mention"]
+    assert sum(1 for case in held.cases for name in case.variables if name.startswith("stance: ")) == len(
+        stances[["respondent", "concept"]].drop_duplicates()) > 0
+    assert result.stderr.startswith(f"wrote {len(held.codes)} codes, 40 cases, ")
+    assert f"{sum(len(case.codes) for case in held.cases)} case-level codings" in result.stderr
+    # and back: the codebook first (its groups and codes), then the file
+    back = str(tmp_path / "back")
+    run("load", str(examples / "codebook.csv"), "--into", back, "-q")
+    assert run("load", str(out), "--group-variable", "group", "--region-variable", "region", "--into", back,
+               "-q").exit_code == 0
+    again = Consultation.open(back)
+
+    def by_label(of):
+        label = dict(zip(of.respondents()["id"], of.respondents()["label"]))
+        table = of.codings()
+        return sorted(zip(table["respondent"].map(label), table["concept"], table["stance"]))
+
+    assert by_label(again) == by_label(graph)
