@@ -1,10 +1,11 @@
 """The consultation report: one self-contained HTML file a researcher can open offline and send on.
 
-Sections follow the consultation's questions (vision, issues to lead / support / drop,
-approach to change, how we talk, tactics, ways of working, partnerships, diversity):
-top concepts per group, the largest divergences with their statistics, consensus and
-contention, what the source says in words, illustrative quotes; then the audit of the
-published numbers and the interactive graph. Charts are inline SVG images, the graph an
+Sections follow the questions the dataset declares (its metadata; the built-in dataset's
+are the 2019 questionnaire's), else one section per kind of concept in the data: top
+concepts per group, the largest divergences, consensus and contention (the same functions
+and parameters as the CLI, which the page prints), stances, what the source says in words,
+illustrative quotes; then the audit of the published numbers and the interactive graph.
+Every figure is the shares table's text; the source's caveats stand under what they qualify. Charts are inline SVG images, the graph an
 ``iframe srcdoc``; every text from the data is HTML-escaped.
 """
 
@@ -13,10 +14,13 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-from dataclasses import dataclass
+import math
+
+import pandas as pd
 
 from consultgraph import __version__
 from consultgraph.errors import ConsultGraphError
+from consultgraph.queries.shares import stance_label
 
 
 class Markup(str):
@@ -33,7 +37,7 @@ def h(value):
     >>> h(Markup("<b>ok</b>"))
     '<b>ok</b>'
     """
-    if value is None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, Markup):
         return str(value)
@@ -67,34 +71,9 @@ def table(columns, rows, *, caption=None, numeric=()):
     return Markup(f"<table>{caption_html}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
-@dataclass(frozen=True)
-class Question:
-    """One question of the consultation: a heading, the approach it hangs from, the kinds it compares."""
-
-    key: str
-    title: str
-    root: str | None
-    kinds: tuple
-    stances: tuple = ()
-    intro: str = ""
-
-
-#: The consultation's questions, in the order of the source report.
-QUESTIONS = (
-    Question("vision", "Vision", "approach/vision", ("approach", "idea"),
-             intro="The kind of organisation respondents want Amnesty to be."),
-    Question("issues", "Issues to lead, support or drop", None, ("theme",), ("lead", "support", "drop"),
-             intro="Which human rights issues respondents want the movement to lead on, support others on, or drop."),
-    Question("approach", "Approach to change", "approach/approach-to-change", ("approach", "idea")),
-    Question("talk", "How we talk about human rights", "approach/how-we-talk", ("approach", "idea")),
-    Question("tactics", "Toolbox: tactics", None, ("tactic",),
-             intro="Which tactics respondents want more of, and who says so."),
-    Question("ways", "Ways of working", "approach/ways-of-working", ("approach", "idea")),
-    Question("partnerships", "Partnerships", "approach/ecosystem", ("approach", "idea", "partner-type"),
-             intro="The broader human rights ecosystem: who to work with and how."),
-    Question("diversity", "Diversity", "approach/internal-diversity", ("approach", "idea", "audience"),
-             intro="Internal diversity, and the audiences and people the movement should reach."),
-)
+#: Headings of the concept kinds (``--by`` names), for sections and sub-headings.
+KIND_HEADINGS = {"approach": "Approaches", "idea": "Ideas", "theme": "Themes", "tactic": "Tactics",
+                 "partner-type": "Partner types", "audience": "Audiences"}
 TOP_CONCEPTS = 5
 TOP_DIVERGENCES = 6
 QUOTES_PER_SECTION = 6
@@ -102,6 +81,32 @@ WORDS_PER_SECTION = 8
 
 
 # ---------------------------------------------------------------------------- data
+def questions(graph):
+    """The report's sections: the dataset's declared questions, else one per concept kind with figures.
+
+    Examples
+    --------
+    >>> from consultgraph.loaders import builtin
+    >>> [q.title for q in questions(builtin())][:2]
+    ['Vision', 'Issues to lead, support or drop']
+    """
+    from consultgraph.queries.compare import BY_KINDS
+    from consultgraph.queries.metadata import Question, dataset_metadata
+    from consultgraph.queries.shares import shares
+
+    declared = dataset_metadata(graph).questions
+    if declared:
+        return list(declared)
+    present = set(shares(graph)["kind"].dropna())
+    out = []
+    for by, kind in BY_KINDS.items():
+        if kind in present and by in KIND_HEADINGS:
+            stances = ("lead", "support", "drop") if by == "theme" else ()
+            out.append(Question(key=by, title=KIND_HEADINGS[by], kinds=(by,), stances=stances,
+                                intro=f"Which {KIND_HEADINGS[by].lower()} each group raised, and how differently."))
+    return out
+
+
 def _group_candidates(graph):
     """Stakeholder groups that hold data: sizes, findings, respondents."""
     index = graph.concepts
@@ -149,14 +154,14 @@ def _section_data(graph, question, groups):
         result = compare(graph, finest, by, sort="divergence") if len(finest) >= 2 else first
         rows = [r for r in result.rows if _in_scope(graph, question, by, r["concept"])]
         if question.stances and by == "theme":
-            rows = [r for r in rows if r["stance"] in question.stances + ("mention", None)]
+            rows = [r for r in rows if r["stance"] in tuple(question.stances) + ("raised", None)]
         pairs = []
         for a, b in combinations(finest, 2):
             pair = compare(graph, [a, b], by, sort="divergence")
             for row in pair.rows:
                 if row.get("difference_points") is None or not _in_scope(graph, question, by, row["concept"]):
                     continue
-                if question.stances and by == "theme" and row["stance"] not in question.stances + ("mention", None):
+                if question.stances and by == "theme" and row["stance"] not in tuple(question.stances) + ("raised", None):
                     continue
                 pairs.append((a, b, row, pair.group_labels))
         if rows:
@@ -167,14 +172,8 @@ def _section_data(graph, question, groups):
 
 
 def cell_text(row, group):
-    """A comparison cell for reading: compare's text, or the bare count when no base is stated."""
-    text = row.get(f"{group}.cell") or ""
-    if not text and row.get(f"{group}.count") is not None:
-        text = f"{row[f'{group}.count']} respondents (base not stated)"
-    note = row.get(f"{group}.base_note")
-    if text and note and not text.startswith("qualitative"):
-        text += f" [base: {note if len(note) <= 70 else note[:69] + '…'}]"
-    return text
+    """A comparison cell for reading: the shares table's text, as every view shows it."""
+    return row.get(f"{group}.cell") or ""
 
 
 def _top_concepts(part):
@@ -186,7 +185,7 @@ def _top_concepts(part):
         ranked.sort(key=lambda r: (r.get(f"{group}.share") is None, -(r.get(f"{group}.share") or 0),
                                    -(r.get(f"{group}.count") or 0), r["label"]))
         out[group] = [
-            (r["label"] + (f" ({r['stance']})" if r["stance"] and r["stance"] != "mention" else ""), cell_text(r, group))
+            (r["label"] + (f" ({r['stance']})" if r["stance"] and r["stance"] != "raised" else ""), cell_text(r, group))
             for r in ranked[:TOP_CONCEPTS]
         ]
     return out
@@ -206,10 +205,11 @@ def _divergence_rows(part):
     for a, b, row, labels in pairs[:TOP_DIVERGENCES]:
         out.append({
             "concept": row["label"],
-            "stance": row["stance"] or "",
+            "stance": stance_label(row["stance"]),
             "first": f"{labels[a]}: {cell_text(row, a)}",
             "second": f"{labels[b]}: {cell_text(row, b)}",
             "difference": f"{row['difference_points']:+.0f} pts",
+            "reading": row.get("reading") or "",
             "h": "" if row.get("cohens_h") is None else f"{row['cohens_h']:.2f}",
             "test": row.get("test") or "",
             "p": _fmt_p(row.get("p_value")),
@@ -234,22 +234,24 @@ def _words(part):
 
 
 def _consensus_rows(graph, part, question):
-    """Consensus and contention rows if :mod:`consultgraph.queries.consensus` is there."""
-    try:
-        from consultgraph.queries import consensus as module
-    except ImportError:
-        return None, None
-    groups = part["numeric"]
+    """:func:`consensus` and :func:`contention` with their default parameters, as the CLI calls them.
+
+    Every group of the part is passed, those without a figure included: they show as
+    "not reported" and do not hide the others.
+    """
+    from consultgraph.queries.consensus import consensus, contention
+
+    groups = part["groups"]
     if len(groups) < 2:
         return None, None
     try:
-        agreed = module.consensus(graph, groups, part["by"])
-        split = module.contention(graph, groups, part["by"])
+        agreed = consensus(graph, groups, part["by"])
+        split = contention(graph, groups, part["by"])
     except ConsultGraphError:
         return None, None
-    keep = lambda rows: [r for r in rows if not r.get("concept")  # noqa: E731
-                         or _in_scope(graph, question, part["by"], r["concept"])]
-    return keep(agreed), keep(split)
+    for result in (agreed, split):
+        result[:] = [r for r in result if not r.get("concept") or _in_scope(graph, question, part["by"], r["concept"])]
+    return agreed, split
 
 
 def _section_quotes(graph, question, parts, quotes):
@@ -306,6 +308,8 @@ blockquote p{margin:0;font-style:italic}
 blockquote footer{color:var(--muted);font-size:12px;margin-top:2px}
 .note{color:var(--muted);font-size:13px}
 .empty{color:var(--muted);font-style:italic}
+.caveat{border-left:4px solid #E69F00;background:#fff8ec;padding:4px 10px;margin:8px 0;font-size:13px}
+.caveat ul{margin:2px 0;padding-left:18px}
 img.chart{max-width:100%;height:auto;display:block;margin:8px 0}
 iframe.graph{width:100%;height:760px;border:1px solid var(--rule)}
 .print-only{display:none}
@@ -321,22 +325,23 @@ footer.meta{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px sol
 """
 
 
-def _overview(graph, quotes):
+def _overview(graph, quotes, meta):
     from consultgraph.queries.overview import stats
 
     rows = stats(graph)
     index = graph.concepts
     parts = []
-    sources = graph.table("Source")
-    for row in sources.itertuples():
-        bits = [getattr(row, "title", None) if isinstance(getattr(row, "title", None), str) else row.label]
-        for key in ("publisher", "issued"):
-            value = getattr(row, key, None)
-            if isinstance(value, str):
-                bits.append(value)
-        parts.append(tag("li", ", ".join(b for b in bits if b)))
+    for source in meta.sources:
+        bits = [source["title"]] + [source[k] for k in ("publisher", "issued") if source.get(k)]
+        parts.append(tag("li", ", ".join(str(b) for b in bits if b)))
     if parts:
         parts = [tag("p", "Sources:"), Markup("<ul>" + "".join(parts) + "</ul>")]
+    if meta.question_type:
+        kind = ("open-ended: a share is how many raised something unprompted, not a vote"
+                if meta.open_ended else "closed: respondents answered set questions")
+        parts.append(tag("p", f"Questions: {kind}.", class_="note"))
+    if meta.caveats:
+        parts.append(_caveats([c.note() for c in meta.caveats]))
     groups = [r for r in rows if r["section"] == "group"]
     group_rows = []
     for row in groups:
@@ -377,8 +382,7 @@ def _question_section(graph, question, groups, quotes, number):
     for part in parts:
         result = part["result"]
         labels = result.group_labels
-        heading = {"approach": "Approaches", "idea": "Ideas", "theme": "Themes", "tactic": "Tactics",
-                   "partner-type": "Partner types", "audience": "Audiences"}[part["by"]]
+        heading = KIND_HEADINGS[part["by"]]
         out.append(tag("h3", f"{heading}: top concepts per group"))
         top = _top_concepts(part)
         cards = []
@@ -391,8 +395,8 @@ def _question_section(graph, question, groups, quotes, number):
         if divergent:
             out.append(tag("h3", f"{heading}: largest divergences between groups"))
             columns = [("concept", "Concept"), ("stance", "Stance"), ("first", "Group A"), ("second", "Group B"),
-                       ("difference", "A \u2212 B"), ("h", "Cohen's h"), ("test", "Test"), ("p", "p"),
-                       ("q", "q (BH)"), ("flags", "Flags")]
+                       ("difference", "A \u2212 B"), ("reading", "Reading"), ("h", "Cohen's h"), ("test", "Test"),
+                       ("p", "p"), ("q", "q (BH)"), ("flags", "Flags")]
             out.append(table(columns, divergent, numeric=("difference", "h", "p", "q"),
                              caption="Pairs of groups, largest differences first (tested ones before those "
                                      "without counts). q-values are Benjamini-Hochberg across all concepts "
@@ -414,8 +418,10 @@ def _question_section(graph, question, groups, quotes, number):
         agreed, split = _consensus_rows(graph, part, question)
         if agreed is not None:
             out.append(tag("h3", f"{heading}: consensus and contention"))
-            out.append(_assessment_table(agreed, "Consensus", result))
-            out.append(_assessment_table(split, "Contention", result))
+            out.append(_assessment_table(agreed, "Consensus", result, "consensus"))
+            out.append(_assessment_table(split, "Contention and differences in mention rates", result, "contention"))
+        if result.caveats:
+            out.append(_caveats(result.caveats))
         words = _words(part)
         if words:
             out.append(tag("h3", f"{heading}: what the source says in words"))
@@ -442,18 +448,36 @@ def _subset(result, rows, groups):
                       notes=result.notes)
 
 
-def _assessment_table(rows, title, result):
+def _command(name, rows):
+    """The CLI command that gives the same rows: the parameters, printed."""
+    parameters = getattr(rows, "parameters", {})
+    options = []
+    for key, value in parameters.items():
+        if value in (None, "") or (key == "min_base" and not value):
+            continue
+        options.append(f"--{key.replace('_', '-')} {value}")
+    return f"consultgraph {name} " + " ".join(options)
+
+
+def _assessment_table(rows, title, result, command):
+    found_with = tag("p", f"Found with: {_command(command, rows)}", class_="note")
     if not rows:
-        return tag("p", f"{title}: none found.", class_="empty")
+        return Markup(tag("p", f"{title}: none found.", class_="empty") + found_with)
     labels = [result.group_labels[g] for g in result.groups if g in result.group_labels]
-    columns = [("label", "Concept"), ("stance", "Stance")] + [(label, label) for label in labels]
+    columns = [("label", "Concept"), ("kind", "Kind"), ("stance", "Stance")] + [(label, label) for label in labels]
     columns += [("reason", "Why")]
     shown = [{**r, "stance": r.get("stance") or ""} for r in rows[:10]]
     columns = [(key, heading) for key, heading in columns if any(r.get(key) not in (None, "") for r in shown)]
-    out = table(columns, shown, caption=title)
+    out = Markup(table(columns, shown, caption=title) + found_with)
     if len(rows) > 10:
         out = Markup(out + tag("p", f"… and {len(rows) - 10} more.", class_="note"))
     return out
+
+
+def _caveats(caveats):
+    """The source's caveats, once, under the tables and charts of a part."""
+    items = "".join(f"<li>{h(c)}</li>" for c in caveats)
+    return Markup(f'<div class="caveat"><strong>What the source warns</strong><ul>{items}</ul></div>')
 
 
 def _blockquote(quote):
@@ -548,18 +572,20 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
     """
     from consultgraph.graph.campaigns import campaign_view
     from consultgraph.outputs.visual import quote_rows
+    from consultgraph.queries.metadata import dataset_metadata
 
     whole, graph = graph, campaign_view(graph, campaigns)
     quotes = quote_rows(graph)
     groups = _group_candidates(graph)
-    name = title or graph.name or "Consultation"
+    meta = dataset_metadata(graph)
+    name = title or meta.title or graph.name or "Consultation"
     toc = ['<li><a href="#overview">Overview</a></li>']
-    body = [f'<section id="overview"><h2>Overview</h2>{_overview(graph, quotes)}</section>']
+    body = [f'<section id="overview"><h2>Overview</h2>{_overview(graph, quotes, meta)}</section>']
     campaign_part = _campaign_section(whole, groups, campaigns)
     if campaign_part is not None:
         toc.append('<li><a href="#campaigns">Campaigns</a></li>')
         body.append(campaign_part)
-    for number, question in enumerate(QUESTIONS, start=1):
+    for number, question in enumerate(questions(graph), start=1):
         toc.append(f'<li><a href="#{h(question.key)}">{h(question.title)}</a></li>')
         body.append(_question_section(graph, question, groups, quotes, number))
     toc.append('<li><a href="#audit">Do the published numbers add up?</a></li>')

@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from consultgraph.errors import QueryError, UnknownNameError
+from consultgraph.queries.shares import format_share
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 LANGUAGES = ("python", "sparql", "cypher")
@@ -324,12 +325,20 @@ def py_respondents_per_group(graph):
     return [{"group": g, "respondents": int(n)} for g, n in counts.items()]
 
 
+def _published_shares(graph):
+    """Share findings as the shares module reads them (one row per finding, stated figures)."""
+    from consultgraph.queries.shares import finding_shares
+
+    rows = finding_shares(graph)
+    return rows[rows["measure"] == "share"]
+
+
 def py_divergence(graph, group_a, group_b, kind):
-    findings = _findings(graph)
-    sub = findings[(findings["measure"] == "share") & findings["group"].isin([group_a, group_b])]
-    sub = sub[sub["concept_kind"] == kind]
+    sub = _published_shares(graph)
+    sub = sub[sub["group"].isin([group_a, group_b]) & (sub["kind"] == kind)]
     return [
-        {"group": r.group, "concept": r.concept, "stance": _clean(r.stance), "count": _clean(r.count), "base": _clean(r.base)}
+        {"group": r.group, "concept": r.concept, "stance": r.finding_stance, "count": _clean(r.count),
+         "base": _clean(r.stated_base), "reported_percent": _clean(r.reported_percent)}
         for r in sub.itertuples()
     ]
 
@@ -344,10 +353,12 @@ def py_codings_per_group(graph, kind):
 
 
 def py_stance_split(graph, concept):
-    findings = _findings(graph)
-    sub = findings[(findings["concept"] == concept) & findings["stance"].isin(["lead", "support", "drop"])]
+    from consultgraph.queries.shares import finding_shares
+
+    rows = finding_shares(graph)
+    sub = rows[(rows["concept"] == concept) & rows["finding_stance"].isin(["lead", "support", "drop"])]
     return [
-        {"group": r.group, "stance": r.stance, "count": _clean(r.count), "base": _clean(r.base),
+        {"group": r.group, "stance": r.finding_stance, "count": _clean(r.count), "base": _clean(r.stated_base),
          "reported_percent": _clean(r.reported_percent)}
         for r in sub.itertuples()
     ]
@@ -384,8 +395,8 @@ def py_quotes_by_region(graph, concept, region):
 
 
 def py_raised_by_every_group(graph, kind):
-    findings = _findings(graph)
-    sub = findings[(findings["measure"] == "share") & (findings["concept_kind"] == kind)]
+    sub = _published_shares(graph)
+    sub = sub[sub["kind"] == kind]
     raised = (sub["count"].fillna(0) > 0) | (sub["reported_percent"].fillna(0) > 0)
     pairs = {(c, g) for c, g in zip(sub.loc[raised, "concept"], sub.loc[raised, "group"])}
     return [{"concept": c, "group": g} for c, g in pairs]
@@ -410,6 +421,8 @@ def _post_divergence(rows, params):
             entry[f"count_{tag}"], entry[f"base_{tag}"] = count, base
             share = round(count / base, 6) if count is not None and base else None
             entry[f"share_{tag}"] = share
+            # the same text as every view, from the stated figures
+            entry[f"cell_{tag}"] = format_share(count, base, cell.get("reported_percent")) if cell else "not reported"
             shares.append(share)
         entry["difference_points"] = None if None in shares else round((shares[0] - shares[1]) * 100, 1)
         out.append(entry)

@@ -59,14 +59,14 @@ def resolve_groups(graph, groups):
     return ids
 
 
-def _group_cells(table, group):
-    """{(concept, stance): row} of one group, and the group's basis (or None: no figures)."""
-    mine = table[table["group"] == group]
-    if not len(mine):
+def _group_cells(index, group, kind, stance):
+    """{(concept, stance): row} of one group from :func:`shares.cells`, and the group's basis (or None)."""
+    mine = index.get((group, kind), {})
+    if stance is not None:
+        mine = {key: row for key, row in mine.items() if key[1] == stance}
+    if not mine:
         return {}, None
-    records = mine.to_dict("records")
-    basis = records[0]["basis"]
-    return {(r["concept"], r["stance"]): r for r in records}, basis
+    return {key: dict(row) for key, row in mine.items()}, next(iter(mine.values()))["basis"]
 
 
 def _clean(value):
@@ -159,12 +159,8 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     region_id = graph.concepts.resolve(region, ("Region",), field="region") if region else None
     labels = {g: graph.concepts[g].label for g in group_ids}
     meta = dataset_metadata(graph)
-    table = shares_module.shares(graph, region_id)
-    table = table[(table["kind"] == kind) & table["group"].isin(group_ids)]
-    if votes:
-        table = table[table["stance"] == (stance or "agree")]
-    elif stance is not None:
-        table = table[table["stance"] == stance]
+    index = shares_module.cells(graph, region_id)
+    wanted_stance = (stance or "agree") if votes else stance
 
     mix = _target_mix(graph, group_ids, target_mix) if reweight else None
     notes = []
@@ -174,7 +170,7 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     cells, bases = {}, {}
     sizes = graph.group_sizes()
     for group in group_ids:
-        cells[group], basis = _group_cells(table, group)
+        cells[group], basis = _group_cells(index, group, kind, wanted_stance)
         bases[group] = basis
         if basis == "respondents":
             size = next(iter(cells[group].values()))["base"]

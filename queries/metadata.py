@@ -9,8 +9,10 @@ printed under the tables they qualify.
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 
+_CACHE = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ def dataset_metadata(graph):
     >>> meta.question_type, [c.source_line for c in meta.caveats]
     ('open-ended', [64, 199])
     """
+    cached = _CACHE.get(graph)
+    if cached is None:
+        cached = _CACHE[graph] = _read_metadata(graph)
+    return cached
+
+
+def _read_metadata(graph):
     from consultgraph.graph.consultation import parse_props
 
     nodes = graph.nodes[graph.nodes["kind"] == "Source"]

@@ -283,7 +283,7 @@ def finding_shares(graph):
     """One row per published share or qualitative finding about a group and a concept.
 
     The same columns as :func:`shares` (``stance`` is the stance the source printed) plus
-    ``region``, ``subgroup`` and ``score`` (how much the finding states: numbers before
+    ``region``, ``subgroup``, ``stated_base`` (the base as printed), ``measure`` and ``score`` (how much the finding states: numbers before
     words, a count before a percent, a whole-group base before a subgroup). Percent-only
     findings about a whole group take the group's size as their base. Cached per graph.
     """
@@ -303,7 +303,7 @@ def _finding_rows(graph):
                    & findings["concept"].notna()]
     if not len(sub):
         out = _empty()
-        for column in ("region", "subgroup", "score"):
+        for column in ("region", "subgroup", "score", "stated_base", "measure"):
             out[column] = pd.Series(dtype=object)
         return out
     sizes = {g: size for g, (size, _) in graph.group_sizes().items()}
@@ -340,6 +340,7 @@ def _finding_rows(graph):
         "reported_percent": [_number(v) for v in reported], "qualitative": words,
         "base_note": note.to_numpy(), "finding_stance": stance.to_numpy(),
         "region": sub["region"].to_numpy(), "subgroup": subgroup,
+        "stated_base": [_number(v) for v in stated_base], "measure": sub["measure"].to_numpy(),
     })
     numbers = (~np.isnan(out["share"].to_numpy(dtype=float))).astype(int)
     out["score"] = (numbers * 8 + out["count"].notna().astype(int) * 4 + out["reported_percent"].notna().astype(int) * 2
@@ -401,6 +402,23 @@ def _vote_rows(graph):
         out[column] = None
     out["base_note"] = "members who voted on it"
     return out
+
+
+def cells(graph, region=None):
+    """The shares table as ``{(group, kind): {(concept, stance): row dict}}`` (cached like :func:`shares`).
+
+    For callers that look cells up one by one (compare, the report) without filtering a
+    DataFrame each time.
+    """
+    per_graph = _CACHE.setdefault(graph, {})
+    key = ("cells", region)
+    if key not in per_graph:
+        index = {}
+        for row in shares(graph, region).to_dict("records"):
+            clean = {k: (None if _missing(v) else v) for k, v in row.items()}
+            index.setdefault((row["group"], row["kind"]), {})[(row["concept"], row["stance"])] = clean
+        per_graph[key] = index
+    return per_graph[key]
 
 
 def cell(table, group, concept, stance):
