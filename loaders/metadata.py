@@ -28,7 +28,8 @@ def metadata_props(meta, *, check=None):
         if check is not None:
             check(message, name)
 
-    stored = {"title": str(meta["title"])} if meta.get("title") else {}
+    title = meta.get("dataset_title") or meta.get("title")
+    stored = {"title": str(title)} if title else {}
     question_type = meta.get("question_type")
     if question_type is not None:
         if question_type not in QUESTION_TYPES:

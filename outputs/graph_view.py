@@ -141,6 +141,8 @@ def graph_view(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
                 weight = min(1.0, whole["count"] / sizes[group][0])  # a count with no base: width from the group size
             dashed = not present(whole["share"]) and not present(whole["count"])
             lines.append(f"raised (any stance): {label}{basis_text(whole)}")
+            if whole["base_kind"] == "subgroup":
+                lines.append(f"base: a subgroup ({whole['base_note'] or 'see the finding'})")
             for stance in PARTS:
                 part = mine.get(stance)
                 if part is not None and (part["basis"] != "respondents" or part["count"]):

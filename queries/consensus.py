@@ -150,7 +150,8 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
         return Assessment(vote_consensus(graph, groups, top=10 if top is None else top),
                           parameters={"groups": groups, "by": by})
     group_ids = resolve_groups(graph, groups)
-    result = compare(graph, group_ids, by, stance=stance, min_base=min_base, sort="concept")
+    # the whole (any stance) unless a part is asked for: a part row would repeat it
+    result = compare(graph, group_ids, by, stance=stance or "raised", min_base=min_base, sort="concept")
     out = []
     for row in result.rows:
         shares = [row.get(f"{g}.share") for g in group_ids]
@@ -170,7 +171,7 @@ def consensus(graph, groups, by="theme", *, threshold=CONSENSUS_SHARE, stance=No
         out.append({"concept": extra["concept"], "label": extra["label"], "stance": None,
                     "lowest_share": None, "reason": f"{extra['groups']}: {extra['reason']}"})
     parameters = {"groups": ",".join(g.split("/")[-1] for g in group_ids), "by": by, "threshold": threshold,
-                  "stance": stance, "min_base": min_base}
+                  "stance": stance or "raised", "min_base": min_base}
     return Assessment(out[:top] if top else out, parameters=parameters, caveats=result.caveats)
 
 

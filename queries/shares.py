@@ -59,7 +59,7 @@ def format_share(count=None, base=None, reported_percent=None, *, share=None, ba
     share : float, optional
         Used when count or base is missing (e.g. a reweighted share).
     base_kind : {'group', 'subgroup', 'not stated'}, optional
-        A subgroup base is named in the text.
+        Not part of the text (views flag a subgroup base beside it, with its base note).
     qualitative : str, optional
         The source's words where it gives no number.
     stance, finding_stance : str, optional
@@ -78,7 +78,7 @@ def format_share(count=None, base=None, reported_percent=None, *, share=None, ba
     >>> format_share(1, None)
     '1 respondent (base not stated)'
     >>> format_share(14, 30, 47, base_kind="subgroup")
-    '47% (14 of 30; subgroup base)'
+    '47% (14 of 30)'
     >>> format_share(30, 74, 41, stance="raised", finding_stance="lead")
     '41% (30 of 74), stated as lead'
     """
@@ -99,7 +99,7 @@ def format_share(count=None, base=None, reported_percent=None, *, share=None, ba
     else:
         percent = f"{share * 100:.0f}%"
     if count is not None and base:
-        body = f"{count:g} of {base:g}" + ("; subgroup base" if base_kind == "subgroup" else "")
+        body = f"{count:g} of {base:g}"
     elif base:
         body = f"of {base:g}; count not stated"
     else:

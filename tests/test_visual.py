@@ -237,12 +237,14 @@ def test_chart_needs_png_or_svg(hostile, tmp_path):
 
 # ---------------------------------------------------------------------------- report
 def test_report_sections_numbers_and_escaping(hostile):
-    from consultgraph.outputs.report import QUESTIONS, report_html
+    from consultgraph.outputs.report import questions, report_html
 
     page = report_html(hostile)
-    for section in ["overview", *(q.key for q in QUESTIONS), "audit", "graph"]:
+    # no declared questions: one section per concept kind with figures
+    assert [q.key for q in questions(hostile)] == ["theme", "tactic"]
+    for section in ["overview", "theme", "tactic", "audit", "graph"]:
         assert f'id="{section}"' in page
-    assert "Toolbox: tactics" in page and "Issues to lead, support or drop" in page
+    assert "Toolbox: tactics" not in page and "Issues to lead, support or drop" not in page
     assert "60% (120 of 200)" in page and "67% (2 of 3)" in page
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
     assert "<script>window.pwned" not in page
