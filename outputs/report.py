@@ -585,7 +585,11 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
     if campaign_part is not None:
         toc.append('<li><a href="#campaigns">Campaigns</a></li>')
         body.append(campaign_part)
-    for number, question in enumerate(questions(graph), start=1):
+    sections = questions(graph)
+    if not sections:
+        body.append('<section id="figures"><h2>Figures</h2><p class="empty">The data holds no figures to compare.'
+                    '</p></section>')
+    for number, question in enumerate(sections, start=1):
         toc.append(f'<li><a href="#{h(question.key)}">{h(question.title)}</a></li>')
         body.append(_question_section(graph, question, groups, quotes, number))
     toc.append('<li><a href="#audit">Do the published numbers add up?</a></li>')

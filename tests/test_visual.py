@@ -301,4 +301,4 @@ def test_an_empty_graph_still_makes_pages():
     from consultgraph.outputs.visual import graph_html
 
     assert page_data(graph_html(Consultation()))["nodes"] == []
-    assert "The data holds no figures for this question." in report_html(Consultation(), graph_section=False)
+    assert "The data holds no figures to compare." in report_html(Consultation(), graph_section=False)
