@@ -285,44 +285,11 @@ def _chart_img(figure, alt):
 
 
 # ---------------------------------------------------------------------------- html
-_CSS = """
-:root{--ink:#1d1d1d;--muted:#555;--rule:#ddd;--accent:#0072B2}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:#fff}
-main{max-width:1100px;margin:0 auto;padding:16px 24px 48px}
-h1{font-size:26px;margin:8px 0 4px}h2{font-size:21px;margin:36px 0 8px;border-bottom:2px solid var(--accent);padding-bottom:2px}
-h3{font-size:16px;margin:18px 0 6px}
-p.lede{color:var(--muted);margin-top:0}
-nav.toc{background:#f6f8fa;border:1px solid var(--rule);padding:8px 14px;margin:12px 0}
-nav.toc ol{margin:4px 0;padding-left:22px;columns:2}
-table{border-collapse:collapse;margin:8px 0 14px;width:100%;font-size:13px}
-caption{text-align:left;color:var(--muted);font-size:12px;padding:2px 0}
-th,td{border:1px solid var(--rule);padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#f3f5f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:10px}
-.card{border:1px solid var(--rule);border-radius:4px;padding:6px 10px}
-.card h4{margin:2px 0 4px;font-size:14px}
-.card ol{margin:0;padding-left:20px;font-size:13px}
-blockquote{margin:8px 0;padding:6px 12px;border-left:4px solid var(--accent);background:#f3f7fb}
-blockquote p{margin:0;font-style:italic}
-blockquote footer{color:var(--muted);font-size:12px;margin-top:2px}
-.note{color:var(--muted);font-size:13px}
-.empty{color:var(--muted);font-style:italic}
-.caveat{border-left:4px solid #E69F00;background:#fff8ec;padding:4px 10px;margin:8px 0;font-size:13px}
-.caveat ul{margin:2px 0;padding-left:18px}
-img.chart{max-width:100%;height:auto;display:block;margin:8px 0}
-iframe.graph{width:100%;height:760px;border:1px solid var(--rule)}
-.print-only{display:none}
-footer.meta{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--rule);padding-top:6px}
-@media print{
- body{font-size:11pt}main{max-width:none;padding:0}
- nav.toc,iframe.graph{display:none}.print-only{display:block}
- h2{break-after:avoid;page-break-after:avoid}h3{break-after:avoid}
- table,blockquote,img.chart,.card{break-inside:avoid;page-break-inside:avoid}
- section.question{break-before:page;page-break-before:always}
- a{color:inherit;text-decoration:none}
-}
-"""
+def _css():
+    """The report's stylesheet (package data: ``outputs/static/report.css``)."""
+    from importlib import resources
+
+    return (resources.files("consultgraph.outputs") / "static" / "report.css").read_text(encoding="utf-8")
 
 
 def _overview(graph, quotes, meta):
@@ -604,7 +571,7 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{h(name)} \u2014 consultation report</title><style>{_CSS}</style></head><body><main>"
+        f"<title>{h(name)} \u2014 consultation report</title><style>{_css()}</style></head><body><main>"
         f"<header><h1>{h(name)}</h1><p class=\"lede\">{h(intro)}</p></header>"
         f"<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong><ol>{''.join(toc)}</ol></nav>"
         + "".join(body)
