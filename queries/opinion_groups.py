@@ -133,7 +133,10 @@ def opinion_groups(
     center = np.nansum(rating, axis=0) / np.maximum(voters, 1)
     centred = np.where(np.isnan(rating), 0.0, rating - center)
 
-    components = _principal_components(centred, 2)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):  # a few hundred rows: threads cost more than they save
+        components = _principal_components(centred, 2)
     projection = centred @ components.T
     if scale:
         projection = projection * np.sqrt(n_statements / np.maximum(seen, 1))[:, None]
@@ -148,8 +151,6 @@ def opinion_groups(
 
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2**31 - 1, size=max(1, n_runs) if len(points) > 1 else 1)
-    from threadpoolctl import threadpool_limits
-
     # Hundreds of k-means fits on a few hundred points: OpenMP/BLAS threads cost far more
     # to start than they save (13 s -> 1 s on the biodiversity export); results are the same.
     with threadpool_limits(limits=threads):

@@ -472,7 +472,7 @@ def test_one_thread_gives_the_same_groups_as_many(exports):
     export = exports["15-per-hour-seattle"]
     matrix = vote_matrix(export, include_moderated=True)
     for seed in (0, 3):
-        one = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed, n_runs=3, threads=1)
-        many = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed, n_runs=3, threads=None)
+        one = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed, n_runs=2, threads=1)
+        many = opinion_groups(matrix, moderated_out=export.moderated_out, seed=seed, n_runs=2, threads=None)
         assert one.k == many.k and one.groups.equals(many.groups)
         assert one.silhouette == many.silhouette
