@@ -24,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 STEP = r"""
 import json, sys, time
 what, csv_path, project = sys.argv[1], sys.argv[2], sys.argv[3]
+import duckdb, numpy, pandas, pyarrow, pyarrow.csv, pyarrow.parquet  # imports are not the step's work
+cpu_started = time.process_time()
 if what == "parse":
     import pyarrow.csv as pacsv
     started = time.perf_counter()
@@ -71,8 +73,9 @@ elif what in ("duckdb-stats", "duckdb-compare"):
             FROM c JOIN m USING (respondent) WHERE m.grp IN ('group/partner', 'group/public') GROUP BY ALL
             UNION ALL SELECT grp, NULL, NULL, count(*) FROM m GROUP BY ALL''').fetchall())
 seconds = time.perf_counter() - started
+cpu = time.process_time() - cpu_started
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": int(hwm) / 1024}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "peak_mb": int(hwm) / 1024}))
 """
 
 STEPS = [
@@ -132,20 +135,25 @@ def main():
             for what, label in STEPS:
                 figure = step(what, csv_path, project)
                 results[n][what] = figure
-                print(f"  {label:<38} {figure['seconds']:8.2f} s   peak {figure['peak_mb']:8.0f} MB", flush=True)
+                print(f"  {label:<38} {figure['seconds']:8.2f} s wall {figure['cpu']:8.2f} s CPU   "
+                      f"peak {figure['peak_mb']:8.0f} MB", flush=True)
             r = results[n]
-            print(f"  ratio load / pyarrow parse             {r['load']['seconds'] / r['parse']['seconds']:8.1f} x")
-            print(f"  ratio reload / load                    {r['reload']['seconds'] / r['load']['seconds']:8.2f} x")
-            print(f"  ratio stats / DuckDB count by kind     {r['stats']['seconds'] / r['duckdb-stats']['seconds']:8.1f} x")
-            print(f"  ratio compare / DuckDB compare counts  {r['compare']['seconds'] / r['duckdb-compare']['seconds']:8.1f} x")
-            print(f"  ratio coding_counts / DuckDB counts    {r['counts']['seconds'] / r['duckdb-compare']['seconds']:8.1f} x")
+            for name, a, b in (("load / pyarrow parse", "load", "parse"), ("reload / load", "reload", "load"),
+                               ("stats / DuckDB count by kind", "stats", "duckdb-stats"),
+                               ("compare / DuckDB compare counts", "compare", "duckdb-compare"),
+                               ("coding_counts / DuckDB counts", "counts", "duckdb-compare")):
+                wall = r[a]["seconds"] / max(r[b]["seconds"], 1e-3)
+                cpu = r[a]["cpu"] / max(r[b]["cpu"], 1e-3)
+                print(f"  ratio {name:<33} {wall:8.2f} x wall {cpu:8.2f} x CPU")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
-        print(f"\nlog-log slope of wall time, {small:,} -> {large:,} respondents (1.0 = linear)")
+        print(f"\nlog-log slope, {small:,} -> {large:,} respondents (1.0 = linear): wall time, CPU time, peak memory")
         for what, label in STEPS:
-            a, b = results[small][what]["seconds"], results[large][what]["seconds"]
-            slope = math.log(b / a) / math.log(large / small) if a > 0 and b > 0 else float("nan")
-            print(f"  {label:<38} {slope:6.2f}")
+            slopes = []
+            for key in ("seconds", "cpu", "peak_mb"):
+                a, b = results[small][what][key], results[large][what][key]
+                slopes.append(math.log(b / a) / math.log(large / small) if a > 0 and b > 0 else float("nan"))
+            print(f"  {label:<38} {slopes[0]:6.2f} {slopes[1]:6.2f} {slopes[2]:6.2f}")
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {__import__('os').cpu_count()} cores")
 
 

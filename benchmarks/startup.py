@@ -1,0 +1,75 @@
+"""Benchmark: how long everyday commands take on the built-in dataset, start-up included.
+
+Each command runs as a fresh process (wall and CPU seconds, median of --repeat runs)
+next to ``python -c pass`` measured in the same run, so the ratio survives a busy
+machine. ``--against FOLDER`` also times another copy of the package (a folder that
+holds a ``consultgraph`` package, e.g. an older checkout) for a before/after table.
+
+    python benchmarks/startup.py [--repeat 5] [--against /tmp/old]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+COMMANDS = [
+    ("--help", ["--help"]),
+    ("stats", ["stats"]),
+    ("compare --by tactic", ["compare", "--groups", "partner,national-entity", "--by", "tactic"]),
+    ("viz", ["viz", "-o", "{tmp}/graph.html"]),
+]
+RUN_CLI = "import sys; from consultgraph.cli import main; main(sys.argv[1:])"
+
+
+def timed(argv, env, repeat):
+    """Median wall and CPU seconds of ``argv`` over ``repeat`` runs (after one warm-up)."""
+    walls, cpus = [], []
+    for number in range(repeat + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        out = subprocess.run(argv, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if out.returncode:
+            raise SystemExit(f"{' '.join(argv)} failed:\n{out.stderr[-2000:]}")
+        if number:  # the first run warms the file cache
+            walls.append(wall)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--against", default=None, help="A folder holding another consultgraph package to time too.")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        base_wall, base_cpu = timed([sys.executable, "-c", "pass"], env, args.repeat)
+        print(f"baseline `python -c pass`: {base_wall:.3f} s wall, {base_cpu:.3f} s CPU (median of {args.repeat})\n")
+        header = f"{'command':24} {'wall s':>8} {'cpu s':>7} {'x pass':>7}"
+        if args.against:
+            header += f" {'before wall s':>14} {'before cpu s':>13} {'speed-up':>9}"
+        print(header)
+        print("-" * len(header))
+        for label, command in COMMANDS:
+            argv = [sys.executable, "-c", RUN_CLI, *[part.format(tmp=tmp) for part in command]]
+            wall, cpu = timed(argv, env, args.repeat)
+            line = f"{label:24} {wall:8.3f} {cpu:7.3f} {wall / base_wall:7.1f}"
+            if args.against:
+                old_env = dict(env, PYTHONPATH=args.against)
+                old_wall, old_cpu = timed(argv, old_env, args.repeat)
+                line += f" {old_wall:14.3f} {old_cpu:13.3f} {old_cpu / cpu:8.1f}x"
+            print(line, flush=True)
+    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
