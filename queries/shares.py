@@ -216,37 +216,21 @@ def _wilson(count, base):
 
 
 def _respondent_rows(graph, region):
-    """Rows counted from respondent codings (no zero rows yet)."""
-    codings = graph.codings()
-    people = graph.respondents()
-    if region is not None:
-        people = people[people["region"].isin(graph.concepts.descendants(region))]
-    if not len(codings) or not len(people):
+    """Rows counted from respondent codings (no zero rows yet).
+
+    The counting (roll-up of codes to broader concepts and of groups to broader groups,
+    one respondent once per group, concept and stance) runs in DuckDB over the store:
+    :func:`consultgraph.graph.engine.share_counts`.
+    """
+    from consultgraph.graph.engine import share_counts
+
+    table, bases = share_counts(graph, region=region)
+    if not len(table):
         return _empty()
-    members = _membership(graph, people[["id", "group"]])
-    codings = codings[codings["respondent"].isin(members["respondent"])]
-    if not len(codings):
-        return _empty()
-    kinds = _kinds(graph)
-    index = graph.concepts
-    roll = {code: [code] + [a for a in index.ancestors(code) if a in kinds] for code in codings["concept"].unique()
-            if code in kinds}
-    frame = pd.DataFrame({
-        "respondent": codings["respondent"].to_numpy(),
-        "concept": codings["concept"].map(roll).to_numpy(),
-        "stance": codings["stance"].fillna("mention").to_numpy(),
-    }).explode("concept").dropna(subset=["concept"]).drop_duplicates()
-    frame = frame.merge(members, on="respondent")
-    coded_groups = frame["group"].unique()
-    bases = members[members["group"].isin(coded_groups)].groupby("group")["respondent"].nunique()
-    parts = frame.groupby(["group", "concept", "stance"])["respondent"].nunique().rename("count").reset_index()
-    whole = frame.groupby(["group", "concept"])["respondent"].nunique().rename("count").reset_index()
-    whole["stance"] = RAISED
-    table = pd.concat([whole, parts], ignore_index=True)
     table["base"] = table["group"].map(bases)
     # groups whose members coded nothing at all here still have a base (zero rows come later)
-    table.attrs["bases"] = bases.to_dict()
-    return _respondent_frame(table, kinds)
+    table.attrs["bases"] = dict(bases)
+    return _respondent_frame(table, _kinds(graph))
 
 
 def _respondent_frame(table, kinds):
