@@ -76,27 +76,22 @@ def _row_json(columns, row):
 def props_json(frame, columns):
     """One JSON object per row from ``columns``, dropping empty values; '{}' when none.
 
-    Rows with the same property values share one JSON text, made once: 30,000 votes
-    with three distinct values cost three ``json.dumps``, not 30,000.
+    Rows with the same property values share one JSON text, made once (30,000 votes: 3 dumps).
     """
     out = np.full(len(frame), "{}", dtype=object)
     if columns:
         # rows whose property cells are all missing are '{}': only the others need JSON
         some = frame[columns].notna().any(axis=1).to_numpy()
         part = frame.loc[some, columns]
-        try:
-            # the same value of the same type in every column -> the same JSON (True is not 1)
+        try:  # the same value of the same type in every column -> the same JSON (True is not 1)
             codes = [pd.factorize(pd.Series(list(zip(part[c].map(type), part[c])), dtype=object).to_numpy())[0]
                      if part[c].dtype == object else pd.factorize(part[c])[0] for c in columns]
+            group = _group_numbers(*codes) if len(part) else np.zeros(0, dtype=np.int64)
         except TypeError:  # unhashable values (lists): one JSON per row
-            codes = None
-        if codes is None or not len(part):
-            texts = [_row_json(columns, row) for row in part.itertuples(index=False, name=None)]
-        else:
-            group = _group_numbers(*codes)
-            firsts = np.unique(group, return_index=True)[1]
-            distinct = [_row_json(columns, row) for row in part.iloc[firsts].itertuples(index=False, name=None)]
-            texts = np.asarray(distinct, dtype=object)[group]
+            group = np.arange(len(part))
+        firsts = np.unique(group, return_index=True)[1]
+        distinct = [_row_json(columns, row) for row in part.iloc[firsts].itertuples(index=False, name=None)]
+        texts = np.asarray(distinct, dtype=object)[group]
         out[some] = np.asarray(texts, dtype=object)
     return pd.Series(out, index=frame.index, dtype=object)
 
