@@ -13,5 +13,6 @@ from consultgraph.cli import network as _network  # noqa: F401  (registers coocc
 from consultgraph.cli import servers as _servers  # noqa: F401  (registers push, validate)
 from consultgraph.cli import visual as _visual  # noqa: F401  (registers viz, chart, report)
 from consultgraph.cli import coding_extra as _coding_extra  # noqa: F401  (registers agreement, campaigns, discover)
+from consultgraph.cli import coding as _coding  # noqa: F401  (registers code)
 
 __all__ = ["main"]

@@ -119,7 +119,8 @@ class KindList(KindChoice):
 
 
 def graph_option(function):
-    """``-g/--graph PROJECT``: a project folder or built-in dataset name (default amnesty-2019)."""
+    """``-g/--graph PROJECT`` (a project folder or built-in dataset name, default amnesty-2019)
+    and ``--coder`` (whose codings the command reads: people's, the machine's, or both)."""
 
     @click.option(
         "-g",
@@ -129,12 +130,22 @@ def graph_option(function):
         default=lambda: os.environ.get("CONSULTGRAPH_GRAPH"),
         help="Project folder, or a built-in dataset name. Default: $CONSULTGRAPH_GRAPH, else amnesty-2019.",
     )
+    @click.option(
+        "--coder",
+        default="auto",
+        show_default=True,
+        metavar="auto|human|machine|all|NAME",
+        help="Whose codings to use: auto = people's where they coded a response, the machine's elsewhere.",
+    )
     @functools.wraps(function)
-    def wrapper(*args, graph_spec=None, **kwargs):
+    def wrapper(*args, graph_spec=None, coder="auto", **kwargs):
         from consultgraph.loaders import open_graph
 
         check_project_spec(graph_spec)
-        return function(*args, graph=open_graph(graph_spec), **kwargs)
+        graph = open_graph(graph_spec).with_coder(coder)
+        result = function(*args, graph=graph, **kwargs)
+        _say_coders(graph)
+        return result
 
     return wrapper
 
@@ -158,6 +169,18 @@ def check_project_spec(spec):
     if spec and _IRI.match(str(spec)) and not Path(spec).exists():
         raise click.UsageError(f"-g/--graph names a project, not the IRI '{spec}': a SPARQL named graph is "
                                "given with --named-graph IRI")
+
+
+def _say_coders(graph):
+    """On stderr, how many responses the command read people's and the machine's codes for."""
+    from consultgraph.graph.consultation import is_machine
+
+    every = graph.codings("all")
+    if not len(every) or not is_machine(every["coder"]).any():
+        return  # only people's codings: nothing to tell apart
+    used = graph.coders_used()
+    click.echo(f"codings used (--coder {graph.coder}): people's for {used['human']} responses, "
+               f"the machine's for {used['machine']}", err=True)
 
 
 def output_options(function):

@@ -32,8 +32,11 @@ def _loader_help():
 @click.option("--map", "code_map", type=click.Path(exists=True, dir_okay=False), default=None,
               help="qdpx: CSV code,concept mapping QDA codes onto concepts.")
 @click.option("--default-group", "group", default=None, help="qdpx: group of respondents without a group variable (default public).")
+@click.option("--text-columns", default=None, metavar="A,B",
+              help="The answer columns of free-text tables, one question each (such tables load as --from text).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def load(files, project, fmt, namespace, group_variable, region_variable, respondent_per_source, code_map, group, quiet):
+def load(files, project, fmt, namespace, group_variable, region_variable, respondent_per_source, code_map, group,
+         text_columns, quiet):
     """Load FILES into a project, all or nothing; loading the same file again changes nothing.
 
     \b
@@ -45,6 +48,9 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
       consultgraph load study.qdpx --group-variable Stakeholder --region-variable Region --into my-project
       consultgraph load ../shared/data/polis/15-per-hour-seattle --into public
       some-export-tool | consultgraph load - --from long --into my-project
+      consultgraph load answers.csv --text-columns q1,q2 --into my-project
+      consultgraph load submissions/ --into my-project       # documents + manifest.csv
+      consultgraph load ../shared/data/consultations/consult/gambling_XS --into gambling
     """
     if "-" in files:
         if files.count("-") > 1:
@@ -57,7 +63,8 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
             formats = {str(stdin_path): fmt} if stdin_path is not None else fmt
             _load(files, project, formats, namespace, quiet,
                   {"group_variable": group_variable, "region_variable": region_variable,
-                   "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group})
+                   "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group,
+                   "text_columns": text_columns})
         except InputError as error:
             if stdin_path is not None and error.file == str(stdin_path):
                 error.file = "<stdin>"

@@ -54,6 +54,7 @@ class Concept:
     definition: str | None = None
     scheme: str | None = None
     broader: tuple = ()
+    hidden_labels: tuple = ()  # SKOS hiddenLabel: variants for matching text, never shown
 
     def props(self):
         """The node properties a concept carries besides its label: alt_labels, definition, scheme.
@@ -64,6 +65,8 @@ class Concept:
         props = {}
         if self.alt_labels:
             props["alt_labels"] = list(self.alt_labels)
+        if self.hidden_labels:
+            props["hidden_labels"] = list(self.hidden_labels)
         if self.definition:
             props["definition"] = self.definition
         if self.scheme:
@@ -248,6 +251,7 @@ def concepts_from_rdf(rdf_graph, *, default_kind="Idea", source=None):
         english = [l for l in labels if getattr(l, "language", None) in (None, "en")]
         label = str((english or labels or [ids[subject]])[0])
         alt = tuple(sorted(str(a) for a in rdf_graph.objects(subject, SKOS.altLabel)))
+        hidden = tuple(sorted(str(a) for a in rdf_graph.objects(subject, SKOS.hiddenLabel)))
         definition = rdf_graph.value(subject, SKOS.definition)
         broader = tuple(
             sorted(ids.get(b) or node_id_of(b) or str(b) for b in rdf_graph.objects(subject, SKOS.broader))
@@ -261,6 +265,7 @@ def concepts_from_rdf(rdf_graph, *, default_kind="Idea", source=None):
                 definition=None if definition is None else str(definition),
                 scheme=scheme_id(subject),
                 broader=broader,
+                hidden_labels=hidden,
             )
         )
     return out

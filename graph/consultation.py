@@ -130,6 +130,7 @@ class Consultation:
                         kind=kind,
                         label=label,
                         alt_labels=tuple(props.get("alt_labels", ())),
+                        hidden_labels=tuple(props.get("hidden_labels", ())),
                         definition=props.get("definition"),
                         scheme=props.get("scheme"),
                         broader=tuple(broader.get(node_id, index.by_id[node_id].broader if node_id in index else ())),
@@ -337,6 +338,8 @@ class Consultation:
         import pandas as pd
 
         frame = self.table("Response")
+        if not len(frame):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in ("id", "respondent", "question", "text", "group", "region")})
         written = self.edges_of("WROTE")
         frame["respondent"] = frame["id"].map(dict(zip(written["target"], written["source"])))
         answers = self.edges_of("ANSWERS")

@@ -27,7 +27,7 @@ from consultgraph.schema.namespaces import CG, ID
 RDF_FORMATS = {"turtle": "turtle", "ttl": "turtle", "jsonld": "json-ld", "json-ld": "json-ld", "ntriples": "nt",
                "nt": "nt", "trig": "trig", "nquads": "nquads", "xml": "xml", "rdfxml": "xml"}
 STATEMENT = "edge"
-_LIST_PROPS = {"alt_labels"}
+_LIST_PROPS = {"alt_labels", "hidden_labels"}
 
 
 def bind_prefixes(rdf):

@@ -85,7 +85,8 @@ def concepts_to_json(index):
     """The concept index as JSON-ready dicts (the ``concepts`` view of the store)."""
     return [
         {"id": c.id, "kind": c.kind, "label": c.label, "alt_labels": list(c.alt_labels),
-         "definition": c.definition, "scheme": c.scheme, "broader": list(c.broader)}
+         "definition": c.definition, "scheme": c.scheme, "broader": list(c.broader),
+         "hidden_labels": list(c.hidden_labels)}
         for c in index.concepts
     ]
 
@@ -94,7 +95,8 @@ def concepts_from_json(rows):
     """A :class:`ConceptIndex` from :func:`concepts_to_json`'s dicts."""
     return ConceptIndex([
         Concept(id=r["id"], kind=r["kind"], label=r["label"], alt_labels=tuple(r.get("alt_labels") or ()),
-                definition=r.get("definition"), scheme=r.get("scheme"), broader=tuple(r.get("broader") or ()))
+                definition=r.get("definition"), scheme=r.get("scheme"), broader=tuple(r.get("broader") or ()),
+                hidden_labels=tuple(r.get("hidden_labels") or ()))
         for r in rows
     ])
 

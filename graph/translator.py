@@ -232,6 +232,8 @@ def _concepts_of(nodes, edges, schema, base):
     for row in nodes[mask].to_dict("records") if len(nodes) else []:
         alt = row.get("alt_labels")
         alt = tuple(alt) if isinstance(alt, (list, tuple)) else ()
+        hidden = row.get("hidden_labels")
+        hidden = tuple(hidden) if isinstance(hidden, (list, tuple)) else ()
         definition = row.get("definition")
         index.add(
             Concept(
@@ -242,6 +244,7 @@ def _concepts_of(nodes, edges, schema, base):
                 definition=None if definition is None or definition != definition else str(definition),
                 scheme=row.get("scheme") if isinstance(row.get("scheme"), str) else None,
                 broader=tuple(broader.get(row["id"], ())),
+                hidden_labels=hidden,
             )
         )
     return index

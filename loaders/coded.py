@@ -33,6 +33,8 @@ ALIASES = {
     "stance": ("stance",),
     "weight": ("weight", "count", "segments"),
     "quote": ("quote", "text", "segment", "coded_text"),
+    "coder": ("coder", "coded_by"),
+    "question": ("question", "question_id"),
 }
 STANCES = ("lead", "support", "drop", "mention")
 
@@ -218,6 +220,17 @@ def read_long(path, *, namespace=None, source_id=None):
                 f"weight '{row[columns['weight']]}' is not a number", file=path, line=int(row["line"]), field=columns["weight"]
             )
         edges["weight"] = weight
+    if "coder" in columns:  # who coded: kept apart from other coders' codings of the same response
+        edges["coder"] = stripped(frame[columns["coder"]]).astype(object)
+    if "question" in columns:  # a coding of one free-text response, not of the respondent as a whole
+        from consultgraph.loaders.freetext import response_id
+
+        question = frame[columns["question"]].astype(object)
+        has = (question.notna() & (question.astype(str).str.strip() != "")).to_numpy()
+        local = frame[columns["respondent"]].astype(str).str.strip().to_numpy(dtype=object)
+        source = np.array(edges["source"].astype(object), dtype=object)
+        source[has] = [response_id(r, q) for r, q in zip(local[has], question[has])]
+        edges["source"] = source
     edges["_field"] = _constant(columns["code"], len(edges))
     yield EdgeTable("CODED", edges, file=str(path), target_is_text=True, target_kinds=codeable_kinds())
     if "quote" in columns:

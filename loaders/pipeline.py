@@ -81,6 +81,10 @@ def _accepted(entry, options):
     return {k: v for k, v in options.items() if k in accepted and v not in (None, False)}
 
 
+#: Formats a file given beside ``--text-columns`` keeps (codebooks, whole projects): not answer tables.
+_NOT_ANSWERS = ("skos", "codebook", "json", "dataset", "metadata", "tttc", "polis", "consult", "documents", "qdpx")
+
+
 def iter_records(path, fmt=None, namespace=None, options=None, steps=(), concepts=None):
     """The records of one input, with a Source node for plain files, then what ``steps`` derive.
 
@@ -90,6 +94,18 @@ def iter_records(path, fmt=None, namespace=None, options=None, steps=(), concept
     import inspect
 
     path = Path(path)
+    options = dict(options or {})
+    if options.get("text_columns") and fmt is None:
+        # --text-columns names the answer columns of the tables among the files; codebooks load as usual
+        try:
+            detected = detect(path)
+        except InputError:
+            detected = None
+        if detected in _NOT_ANSWERS:
+            fmt = detected
+            options.pop("text_columns")
+        else:
+            fmt = "text"
     fmt = fmt or detect(path)
     entry = loader(fmt)
     extra = _accepted(entry, options)

@@ -48,6 +48,16 @@ register("qdpx", "consultgraph.loaders.qdpx_graph", "read_qdpx_records",
          "a REFI-QDA project (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder; or a bare .qde)", aliases=("qde", "refi-qda"))
 register("metadata", "consultgraph.loaders.metadata", "read_metadata",
          "a metadata.yaml: title, sources, question_type (open-ended/closed), caveats with source lines, questions")
+register("text", "consultgraph.loaders.freetext", "read_text_table",
+         "free-text answers: one row per respondent (id, group, region, attributes) and answer columns (--text-columns)",
+         aliases=("free-text", "freetext"))
+register("tttc-csv", "consultgraph.loaders.freetext", "read_tttc_csv",
+         "Talk to the City's input CSV: id, interview, comment (one response per comment)")
+register("consult", "consultgraph.loaders.consult", "read_consult",
+         "an i.AI Consult folder: question_part_N/ responses, respondents.jsonl, gold mapping (coder consult-gold)")
+register("documents", "consultgraph.loaders.documents", "read_documents",
+         "a folder of .txt/.md/.docx/.pdf submissions with manifest.csv (file, respondent, group, region)",
+         aliases=("docs",))
 register("dataset", "consultgraph.loaders.pipeline", "read_dataset",
          "a dataset folder with dataset.yaml (the built-in amnesty-2019 is one)", folder=True)
 
@@ -70,7 +80,15 @@ def detect(path):
             return "dataset"
         if any(path.glob("*votes.csv")) and any(path.glob("*comments.csv")):
             return "polis"
-        raise InputError("a folder must hold a dataset.yaml or a Pol.is export (comments.csv, votes.csv)", file=path)
+        from consultgraph.loaders.consult import inputs_folder
+        from consultgraph.loaders.documents import manifest_of
+
+        if manifest_of(path) is not None:
+            return "documents"
+        if inputs_folder(path) is not None:
+            return "consult"
+        raise InputError("a folder must hold a dataset.yaml, a Pol.is export (comments.csv, votes.csv), "
+                         "a Consult layout (question_part_N/) or documents with manifest.csv", file=path)
     if not path.exists():
         raise InputError("no such file", file=path)
     suffix = path.suffix.lower()
@@ -110,6 +128,10 @@ def detect(path):
     columns = {fold(c) for c in frame.columns if c != "line"}
     found = find_columns(frame)
     from consultgraph.loaders.codebook import is_codebook
+    from consultgraph.loaders.freetext import is_tttc_csv
+
+    if is_tttc_csv(frame.columns):
+        return "tttc-csv"
 
     if is_codebook(columns):
         return "codebook"

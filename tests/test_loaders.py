@@ -260,7 +260,7 @@ def test_unknown_format_name_lists_choices(tmp_path):
     path.write_text("respondent,group,code\nr1,partner,research\n")
     from consultgraph.errors import UnknownNameError
 
-    with pytest.raises(UnknownNameError, match="unknown input format 'lng'; choose one of: codebook, dataset, findings, json, long"):
+    with pytest.raises(UnknownNameError, match="unknown input format 'lng'; choose one of: codebook, consult, dataset, documents, findings, json, long"):
         load([path], fmt="lng")
 
 

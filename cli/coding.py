@@ -1,0 +1,103 @@
+"""The machine coder: ``code`` (rules and learned codes), its review sheet, and reading reviews back."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from consultgraph.cli.base import emit, main
+
+
+def _bar(total_label="coding"):
+    """A progress callback drawing one bar on stderr per step (rules, model)."""
+    state = {}
+
+    def progress(step, done, total):
+        bar = state.get(step)
+        if bar is None:
+            bar = state[step] = click.progressbar(length=max(total, 1), label=f"{total_label}: {step}",
+                                                  file=click.get_text_stream("stderr"))
+            bar.__enter__()
+            state[(step, "done")] = 0
+        bar.update(done - state[(step, "done")])
+        state[(step, "done")] = done
+
+    def close():
+        for key, bar in list(state.items()):
+            if not isinstance(key, tuple):
+                bar.update(bar.length - bar.pos)
+                bar.__exit__(None, None, None)
+
+    return progress, close
+
+
+@main.command(name="code")
+@click.option("-g", "--graph", "graph_spec", required=True, type=click.Path(file_okay=False, exists=True),
+              metavar="PROJECT", help="The project folder to code (written back in place).")
+@click.option("--question", default=None, help="Code only the responses to this question (id or label).")
+@click.option("--no-rules", is_flag=True, help="Do not use the codebook rules.")
+@click.option("--no-model", is_flag=True, help="Do not learn codes from people's codings.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same input and seed give the same codes.")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.9, show_default=True,
+              help="Coverage of the conformal prediction sets in model evidence.")
+@click.option("--language", default="en", show_default=True, help="Language of the texts (lemmatiser, negations).")
+@click.option("--review", "review_count", type=int, default=None, metavar="N",
+              help="Also write the N responses the machine is least sure of to -o (csv, xlsx or qdpx).")
+@click.option("--reviewed", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="First record a reviewed sheet (or .qdpx) as people's codings, then code.")
+@click.option("--reviewer", default=None, help="Coder name for reviewed rows that do not name one (default: reviewer).")
+@click.option("-f", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "csv", "tsv", "json", "jsonl", "markdown"]), help="Format of the per-code summary.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="With --review: the review file (.csv, .xlsx or .qdpx).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def code_command(graph_spec, question, no_rules, no_model, seed, level, language, review_count, reviewed, reviewer,
+                 fmt, output, quiet):
+    """Machine-code a project's free-text responses: codebook rules and codes learned from people.
+
+    Every machine coding is stored with its coder (machine:rules@<codebook hash> or
+    machine:model@<hash>), its confidence and its evidence; people's codings are never
+    changed. Prints one row per code: people's codings, the machine's, mean confidence
+    and the model's cross-validated F1.
+
+    \b
+    Examples:
+      consultgraph code -g my-project
+      consultgraph code -g my-project --question q1 --seed 7
+      consultgraph code -g my-project --review 20 -o review.csv
+      consultgraph code -g my-project --reviewed review.csv --reviewer ann
+    """
+    from consultgraph.coding.run import code
+    from consultgraph.graph.consultation import Consultation
+
+    if review_count is not None and not output:
+        raise click.UsageError("--review needs a file: add -o review.csv (or .xlsx, .qdpx)")
+    started = time.perf_counter()
+    project = graph_spec
+    graph = Consultation.open(project)
+    if reviewed:
+        from consultgraph.coding.review import read_review
+
+        graph, added = read_review(graph, reviewed, reviewer=reviewer)
+        click.echo(f"recorded {added} reviewed codings from {reviewed}", err=True)
+    progress, close = (None, lambda: None) if quiet else _bar()
+    try:
+        run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
+                   language=language, progress=progress)
+    finally:
+        close()
+    run.graph.save(project)
+    coders = ", ".join(filter(None, [run.rules_coder, *sorted(set(run.model_coders.values()))])) or "none"
+    click.echo(f"{project}: coded {run.responses} responses, {run.machine_codings} machine codings "
+               f"({coders}) in {time.perf_counter() - started:.1f}s", err=True)
+    if review_count is not None:
+        from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows, review_items
+        from consultgraph.outputs.review import write_review
+
+        rows = review_items(run, review_count, seed=seed)
+        path = write_review(rows, codebook_rows(run.graph), output, columns=REVIEW_COLUMNS)
+        click.echo(f"wrote {len(rows)} responses to review to {path}", err=True)
+        emit(run.summary, fmt, None)
+    else:
+        emit(run.summary, fmt, output)

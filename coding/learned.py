@@ -1,0 +1,260 @@
+"""Learned codes: where people coded some responses, a calibrated linear model per code.
+
+Features are TF-IDF of words and word pairs plus TF-IDF of character 2-5-grams inside
+words (robust to typos, inflection and scripts without spaces). The character n-grams
+of a text are the sum of its words' n-grams, so they are computed once per distinct
+word and combined with one sparse product: 100,000 texts take seconds, not minutes.
+Each code gets a logistic regression whose out-of-fold probabilities (k-fold, seeded)
+calibrate it (Platt), choose its decision threshold (best F1) and give a split-conformal
+prediction set at a chosen level. Everything is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_TOKEN = r"(?u)\b\w+\b"
+MIN_POSITIVES = 2
+#: How many times each code's primer (labels and definition) joins the coded examples.
+PRIMER_COPIES = 3
+
+
+class Features:
+    """TF-IDF word (1-2) and in-word character (2-5) n-grams; ``fit`` then ``transform``."""
+
+    def __init__(self, min_df=1, max_features=200_000):
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def fit(self, texts):
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+        self.words = CountVectorizer(token_pattern=_TOKEN, ngram_range=(1, 2), min_df=self.min_df,
+                                     max_features=self.max_features, dtype=np.float32)
+        counts = self.words.fit_transform(texts)
+        names = self.words.get_feature_names_out()
+        self.unigrams = np.flatnonzero(np.char.find(names.astype(str), " ") < 0)
+        self.chars = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), dtype=np.float32)
+        self.word_chars = self.chars.fit_transform(names[self.unigrams])
+        self.word_tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.char_tfidf = TfidfTransformer(sublinear_tf=True).fit(counts[:, self.unigrams] @ self.word_chars)
+        return self
+
+    def transform(self, texts):
+        from scipy import sparse
+
+        counts = self.words.transform(texts)
+        chars = counts[:, self.unigrams] @ self.word_chars
+        return sparse.hstack([self.word_tfidf.transform(counts), self.char_tfidf.transform(chars)], format="csr")
+
+    def term_array(self):
+        """Feature names in column order (words and pairs, then ``[ab]``-style character n-grams)."""
+        if getattr(self, "_terms", None) is None:
+            words = list(self.words.get_feature_names_out())
+            self._terms = np.array(words + [f"[{c.strip()}]" for c in self.chars.get_feature_names_out()], dtype=object)
+        return self._terms
+
+
+@dataclass
+class CodeModel:
+    """One code's model: weights, calibration, threshold, conformal quantile, quality."""
+
+    concept: str
+    classifier: object
+    platt: tuple  # (a, b): p = 1 / (1 + exp(-(a * score + b)))
+    threshold: float
+    conformal: float  # nonconformity quantile at the chosen level
+    positives: int
+    f1: float  # out-of-fold F1 at the threshold
+
+    def probability(self, features):
+        score = self.classifier.decision_function(features)
+        a, b = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * score + b)))
+
+
+@dataclass
+class Model:
+    """Per-code models for one question's texts, plus a stance model per code where stances are coded."""
+
+    features: Features
+    codes: dict = field(default_factory=dict)  # concept -> CodeModel
+    stances: dict = field(default_factory=dict)  # concept -> (classifier, classes)
+    level: float = 0.9
+    digest: str = ""
+
+    @property
+    def coder(self):
+        return f"machine:model@{self.digest}"
+
+
+def _classifier(seed):
+    from sklearn.linear_model import LogisticRegression
+
+    # dual liblinear: far fewer coded texts than features, so the dual problem is the small one
+    return LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", dual=True, random_state=seed,
+                              max_iter=1000)
+
+
+def _platt(scores, labels):
+    """Platt scaling of decision scores against 0/1 labels (a 1-D logistic fit)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(labels)) < 2:
+        return (0.0, -4.0 if labels.sum() == 0 else 4.0)
+    fit = LogisticRegression(C=1e4, solver="lbfgs").fit(scores.reshape(-1, 1), labels)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def _best_threshold(probabilities, labels):
+    """The probability cut that maximises F1 on out-of-fold predictions (0.5 if none helps)."""
+    best, best_f1 = 0.5, -1.0
+    for cut in np.unique(np.round(probabilities, 3)):
+        predicted = probabilities >= cut
+        tp = int((predicted & (labels == 1)).sum())
+        f1 = 2 * tp / max(1, predicted.sum() + labels.sum())
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = float(cut), f1
+    return max(0.05, min(0.95, best)), best_f1
+
+
+def conformal_quantile(nonconformity, level):
+    """The split-conformal quantile: prediction sets cover the truth with probability >= ``level``.
+
+    Examples
+    --------
+    >>> conformal_quantile(np.array([0.1, 0.2, 0.3, 0.4]), 0.5)
+    0.3
+    """
+    n = len(nonconformity)
+    if n == 0:
+        return 1.0
+    rank = int(np.ceil((n + 1) * level)) - 1
+    return float(np.sort(nonconformity)[min(rank, n - 1)])
+
+
+def primed(texts, labels, primers, copies=PRIMER_COPIES):
+    """``texts`` and ``labels`` plus each code's primer (its labels and definition) as a coded example.
+
+    With few coded responses the codebook's own words are much of what a model can know
+    about a code: on Consult gambling_XS this lifts micro F1 at 30% coded from 0.33 to 0.46.
+    """
+    concepts = sorted(labels)
+    extra = [c for c in concepts if primers.get(c)]
+    if not extra:
+        return list(texts), labels
+    texts = list(texts) + [primers[c] for c in extra] * copies
+    labels = {c: np.concatenate([np.asarray(labels[c], dtype=int), np.tile([int(c == e) for e in extra], copies)])
+              for c in concepts}
+    return texts, labels
+
+
+def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progress=None, primers=None):
+    """Train per-code models on people's codings.
+
+    Parameters
+    ----------
+    texts : list of str
+        The coded responses' texts.
+    primers : dict, optional
+        ``concept -> text`` (labels and definition) added as coded examples (see :func:`primed`).
+    labels : dict
+        ``concept -> 0/1 array`` over ``texts`` (1: people coded the response with it).
+    stances : dict, optional
+        ``concept -> array of stance or None`` (people's stance where they coded it).
+    seed : int
+        Seeds the folds and the solvers: the same input and seed give the same model.
+    level : float
+        Coverage of the conformal prediction sets.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    coded = len(texts)
+    if primers:
+        texts, labels = primed(texts, labels, primers)
+    features = Features().fit(texts)
+    matrix = features.transform(texts)
+    model = Model(features=features, level=level)
+    digest = hashlib.sha256(f"{seed}\x1f{level}".encode())
+    for text in texts:
+        digest.update(text.encode() + b"\x1e")
+    for number, concept in enumerate(sorted(labels)):
+        y = np.asarray(labels[concept], dtype=int)
+        digest.update(concept.encode() + y.tobytes())
+        positives = int(y.sum())
+        if positives < MIN_POSITIVES or positives > len(y) - MIN_POSITIVES:
+            continue
+        k = max(2, min(folds, positives, len(y) - positives))
+        scores = np.zeros(len(y))
+        for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(matrix, y):
+            scores[test] = _classifier(seed).fit(matrix[train], y[train]).decision_function(matrix[test])
+        platt = _platt(scores, y)
+        probability = 1.0 / (1.0 + np.exp(-(platt[0] * scores + platt[1])))
+        threshold, f1 = _best_threshold(probability, y)
+        nonconformity = np.where(y == 1, 1 - probability, probability)
+        model.codes[concept] = CodeModel(concept, _classifier(seed).fit(matrix, y), platt, threshold,
+                                         conformal_quantile(nonconformity, level), positives, f1)
+        if stances is not None and concept in stances:
+            _fit_stance(model, concept, matrix[:coded], y[:coded], stances[concept], seed)
+        if progress:
+            progress(number + 1, len(labels))
+    model.digest = digest.hexdigest()[:10]
+    return model
+
+
+def _fit_stance(model, concept, matrix, y, stance, seed):
+    stance = np.asarray(stance, dtype=object)
+    coded = np.flatnonzero((y == 1) & np.array([isinstance(s, str) and s != "mention" for s in stance]))
+    values, counts = np.unique(stance[coded].astype(str), return_counts=True) if len(coded) else ([], [])
+    if len(values) < 2 or counts.min() < 2:
+        return
+    model.stances[concept] = _classifier(seed).fit(matrix[coded], stance[coded].astype(str))
+
+
+def predict(model, texts, matrix=None):
+    """Probabilities of every code for ``texts``: ``{concept: array}``, and the feature matrix."""
+    matrix = model.features.transform(texts) if matrix is None else matrix
+    return {concept: code.probability(matrix) for concept, code in model.codes.items()}, matrix
+
+
+def predict_stances(model, concept, matrix):
+    """The predicted stance for each row of ``matrix`` (None without a stance model)."""
+    classifier = model.stances.get(concept)
+    if classifier is None:
+        return [None] * matrix.shape[0]
+    return list(classifier.predict(matrix))
+
+
+def top_terms(model, concept, rows, n=5):
+    """For each row of ``rows`` (features of texts), the ``n`` terms that pushed most towards ``concept``."""
+    weights = model.codes[concept].classifier.coef_[0]
+    contribution = rows.multiply(weights.reshape(1, -1)).tocsr()
+    terms = model.features.term_array()
+    row_of = np.repeat(np.arange(contribution.shape[0]), np.diff(contribution.indptr))
+    # one sort for all rows: by row, then by contribution, largest first
+    order = np.lexsort((-contribution.data, row_of))
+    rank = np.arange(len(order)) - contribution.indptr[row_of[order]]
+    keep = order[(rank < n) & (contribution.data[order] > 0)]
+    out = [[] for _ in range(contribution.shape[0])]
+    for row, term in zip(row_of[keep], terms[contribution.indices[keep]]):
+        out[row].append(term)
+    return out
+
+
+def prediction_set(model, concept, probability):
+    """Split-conformal prediction sets: 1 = the code is in the set, 0 = its absence is."""
+    q = model.codes[concept].conformal
+    has, lacks = (1 - probability) <= q, probability <= q
+    return has, lacks
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text):
+    """Whitespace folded (features do not care about line breaks)."""
+    return _SPACE.sub(" ", str(text)).strip()

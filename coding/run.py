@@ -1,0 +1,275 @@
+"""``code``: machine-code a project's free-text responses with the codebook rules and learned models.
+
+The rules code every response whose text names a code; where people coded some
+responses of a question, a model per code learns from them and codes the rest. Every
+machine coding is a MENTIONS (or PROPOSES) edge from the response with ``coder``,
+``confidence`` and ``evidence``; a rule's evidence is also a Quote of the matched span
+(with offsets) that ILLUSTRATES the code. Running ``code`` again replaces the machine's
+earlier codings of those responses; people's codings are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from consultgraph.errors import InputError
+from consultgraph.graph.consultation import Consultation, is_machine
+from consultgraph.graph.records import EdgeTable, NodeTable
+
+#: Prefix of the ids of the quotes machine coders cut from responses.
+MACHINE_QUOTES = "quote/machine/"
+#: Where machine codings come from, in error messages (the translator names a file).
+WHERE = "consultgraph code"
+#: Rule precision before any human coding is seen (a Beta prior worth this many codings).
+RULE_PRIOR, RULE_PRIOR_WEIGHT = 0.7, 4.0
+
+
+@dataclass
+class CodingRun:
+    """What :func:`code` did: the new graph, per-code figures, and what it used."""
+
+    graph: Consultation
+    responses: int = 0
+    rules_coder: str | None = None
+    model_coders: dict = field(default_factory=dict)  # question -> coder
+    summary: list = field(default_factory=list)
+    predictions: dict = field(default_factory=dict)  # question -> (response ids, {concept: p}, model)
+
+    @property
+    def machine_codings(self):
+        return int(sum(row["machine"] for row in self.summary))
+
+
+def _human_labels(graph, responses):
+    """People's codings of ``responses`` as ``{response: {concept: stance}}``."""
+    human = graph.codings("human")
+    human = human[human["response"].isin(set(responses["id"]))]
+    coded = {}
+    for response, concept, stance in zip(human["response"], human["concept"], human["stance"]):
+        coded.setdefault(response, {})[concept] = stance if isinstance(stance, str) else None
+    return coded
+
+
+def _rule_codings(graph, responses, coded, progress, language):
+    from consultgraph.coding.rules import Matcher, codebook_of
+
+    book = codebook_of(graph, language=language)
+    matcher = Matcher(book)
+    rows = []
+    total = len(responses)
+    for number, (response, text) in enumerate(zip(responses["id"], responses["text"])):
+        seen = set()
+        for match in matcher.matches(text if isinstance(text, str) else ""):
+            if match.concept in seen:
+                continue
+            seen.add(match.concept)
+            rows.append((response, match.concept, match.start, match.end, match.fuzzy))
+        if progress and number % 2000 == 0:
+            progress("rules", number, total)
+    frame = pd.DataFrame(rows, columns=["response", "concept", "start", "end", "fuzzy"])
+    # a rule's confidence: how often people agreed where it fired on a response they coded
+    checked = frame[frame["response"].isin(coded)]
+    agreed = np.array([c in coded[r] for r, c in zip(checked["response"], checked["concept"])], dtype=float)
+    stats = pd.DataFrame({"concept": checked["concept"], "agreed": agreed}).groupby("concept")["agreed"].agg(["sum", "count"])
+    hits = frame["concept"].map(stats["sum"]).fillna(0.0)
+    fires = frame["concept"].map(stats["count"]).fillna(0.0)
+    frame["confidence"] = (hits + RULE_PRIOR * RULE_PRIOR_WEIGHT) / (fires + RULE_PRIOR_WEIGHT)
+    frame.loc[frame["fuzzy"], "confidence"] *= 0.8
+    frame["confidence"] = frame["confidence"].round(4)
+    return book, frame
+
+
+def primers_of(concepts, ids):
+    """``concept -> its labels and definition`` as one text, for :func:`~consultgraph.coding.learned.primed`."""
+    out = {}
+    for concept_id in ids:
+        if concept_id in concepts:
+            concept = concepts[concept_id]
+            words = [concept.label, *concept.alt_labels, *concept.hidden_labels, concept.definition or ""]
+            out[concept_id] = ". ".join(w for w in words if w)
+    return out
+
+
+def _model_codings(responses, coded, seed, level, progress, concepts):
+    from consultgraph.coding.learned import clean, fit_model, predict, predict_stances, prediction_set, top_terms
+
+    out, models = [], {}
+    for question, group in responses.groupby("question", sort=True, dropna=False):
+        ids = group["id"].to_numpy()
+        texts = [clean(t) for t in group["text"]]
+        trained = [i for i, r in enumerate(ids) if r in coded]
+        if len(trained) < 4:
+            continue
+        concepts_used = sorted({c for i in trained for c in coded[ids[i]]})
+        labels = {c: np.array([c in coded[ids[i]] for i in trained], dtype=int) for c in concepts_used}
+        stances = {c: [coded[ids[i]].get(c) for i in trained] for c in concepts_used}
+        model = fit_model([texts[i] for i in trained], labels, stances=stances, seed=seed, level=level,
+                          primers=primers_of(concepts, concepts_used))
+        if not model.codes:
+            continue
+        if progress:
+            progress("model", 0, len(ids))
+        probabilities, matrix = predict(model, texts)
+        models[question] = (ids, probabilities, model)
+        for concept, probability in probabilities.items():
+            code = model.codes[concept]
+            has, lacks = prediction_set(model, concept, probability)
+            picked = np.flatnonzero(probability >= code.threshold)
+            if not len(picked):
+                continue
+            stance = predict_stances(model, concept, matrix[picked])
+            evidence = top_terms(model, concept, matrix[picked])
+            for position, row in enumerate(picked):
+                terms = evidence[position]
+                certain = "sure" if has[row] and not lacks[row] else "unsure"
+                out.append((ids[row], concept, round(float(probability[row]), 4), stance[position],
+                            f"{certain} at {level:.0%}; terms: " + ", ".join(terms), model.coder))
+    frame = pd.DataFrame(out, columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
+    return frame, models
+
+
+def _without_machine(graph, response_ids):
+    """``graph`` minus the machine's codings and evidence quotes of ``response_ids``."""
+    edges, nodes = graph.edges, graph.nodes
+    coding = edges["kind"].isin(("MENTIONS", "PROPOSES")) & edges["source"].isin(response_ids)
+    machine = coding & is_machine(_coders(edges["props"]))
+    prefixes = tuple(MACHINE_QUOTES + r.split("/", 1)[1] + "/" for r in response_ids)
+    quote_ids = set(nodes.loc[nodes["id"].str.startswith(MACHINE_QUOTES), "id"])
+    stale = {q for q in quote_ids if q.startswith(prefixes)} if quote_ids else set()
+    drop = machine | edges["source"].isin(stale) | edges["target"].isin(stale)
+    return Consultation(nodes[~nodes["id"].isin(stale)], edges[~drop], name=graph.name, manifest=graph.manifest,
+                        coder=graph.coder)
+
+
+def _coders(props):
+    from consultgraph.graph.consultation import coder_of
+
+    return coder_of(props)
+
+
+def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, language="en", progress=None):
+    """Machine-code the free-text responses of ``graph``.
+
+    Parameters
+    ----------
+    graph : Consultation
+        A project with Response nodes (see the ``text``, ``consult``, ``tttc-csv`` and
+        ``documents`` loaders) and a codebook (its code concepts).
+    question : str, optional
+        Code only the responses to this question (id or label).
+    rules, model : bool
+        Use the codebook rules; use learned models (needs people's codings of the question).
+    seed : int
+        Seeds every random choice: the same input and seed give the same codings.
+    level : float
+        Coverage of the conformal prediction sets reported in a model coding's evidence.
+    progress : callable, optional
+        ``progress(step, done, total)``.
+
+    Returns
+    -------
+    CodingRun
+    """
+    from consultgraph.graph.translator import translate
+
+    responses = graph.responses()
+    if not len(responses):
+        raise InputError("the project has no free-text responses to code",
+                         hint="load answers first: consultgraph load answers.csv --text-columns q1 --into PROJECT")
+    if question is not None:
+        questions = graph.questions()
+        wanted = [q for q, label in zip(questions["id"], questions["label"])
+                  if question in (q, label, q.split("/", 1)[-1])]
+        if not wanted:
+            from consultgraph.errors import UnknownNameError
+
+            raise UnknownNameError("question", question, list(questions["id"]))
+        responses = responses[responses["question"] == wanted[0]].reset_index(drop=True)
+    coded = _human_labels(graph, responses)
+    run = CodingRun(graph=graph, responses=len(responses))
+    found = []
+    author = dict(zip(responses["id"], responses["respondent"]))
+    texts = dict(zip(responses["id"], responses["text"]))
+    quotes, book = [], None
+    if rules:
+        book, matches = _rule_codings(graph, responses, coded, progress, language)
+        run.rules_coder = book.coder
+        if len(matches):
+            matches["coder"] = book.coder
+            matches["stance"] = None
+            matches["evidence"] = [f"matched '{texts[r][s:e]}'" for r, s, e in
+                                   zip(matches["response"], matches["start"], matches["end"])]
+            found.append(matches[["response", "concept", "confidence", "stance", "evidence", "coder"]])
+            quotes.append(matches)
+    if model:
+        learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts)
+        run.predictions = models
+        run.model_coders = {q: m.coder for q, (_, _, m) in models.items()}
+        if len(learned):
+            found.append(learned)
+    if (not rules or not book.concepts) and not run.model_coders:
+        raise InputError("nothing to code with: the project has no codebook and no responses coded by people",
+                         hint="load your codes as SKOS (consultgraph load codes.ttl --into PROJECT) "
+                              "or some people's codings (respondent, question, code, coder)")
+    codings = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
+        columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
+    base = _without_machine(graph, set(responses["id"]))
+    records = list(_records(codings, quotes, author, texts))
+    batch = translate(records, concepts=base.concepts, existing=base.node_kinds())
+    run.graph = base.merge(batch)
+    run.summary = _summary(run.graph, codings, coded, models if model else {})
+    return run
+
+
+def _records(codings, quotes, author, texts):
+    if len(codings):
+        frame = codings.rename(columns={"response": "source", "concept": "target"}).copy()
+        frame["stance"] = frame["stance"].astype(object).where(frame["stance"].notna(), None)
+        yield EdgeTable("CODED", frame.reset_index(drop=True), file=WHERE)
+    for matches in quotes:
+        ids = [f"{MACHINE_QUOTES}{r.split('/', 1)[1]}/{s}-{e}" for r, s, e in
+               zip(matches["response"], matches["start"], matches["end"])]
+        frame = pd.DataFrame({"id": ids, "response": matches["response"].to_numpy(), "start": matches["start"].to_numpy(),
+                              "end": matches["end"].to_numpy(), "concept": matches["concept"].to_numpy(),
+                              "coder": matches["coder"].to_numpy(), "confidence": matches["confidence"].to_numpy()})
+        first = frame.drop_duplicates("id")
+        nodes = pd.DataFrame({
+            "id": first["id"].to_numpy(),
+            "text": [texts[r][s:e] for r, s, e in zip(first["response"], first["start"], first["end"])],
+            "start": first["start"].to_numpy(), "end": first["end"].to_numpy(),
+        })
+        yield NodeTable("Quote", nodes, file=WHERE)
+        yield EdgeTable("QUOTED_FROM", pd.DataFrame({"source": first["id"].to_numpy(), "target": first["response"].to_numpy()}), file=WHERE)
+        said = first[first["response"].map(author).notna()]
+        yield EdgeTable("SAID", pd.DataFrame({"source": said["response"].map(author).to_numpy(), "target": said["id"].to_numpy()}), file=WHERE)
+        yield EdgeTable("ILLUSTRATES", pd.DataFrame({"source": frame["id"].to_numpy(), "target": frame["concept"].to_numpy(),
+                                                     "coder": frame["coder"].to_numpy(),
+                                                     "confidence": frame["confidence"].to_numpy()}), file=WHERE)
+
+
+def _summary(graph, codings, coded, models):
+    """One row per code: people's codings, the machine's, its mean confidence and model quality."""
+    concepts = graph.concepts
+    human = pd.Series([c for codes in coded.values() for c in codes], dtype=object).value_counts()
+    machine = codings.groupby("concept")["response"].nunique() if len(codings) else pd.Series(dtype=int)
+    confidence = codings.groupby("concept")["confidence"].mean() if len(codings) else pd.Series(dtype=float)
+    quality = {}
+    for _, _, model in models.values():
+        for concept, code_model in model.codes.items():
+            quality[concept] = code_model
+    rows = []
+    for concept in sorted(set(human.index) | set(machine.index)):
+        q = quality.get(concept)
+        rows.append({
+            "concept": concept,
+            "label": concepts[concept].label if concept in concepts else concept,
+            "human": int(human.get(concept, 0)),
+            "machine": int(machine.get(concept, 0)),
+            "mean_confidence": round(float(confidence.get(concept, float("nan"))), 3),
+            "model_f1": None if q is None else round(q.f1, 3),
+            "threshold": None if q is None else round(q.threshold, 3),
+        })
+    return rows

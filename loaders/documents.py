@@ -1,0 +1,135 @@
+"""A folder of submitted documents (.txt, .md, .docx, .pdf) with a manifest CSV.
+
+``manifest.csv`` names each document and who sent it: ``file, respondent, group, region``
+(and any other attributes). Each document becomes one Response to the question
+"document", its text kept whole; the Response's ``pages`` property records where each
+page (PDF) or paragraph (Word, text) starts, so quotes keep page and paragraph offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from consultgraph.errors import InputError
+from consultgraph.loaders.coded import find_columns, fold
+from consultgraph.loaders.freetext import check_utf8, responses_from_frame
+from consultgraph.loaders.tables import read_table
+
+MANIFEST_NAMES = ("manifest.csv", "manifest.tsv", "manifest.xlsx")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+#: The question every document answers (its column in the manifest frame).
+DOCUMENT_QUESTION = "document"
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def manifest_of(folder):
+    """The manifest file of a documents folder, or None."""
+    for name in MANIFEST_NAMES:
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    return None
+
+
+def _text_parts(path):
+    """``[(page, paragraph, text)]`` of one document; page is None outside PDFs."""
+    suffix = path.suffix.lower()
+    if suffix in (".txt", ".md"):
+        text = check_utf8(path).decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        return [(None, n, p.strip()) for n, p in enumerate(_PARAGRAPH_BREAK.split(text), start=1) if p.strip()]
+    if suffix == ".docx":
+        import docx
+
+        try:
+            document = docx.Document(str(path))
+        except Exception as error:  # python-docx raises several kinds for a broken package
+            raise InputError(f"not a readable Word document ({type(error).__name__}: {error})", file=path) from None
+        paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+        return [(None, n, text) for n, text in enumerate(paragraphs, start=1)]
+    if suffix == ".pdf":
+        import pypdf
+
+        try:
+            reader = pypdf.PdfReader(str(path))
+            pages = [page.extract_text() or "" for page in reader.pages]
+        except Exception as error:  # pypdf raises many kinds for broken files
+            raise InputError(f"not a readable PDF ({type(error).__name__}: {error})", file=path) from None
+        if not any(p.strip() for p in pages):
+            raise InputError(
+                f"no text found in {len(pages)} page{'s' if len(pages) != 1 else ''}: a scanned PDF without a text layer?",
+                file=path,
+                hint="run OCR first (e.g. ocrmypdf) or give the text as a .txt file",
+            )
+        parts = []
+        for number, page in enumerate(pages, start=1):
+            paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(page.replace("\r\n", "\n")) if p.strip()]
+            parts.extend((number, n, text) for n, text in enumerate(paragraphs, start=1))
+        return parts
+    raise InputError(f"cannot read '{suffix}' documents", file=path, hint=f"use one of: {', '.join(DOCUMENT_SUFFIXES)}")
+
+
+def document_text(path):
+    """The text of one document and its offsets: ``(text, [[page, paragraph, start], ...])``.
+
+    Paragraphs are joined by a blank line; ``start`` is the character offset where each
+    begins in the joined text.
+    """
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise InputError("the document is empty" if path.is_file() else "no such file", file=path)
+    parts = _text_parts(path)
+    if not parts:
+        raise InputError("no text found in the document", file=path, hint="is it empty, or an image?")
+    texts, offsets, position = [], [], 0
+    for page, paragraph, text in parts:
+        offsets.append([page, paragraph, position])
+        texts.append(text)
+        position += len(text) + 2
+    return "\n\n".join(texts), offsets
+
+
+def read_documents(path, *, namespace=None, source_id=None, group=None):
+    """Yield records for a folder of documents and its manifest (all or nothing)."""
+    folder = Path(path)
+    manifest = manifest_of(folder)
+    if manifest is None:
+        raise InputError(f"no manifest in the folder (expected one of: {', '.join(MANIFEST_NAMES)})", file=folder)
+    if manifest.suffix.lower() != ".xlsx":
+        check_utf8(manifest)
+    frame = read_table(manifest)
+    columns = {fold(c): c for c in frame.columns if c != "line"}
+    file_column = columns.get("file") or columns.get("document") or columns.get("filename")
+    if file_column is None:
+        raise InputError("the manifest needs a 'file' column", file=manifest, line=1, field="file",
+                         hint=f"columns found: {', '.join(c for c in frame.columns if c != 'line')}")
+    if "respondent" not in find_columns(frame.drop(columns=[file_column])):
+        frame["respondent"] = [Path(str(f)).stem for f in frame[file_column]]
+    texts, pages = [], []
+    for name, line in zip(frame[file_column], frame["line"]):
+        if not isinstance(name, str) or not name.strip():
+            raise InputError("missing file name", file=manifest, line=int(line), field=file_column)
+        document = (folder / name.strip()).resolve()
+        if not document.is_relative_to(folder.resolve()):
+            raise InputError(f"'{name}' is outside the documents folder", file=manifest, line=int(line), field=file_column)
+        if not document.is_file():
+            near = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in DOCUMENT_SUFFIXES)
+            raise InputError(f"document '{name}' not found", file=manifest, line=int(line), field=file_column,
+                             hint=f"documents in the folder: {', '.join(near[:5]) or 'none'}")
+        text, offsets = document_text(document)
+        texts.append(text)
+        pages.append(json.dumps(offsets))
+    frame = frame.rename(columns={file_column: "_file"})
+    frame[DOCUMENT_QUESTION] = pd.Series(texts, index=frame.index, dtype=object)
+    records = responses_from_frame(frame.drop(columns=["_file"]), path=manifest, namespace=namespace or folder.name,
+                                   text_columns=[DOCUMENT_QUESTION], default_group=group or "public")
+    who = frame[find_columns(frame.drop(columns=["_file", DOCUMENT_QUESTION]))["respondent"]]
+    pages_of = {str(key).strip(): value for key, value in zip(who, zip(pages, frame["_file"]))}
+    for record in records:
+        if getattr(record, "kind", None) == "Response" and hasattr(record, "frame"):
+            local = [i.split("/")[1] for i in record.frame["id"]]
+            record.frame["pages"] = [pages_of[key][0] for key in local]
+            record.frame["file"] = [pages_of[key][1] for key in local]
+        yield record

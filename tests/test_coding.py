@@ -1,0 +1,215 @@
+"""Machine coding of free text: rules, learned codes, the review loop, --coder (issue 12)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from consultgraph.cli import main
+from consultgraph.coding.review import read_review, review_items
+from consultgraph.coding.rules import Matcher, build_codebook
+from consultgraph.coding.run import code
+from consultgraph.errors import InputError
+from consultgraph.loaders import load
+
+CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix cg:   <https://w3id.org/consultgraph/ontology#> .
+@prefix ex:   <https://example.org/codes/> .
+ex:codes a skos:ConceptScheme ; cg:kind cg:Idea .
+ex:research a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Research"@en ; skos:altLabel "investigation"@en .
+ex:advocacy a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Advocacy"@en ;
+    skos:altLabel "lobbying"@en, "campaigning"@en ; skos:hiddenLabel "advocasy"@en .
+ex:education a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Human rights education"@en ; skos:altLabel "HRE"@en .
+"""
+
+# By hand, the rules code:
+#   research:  p1/q1 (research), n1/q1 (Research), n2/q1 (Investigations); not p3/q1 ("No research")
+#   advocacy:  p1/q2 (Lobbying), p2/q1 (Campaigns, advocasy), p3/q1 (campaign); not n3/q1 ("Not advocacy")
+#   education: n1/q2 (human rights education), n2/q2 (HRE); not p3/q2 (no label)
+ANSWERS = """id,group,region,q1,q2
+p1,partner,Africa,"We need more research on climate.",Lobbying governments works.
+p2,partner,Europe,Campaigns and advocasy matter most.,
+p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
+n1,national-entity,Europe,"Research, research, research.",Fund human rights education.
+n2,national-entity,Africa,Investigations into abuses.,HRE for young people.
+n3,national-entity,Africa,Not advocacy.,Nothing to add.
+"""
+BY_HAND = {
+    ("response/p1/q1", "idea/research"), ("response/n1/q1", "idea/research"), ("response/n2/q1", "idea/research"),
+    ("response/p1/q2", "idea/advocacy"), ("response/p2/q1", "idea/advocacy"), ("response/p3/q1", "idea/advocacy"),
+    ("response/n1/q2", "idea/education"), ("response/n2/q2", "idea/education"),
+}
+
+
+@pytest.fixture
+def free_text(tmp_path):
+    (tmp_path / "codes.ttl").write_text(CODES, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(ANSWERS, encoding="utf-8")
+    project = tmp_path / "project"
+    load([tmp_path / "codes.ttl", tmp_path / "answers.csv"], into=project, options={"text_columns": "q1,q2"})
+    return project
+
+
+def test_rules_match_lemmas_typos_and_skip_negations():
+    book = build_codebook({"tactic/hre": ("Human rights education",), "tactic/advocacy": ("Advocacy",)})
+    text = "More human rights educations. Not advocacy; but advocasy!"
+    found = [(m.concept, text[m.start:m.end], m.fuzzy) for m in Matcher(book).matches(text)]
+    assert found == [("tactic/hre", "human rights educations", False), ("tactic/advocacy", "advocasy", True)]
+
+
+def test_codebook_hash_names_the_rules_coder():
+    one = build_codebook({"tactic/advocacy": ("Advocacy",)})
+    two = build_codebook({"tactic/advocacy": ("Advocacy", "lobbying")})
+    assert one.coder.startswith("machine:rules@") and one.coder != two.coder
+    assert one.coder == build_codebook({"tactic/advocacy": ("Advocacy",)}).coder
+
+
+def test_rules_code_the_hand_checked_responses(free_text):
+    from consultgraph.graph.consultation import Consultation
+
+    run = code(Consultation.open(free_text), model=False)
+    machine = run.graph.codings("machine")
+    assert set(zip(machine["response"], machine["concept"])) == BY_HAND
+    assert set(machine["coder"]) == {run.rules_coder}
+    assert machine["confidence"].between(0, 1).all()
+    # the evidence is a quote of the matched span, with offsets into the response
+    quotes = run.graph.quotes().set_index("id")
+    quote = quotes.loc["quote/machine/n2/q1/0-14"]
+    assert quote["text"] == "Investigations" and (quote["start"], quote["end"]) == (0, 14)
+    assert quote["concepts"] == ["idea/research"] and quote["respondent"] == "respondent/n2"
+
+
+def test_coding_twice_gives_the_same_graph(free_text):
+    from consultgraph.graph.consultation import Consultation
+
+    graph = Consultation.open(free_text)
+    first, second = code(graph, seed=3).graph, code(code(graph, seed=3).graph, seed=3).graph
+    assert first.edges.sort_values(list(first.edges.columns)).to_csv(index=False) == \
+        second.edges.sort_values(list(second.edges.columns)).to_csv(index=False)
+
+
+def test_compare_reads_machine_codes_and_says_so(free_text):
+    runner = CliRunner()
+    result = runner.invoke(main, ["code", "-g", str(free_text), "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["compare", "-g", str(free_text), "--groups", "partner,national-entity",
+                                  "--by", "idea", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {r["concept"]: r for r in csv.DictReader(line for line in result.stdout.splitlines())}
+    assert rows["idea/advocacy"]["partner_cell"] == "100% (3 of 3)"
+    assert rows["idea/advocacy"]["national_entity_cell"] == "0% (0 of 3)"
+    assert rows["idea/research"]["national_entity_cell"] == "67% (2 of 3)"
+    assert "the machine's for 8" in result.stderr
+    human = runner.invoke(main, ["compare", "-g", str(free_text), "--groups", "partner,national-entity",
+                                 "--by", "idea", "--coder", "human"])
+    assert "Advocacy" not in human.stdout
+    assert "the machine's for 8" not in human.stderr
+
+
+def test_review_loop_records_people_and_retrains(free_text, tmp_path):
+    runner = CliRunner()
+    sheet = tmp_path / "review.csv"
+    result = runner.invoke(main, ["code", "-g", str(free_text), "-q", "--review", "3", "-o", str(sheet)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(sheet.open(encoding="utf-8")))
+    assert len(rows) == 3 and all(r["check"] for r in rows)
+    rows[0]["codes"], rows[0]["coder"] = "Research; Advocacy", "ann"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(main, ["code", "-g", str(free_text), "-q", "--reviewed", str(sheet)])
+    assert result.exit_code == 0, result.output
+    from consultgraph.graph.consultation import Consultation
+
+    graph = Consultation.open(free_text)
+    ann = graph.codings("ann")
+    assert set(ann["concept"]) == {"idea/research", "idea/advocacy"} and set(ann["response"]) == {rows[0]["response"]}
+    assert graph.coders_used()["human"] == sum(1 for r in rows if r["codes"])
+
+
+def test_review_qdpx_round_trip(free_text, tmp_path):
+    from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.outputs.review import write_review
+
+    run = code(Consultation.open(free_text))
+    rows = review_items(run, 4)
+    path = write_review(rows, codebook_rows(run.graph), tmp_path / "review.qdpx", columns=REVIEW_COLUMNS)
+    graph, added = read_review(run.graph, path, reviewer="bob")
+    assert added == sum(len([c for c in r["codes"].split(";") if c.strip()]) for r in rows)
+    assert set(graph.codings("bob")["response"]) == {r["response"] for r in rows if r["codes"]}
+
+
+def test_a_stale_review_is_refused_whole(free_text, tmp_path):
+    from consultgraph.graph.consultation import Consultation
+
+    graph = Consultation.open(free_text)
+    sheet = tmp_path / "review.csv"
+    sheet.write_text("response,codes,coder,check\nresponse/p1/q1,Research,ann,\n"
+                     "response/zz/q1,Research,ann,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"review.csv, line 3, field 'response': response 'response/zz/q1' is not in"):
+        read_review(graph, sheet)
+    sheet.write_text("response,codes,coder,check\nresponse/p1/q1,Research,ann,0000\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2, field 'check': the text of response 'response/p1/q1' changed"):
+        read_review(graph, sheet)
+    sheet.write_text("response,codes,coder\nresponse/p1/q1,Reserch,ann\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2, field 'codes': unknown .*'Reserch'.*nearest known: 'Research'"):
+        read_review(graph, sheet)
+    assert len(graph.codings("human")) == 0
+
+
+def test_learned_codes_on_consult_gold(shared_data):
+    """Trained on 60 of 100 gold-coded responses, the model codes the other 40 better than chance."""
+    import numpy as np
+
+    from consultgraph.coding.learned import fit_model, predict
+    from consultgraph.graph.consultation import Consultation
+
+    graph = load([shared_data / "consultations" / "consult" / "gambling_XS"]).graph
+    responses = graph.responses("question/question-part-1")
+    gold = graph.codings("consult-gold")
+    coded = gold.groupby("response")["concept"].apply(set).to_dict()
+    ids, texts = list(responses["id"]), list(responses["text"])
+    concepts = sorted(set(gold.loc[gold["question"] == "question/question-part-1", "concept"]))
+    labels = {c: np.array([c in coded.get(r, set()) for r in ids], dtype=int) for c in concepts}
+    model = fit_model(texts[:60], {c: y[:60] for c, y in labels.items()}, seed=0)
+    probabilities, _ = predict(model, texts[60:])
+    tp = fp = fn = 0
+    for concept, p in probabilities.items():
+        predicted, truth = p >= model.codes[concept].threshold, labels[concept][60:] == 1
+        tp, fp, fn = tp + (predicted & truth).sum(), fp + (predicted & ~truth).sum(), fn + (~predicted & truth).sum()
+    micro_f1 = 2 * tp / (2 * tp + fp + fn)
+    base_rate = np.mean([y[60:].mean() for y in labels.values()])
+    assert micro_f1 > 2 * base_rate
+    again, _ = predict(fit_model(texts[:60], {c: y[:60] for c, y in labels.items()}, seed=0), texts[60:])
+    assert all(np.array_equal(again[c], probabilities[c]) for c in probabilities)
+
+
+def test_people_s_codings_of_responses_load_with_their_coder(free_text, tmp_path):
+    sheet = tmp_path / "coded.csv"
+    # the project's labels "HRE" and "Research" also name built-in concepts: ids are unambiguous
+    sheet.write_text("respondent,question,code,coder\np3,q2,idea/education,ann\np3,q2,idea/education,bob\n"
+                     "p1,,idea/research,ann\n", encoding="utf-8")
+    graph = load([sheet], into=free_text).graph
+    ann, bob = graph.codings("ann"), graph.codings("bob")
+    assert sorted(zip(ann["response"].fillna("-"), ann["concept"])) == [("-", "idea/research"),
+                                                                         ("response/p3/q2", "idea/education")]
+    assert list(bob["response"]) == ["response/p3/q2"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent,question,code,coder\np3,q9,idea/education,ann\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.csv, line 2.*unknown .*'p3/q9'"):
+        load([bad], into=free_text)
+
+
+def test_nothing_to_code_with_says_what_to_load(tmp_path):
+    from consultgraph.graph.consultation import Consultation
+
+    (tmp_path / "answers.csv").write_text(ANSWERS, encoding="utf-8")
+    graph = load([tmp_path / "answers.csv"], options={"text_columns": "q1,q2"}).graph
+    with pytest.raises(InputError, match="no codebook and no responses coded by people"):
+        code(graph)
+    with pytest.raises(InputError, match="no free-text responses"):
+        code(Consultation())

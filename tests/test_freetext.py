@@ -1,0 +1,157 @@
+"""Free-text inputs: tables with answer columns, Talk to the City CSV, Consult folders, documents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from consultgraph.errors import InputError
+from consultgraph.loaders import detect, load
+
+# Three respondents, two questions; p2 left q2 blank. By hand: 5 responses.
+ANSWERS = """id,group,region,age,q1,q2
+p1,partner,Africa,40,"We need more research on climate.",Advocacy with governments.
+p2,partner,Scotland,31,Campaigning and advocacy matter most.,
+n1,national-entity,Europe,,"Research, research, research.",Fund human rights education.
+"""
+
+
+@pytest.fixture
+def answers(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text(ANSWERS, encoding="utf-8")
+    return path
+
+
+def test_answer_columns_become_responses(answers):
+    graph = load([answers], options={"text_columns": "q1,q2"}, fmt="text").graph
+    responses = graph.responses()
+    assert len(responses) == 5
+    assert sorted(responses["question"].unique()) == ["question/q1", "question/q2"]
+    row = responses[responses["id"] == "response/p2/q1"].iloc[0]
+    assert row["text"] == "Campaigning and advocacy matter most."
+    assert (row["respondent"], row["group"], row["region"]) == ("respondent/p2", "group/partner", "region/scotland")
+    people = graph.respondents().set_index("id")
+    assert json.loads(people.loc["respondent/p1", "attributes"]) == {"age": "40"}
+    assert graph.concepts["region/scotland"].label == "Scotland"
+
+
+def test_loading_twice_changes_nothing(answers, tmp_path):
+    project = tmp_path / "p"
+    first = load([answers], into=project, fmt="text", options={"text_columns": "q1,q2"})
+    again = load([answers], into=project, fmt="text", options={"text_columns": "q1,q2"})
+    assert (again.nodes_after, again.edges_after) == (first.nodes_after, first.edges_after)
+
+
+def test_unknown_text_column_names_the_nearest(answers):
+    with pytest.raises(InputError, match=r"line 1, field 'q3': unknown text column 'q3' \(nearest: 'q2', 'q1'\)"):
+        load([answers], fmt="text", options={"text_columns": "q1,q3"})
+
+
+def test_mixed_encodings_name_the_line(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("id,text\na,caf\u00e9 ok\n".encode() + "b,na\u00efve\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"mixed.csv, line 3.*not UTF-8"):
+        load([path], fmt="text")
+
+
+def test_talk_to_the_city_csv(shared_data):
+    path = shared_data / "consultations" / "talk-to-the-city" / "t3c_sample_input.csv"
+    assert detect(path) == "tttc-csv"
+    graph = load([path]).graph
+    responses = graph.responses()
+    assert len(responses) >= 1
+    assert responses["text"].str.len().min() > 0
+    assert set(responses["question"]) == {"question/comment"}
+
+
+def test_consult_folder_with_gold(shared_data):
+    folder = shared_data / "consultations" / "consult" / "gambling_XS"
+    assert detect(folder) == "consult"
+    graph = load([folder]).graph
+    responses = graph.responses()
+    assert len(responses) == 200
+    assert set(responses["position"].dropna()) <= {"agree", "disagree", "unclear"}
+    first = responses.set_index("id").loc["response/1001/question-part-1"]
+    assert first["text"].startswith("Yes, absolutely ban them.")
+    assert first["position"] == "agree"
+    codings = graph.codings("consult-gold")
+    # mapping.jsonl line 1: 1001 -> A (POSITIVE), D, E (NEGATIVE)
+    mine = codings[codings["response"] == "response/1001/question-part-1"].sort_values("concept")
+    assert [c.rsplit("-", 1)[-1] for c in mine["concept"]] == ["a", "d", "e"]
+    assert list(mine["stance"]) == ["support", "drop", "drop"]
+    assert graph.concepts["theme/gambling-xs/question-part-1-a"].label == "Complete Ban Support"
+    assert graph.coders_used() == {"human": 200, "machine": 0}
+
+
+def _pdf(path, pages):
+    """A minimal PDF with one line of text per page (empty text: a page without a text layer)."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET" if text else ""
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                       f"/Contents {len(objects)} 0 R >>")
+        kids.append(len(objects))
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(out)
+
+
+@pytest.fixture
+def documents(tmp_path):
+    import docx
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("First paragraph on research.\n\nSecond on advocacy.\n", encoding="utf-8")
+    word = docx.Document()
+    word.add_paragraph("We ask for human rights education.")
+    word.add_paragraph("And climate justice.")
+    word.save(folder / "b.docx")
+    _pdf(folder / "c.pdf", ["Page one on research", "Page two on campaigning"])
+    (folder / "manifest.csv").write_text("file,respondent,group,region\na.txt,r1,partner,Africa\n"
+                                         "b.docx,r2,partner,Europe\nc.pdf,r3,NE,Europe\n", encoding="utf-8")
+    return folder
+
+
+def test_documents_keep_page_and_paragraph_offsets(documents):
+    assert detect(documents) == "documents"
+    graph = load([documents]).graph
+    responses = graph.responses().set_index("respondent")
+    assert responses.loc["respondent/r1", "text"] == "First paragraph on research.\n\nSecond on advocacy."
+    assert json.loads(responses.loc["respondent/r1", "pages"]) == [[None, 1, 0], [None, 2, 30]]
+    assert responses.loc["respondent/r2", "text"] == "We ask for human rights education.\n\nAnd climate justice."
+    text = responses.loc["respondent/r3", "text"]
+    pages = json.loads(responses.loc["respondent/r3", "pages"])
+    assert [p[0] for p in pages] == [1, 2]
+    assert text[pages[1][2]:].startswith("Page two")
+    assert responses.loc["respondent/r3", "group"] == "group/national-entity"
+
+
+def test_manifest_naming_a_missing_file(documents):
+    (documents / "manifest.csv").write_text("file,respondent,group\na.txt,r1,partner\nzzz.pdf,r9,partner\n",
+                                            encoding="utf-8")
+    with pytest.raises(InputError, match=r"manifest.csv, line 3, field 'file': document 'zzz.pdf' not found"):
+        load([documents])
+
+
+def test_scanned_pdf_says_no_text_and_page_count(documents):
+    _pdf(documents / "c.pdf", ["", "", ""])
+    with pytest.raises(InputError, match=r"c.pdf: no text found in 3 pages"):
+        load([documents])
+
+
+def test_empty_document_is_refused(documents):
+    (documents / "a.txt").write_text("   \n\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"a.txt: no text found"):
+        load([documents])
