@@ -99,10 +99,10 @@ def review_items(run, count, *, seed=0):
 
 def codebook_rows(graph):
     """The codes a reviewer may use: id, label, definition, kind (a second sheet, or the QDA code book)."""
-    from consultgraph.coding.rules import CODE_KINDS
+    from consultgraph.coding.rules import code_kinds
 
     concepts = graph.concepts
-    ids = sorted(graph.nodes.loc[graph.nodes["kind"].isin(CODE_KINDS), "id"])
+    ids = sorted(graph.nodes.loc[graph.nodes["kind"].isin(code_kinds()), "id"])
     return [{"id": c, "label": concepts[c].label, "kind": concepts[c].kind, "definition": concepts[c].definition or ""}
             for c in ids if c in concepts]
 
@@ -118,18 +118,19 @@ def _question_codes(graph):
 
 
 def _resolve_code(graph, label, question, per_question, where):
-    from consultgraph.coding.rules import CODE_KINDS
+    from consultgraph.coding.rules import code_kinds
 
     concepts = graph.concepts
-    ids = concepts.candidates(label.strip(), CODE_KINDS)
+    kinds = code_kinds()
+    ids = concepts.candidates(label.strip(), kinds)
     # a label the built-in schemes share with the project's codebook means the project's code,
     # and one two questions' codebooks share means the code of the row's question
-    for preferred in (set(graph.nodes.loc[graph.nodes["kind"].isin(CODE_KINDS), "id"]), per_question.get(question, set())):
+    for preferred in (set(graph.nodes.loc[graph.nodes["kind"].isin(kinds), "id"]), per_question.get(question, set())):
         if len(ids) > 1:
             ids = [i for i in ids if i in preferred] or ids
     if len(ids) == 1:
         return ids[0]
-    return concepts.resolve(label.strip(), CODE_KINDS, **where)  # raises, naming the nearest labels
+    return concepts.resolve(label.strip(), kinds, **where)  # raises, naming the nearest labels
 
 
 def read_review(graph, path, *, reviewer=None):

@@ -16,8 +16,14 @@ from bisect import bisect_right
 from itertools import accumulate
 from dataclasses import dataclass, field
 
-#: Node kinds that are codes (what MENTIONS and PROPOSES point to).
-CODE_KINDS = ("Theme", "Tactic", "Approach", "Idea", "PartnerType", "Audience")
+
+
+def code_kinds():
+    """The node kinds that are codes (what MENTIONS and PROPOSES point to), from the schema."""
+    from consultgraph.graph.model import codeable_kinds
+
+    return codeable_kinds()
+
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*", re.UNICODE)
 NEGATIONS = {
     "en": {"no", "not", "never", "without", "nor", "neither", "cannot", "don't", "doesn't", "didn't", "isn't",
@@ -122,7 +128,7 @@ def codebook_of(graph, question=None, language="en"):
     in the project); labels are prefLabel, altLabels and hiddenLabels.
     """
     concepts = graph.concepts
-    present = graph.nodes.loc[graph.nodes["kind"].isin(CODE_KINDS), "id"]
+    present = graph.nodes.loc[graph.nodes["kind"].isin(code_kinds()), "id"]
     labels = {}
     for concept_id in sorted(present):
         if concept_id not in concepts:
