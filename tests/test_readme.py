@@ -116,3 +116,24 @@ def test_real_input_commands_run_in_order(tmp_path, monkeypatch, shared_data):
     monkeypatch.chdir(work)
     for command in tour("real"):
         run_line(command)
+
+
+def test_free_text_commands_run_in_order(tmp_path, monkeypatch):
+    """'From raw text to a coded graph': load, code with a review sheet, a reviewer's edit, record it, compare, report."""
+    import csv
+
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    lines = next(block for heading, block in blocks() if heading == "From raw text to a coded graph")
+    assert len(lines) == 4
+    for line in lines:
+        if "--reviewed" in line:  # the reviewer keeps the first row's suggestions and adds a code
+            rows = list(csv.DictReader(open("review.csv", encoding="utf-8")))
+            rows[0]["codes"] = "; ".join(filter(None, [rows[0]["codes"], "Human rights education"]))
+            with open("review.csv", "w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+        for part in line.split(" && "):
+            run_line(part)
+    assert (tmp_path / "answers.html").stat().st_size > 10_000
