@@ -492,6 +492,7 @@ class Consultation:
             "stated_sizes": [[g, int(c), None if pd.isna(line) else int(line)]
                              for g, c, line in zip(stated["group"], stated["count"], stated["source_line"])],
             "findings_by_measure": value_counts(findings["measure"]) if len(findings) else {},
+            "group_ids": [str(i) for i in self.table("StakeholderGroup")["id"]],
             # who coded: with no coder named and no free-text responses, every coding is a
             # respondent's own, and counting can read the stored edges directly
             "coders": sorted({c for kind in CODING_KINDS for c in coder_of(distinct(self.edges_of(kind)["props"]))} - {""}),

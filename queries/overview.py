@@ -23,7 +23,9 @@ def groups(graph):
     """
     concepts = graph.concepts
     summary = graph.summary()  # stored with the project: respondents are not read here
-    ids = [str(i) for i in graph.table("StakeholderGroup")["id"]]
+    ids = summary.get("group_ids")  # stored with the project; an older store reads the nodes
+    if ids is None:
+        ids = [str(i) for i in graph.table("StakeholderGroup")["id"]]
     sizes = graph.group_sizes()
     opinion = {}
     if summary["edges_by_kind"].get("IN_OPINION_GROUP"):

@@ -39,3 +39,10 @@ def test_stats_module_avoids_scipy_stats():
     out = subprocess.run([sys.executable, "-c", "import sys, consultgraph.queries.stats\n"
                           "print('scipy.stats' in sys.modules)"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_stats_on_the_built_in_dataset_reads_only_the_stored_views():
+    """`consultgraph stats` answers from the manifest and the concepts view: no pandas, Arrow or rdflib."""
+    code = ("from consultgraph.cli import main\n"
+            "try:\n    main(['stats'])\nexcept SystemExit:\n    pass\n")
+    assert imported_after(code) == []
