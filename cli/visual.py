@@ -39,8 +39,13 @@ def _wrote(path, what):
               help="Node budget: above it respondents fold into their groups, then the best-connected nodes stay.")
 @click.option("--layout", type=click.Choice(["auto", "physics", "precomputed"]), default="auto", show_default=True,
               help="auto: the browser lays out up to 400 nodes, positions are precomputed above that.")
-def viz(graph, output, focus, depth, groups, kinds, min_weight, max_nodes, layout):
+@click.option("--by", type=_BY, default="theme", show_default=True,
+              help="The concept kind the page opens on, with the stakeholder groups (the legend adds the rest).")
+def viz(graph, output, focus, depth, groups, kinds, min_weight, max_nodes, layout, by):
     """Write the interactive graph as one HTML file: groups, concepts, regions, respondents.
+
+    The page opens on the stakeholder groups and one concept kind (--by, default theme);
+    respondents, regions and the other kinds are in the file, a tick in the legend away.
 
     Group-concept edges are labelled with the share of the group, its count and base
     ("69% (37 of 53)"); hovering shows counts and up to three quotes; the side bar finds
@@ -49,13 +54,14 @@ def viz(graph, output, focus, depth, groups, kinds, min_weight, max_nodes, layou
     \b
     Examples:
       consultgraph viz -o graph.html
+      consultgraph viz --by tactic -o tactics.html
       consultgraph viz --focus theme:climate --depth 2 -o climate.html
       consultgraph viz --groups partner,national-entity --kinds group,tactic --min-weight 0.3
     """
     from consultgraph.outputs.visual import write_graph_html
 
     path = write_graph_html(graph, output, focus=focus, depth=depth, groups=groups, kinds=kinds,
-                            min_weight=min_weight, max_nodes=max_nodes, layout=layout)
+                            min_weight=min_weight, max_nodes=max_nodes, layout=layout, by=by)
     _wrote(path, "the graph")
 
 

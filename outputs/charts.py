@@ -84,9 +84,11 @@ def dumbbell_figure(comparison, *, top=20, title=None):
         shares = [row[f"{g}.share"] for g in comparison.groups if row.get(f"{g}.share") is not None]
         return (max(shares) - min(shares)) * 100
 
+    one_sided = [r for r in comparison.rows if r not in rows]
     rows.sort(key=lambda r: (-divergence(r), r["label"]))
     if top:
         rows = rows[:top]
+    drawn = {"interval": False, "hollow": False}
     mixed = len({r["stance"] for r in rows}) > 1
     height = 1.6 + 0.52 * max(len(rows), 1)
     figure = _figure(9.5, height)
@@ -109,9 +111,11 @@ def dumbbell_figure(comparison, *, top=20, title=None):
             colour, marker = PALETTE[number % len(PALETTE)], MARKERS[number % len(MARKERS)]
             offset = (number - (len(shares) - 1) / 2) * 0.12
             if low is not None and high is not None:
+                drawn["interval"] = True
                 axes.errorbar(share * 100, position + offset, xerr=[[(share - low) * 100], [(high - share) * 100]],
                               fmt="none", ecolor=colour, elinewidth=1.2, capsize=2.5, alpha=0.8, zorder=2)
             percent_only = row.get(f"{group}.count") is None
+            drawn["hollow"] = drawn["hollow"] or percent_only
             axes.scatter([share * 100], [position + offset], s=46, marker=marker, zorder=3,
                          facecolors="white" if percent_only else colour, edgecolors=colour, linewidths=1.4)
         note = []
@@ -132,8 +136,11 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     highest = max((row.get(f"{g}.high") or row.get(f"{g}.share") or 0) for row in rows for g in comparison.groups)
     axes.set_xlim(0, _axis_end(highest * 100))
     axes.set_ylim(-0.7, len(rows) - 0.3)
-    axes.set_xlabel("share of the group (%), with 95% Wilson interval; hollow marker: percent only, no count\n"
-                    "tick labels: each group's figure, in legend order", fontsize=9)
+    # explain only the marks this chart draws
+    explained = "share of the group (%)" + (", with 95% Wilson interval" if drawn["interval"] else "")
+    if drawn["hollow"]:
+        explained += "; hollow marker: percent only, no count"
+    axes.set_xlabel(explained + "\ntick labels: each group's figure, in legend order", fontsize=9)
     axes.grid(axis="x", color="#eeeeee")
     axes.set_axisbelow(True)
     for side in ("top", "right"):
@@ -141,7 +148,10 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     handles = []
     from matplotlib.lines import Line2D
 
+    shown = {g for row in rows for g in comparison.groups if row.get(f"{g}.share") is not None}
     for number, label in enumerate(labels):
+        if comparison.groups[number] not in shown:
+            continue
         handles.append(Line2D([], [], linestyle="none", marker=MARKERS[number % len(MARKERS)],
                               color=PALETTE[number % len(PALETTE)], label=label, markersize=7))
     axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(labels), 4),
@@ -150,7 +160,12 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     if top and total > len(rows):
         heading += f" \u2014 top {len(rows)} of {total}"
     axes.set_title(heading, fontsize=11, pad=26)
-    footnote(figure, getattr(comparison, "caveats", ()))
+    notes = list(getattr(comparison, "caveats", ()))
+    if one_sided:
+        names = ", ".join(dict.fromkeys(r["label"] + (f" ({r['stance']})" if r.get("stance") else "") for r in one_sided))
+        notes.append(f"Not drawn: {len(one_sided)} row(s) with a share for fewer than two groups "
+                     f"(qualitative or not reported for the others): {names}.")
+    footnote(figure, notes)
     return figure
 
 
@@ -235,6 +250,21 @@ def stance_rows(graph, groups, concepts=None, *, by="theme", top=12):
     return out
 
 
+def _stance_cells_without_share(graph, groups, by, concepts):
+    """"Group: concept (stance)" for lead/support/drop cells the source states only in words."""
+    from consultgraph.queries.compare import compare
+
+    result = compare(graph, groups, by, sort="concept")
+    out = []
+    for row in result.rows:
+        if row["stance"] not in STANCES or row["label"] not in concepts:
+            continue
+        for group in result.groups:
+            if row.get(f"{group}.share") is None and row.get(f"{group}.basis"):
+                out.append(f"{result.group_labels[group]}: {row['label']} ({row['stance']})")
+    return out
+
+
 def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=None):
     """The matplotlib figure of :func:`stance_chart` (for embedding)."""
     from consultgraph.queries.compare import resolve_groups
@@ -244,6 +274,16 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
     group_ids = resolve_groups(graph, groups)
     labels = {g: graph.concepts[g].label for g in group_ids}
     caveats = [c.note(labels) for c in dataset_metadata(graph).caveats_for(group_ids, mention_rates=True)]
+    everything = stance_rows(graph, groups, concepts, by=by, top=0)
+    shown_concepts = {concept for concept, _, _ in rows}
+    hidden = list(dict.fromkeys(concept for concept, _, _ in everything if concept not in shown_concepts))
+    if hidden:
+        caveats.append(f"Not drawn: {len(hidden)} more concept(s) with smaller lead/support/drop shares "
+                       f"(top {top} shown): {', '.join(hidden)}.")
+    unshared = _stance_cells_without_share(graph, groups, by, {concept for concept, _, _ in everything})
+    if unshared:
+        caveats.append(f"Not drawn: {len(unshared)} group-concept stance(s) the source gives in words only: "
+                       f"{'; '.join(unshared)}.")
     blocks = []
     for concept, group, per in rows:
         if not blocks or blocks[-1][0] != concept:
@@ -260,6 +300,7 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
     widest = max(sum(per[s][0] for s in per) for _, _, per in rows) * 100
     end = _axis_end(widest)
     y, ticks, tick_labels = 0, [], []
+    counted, drawn_stances = False, set()
     for concept, members in reversed(blocks):
         for group, per in reversed(members):
             left = 0.0
@@ -268,10 +309,12 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
                 if stance not in per:
                     continue
                 share, count, base, _ = per[stance]
+                drawn_stances.add(stance)
                 axes.barh(y, share * 100, left=left, color=STANCE_COLOURS[stance], edgecolor="white", height=0.8,
                           hatch={"lead": "", "support": "..", "drop": "//"}[stance])
                 if share * 100 >= end * 0.08:
                     text = f"{share * 100:.0f}%" + (f" ({count})" if count is not None else "")
+                    counted = counted or count is not None
                     axes.text(left + share * 50, y, text, ha="center", va="center", fontsize=7,
                               color="white" if stance != "support" else "#111111")
                 left += share * 100
@@ -286,14 +329,16 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
     axes.set_yticklabels(tick_labels, fontsize=8)
     axes.set_xlim(0, end)
     axes.set_ylim(-0.7, y - 0.3)
-    axes.set_xlabel("share of the group (%); the count of respondents in brackets")
+    axes.set_xlabel("share of the group (%)" + ("; the count of respondents in brackets, where the source gives it"
+                                                 if counted else ""))
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=STANCE_COLOURS[s], hatch={"lead": "", "support": "..", "drop": "//"}[s],
-                     edgecolor="white", label=s) for s in STANCES]
-    axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=9)
+                     edgecolor="white", label=s) for s in STANCES if s in drawn_stances]
+    axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles), frameon=False,
+                fontsize=9)
     axes.set_title(title or "Lead, support or drop, by group", fontsize=11, pad=26)
     footnote(figure, caveats)
     return figure

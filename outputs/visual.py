@@ -146,8 +146,8 @@ def _static(name):
     return (resources.files("consultgraph.outputs") / "static" / name).read_text(encoding="utf-8")
 
 
-def render_page(view, *, layout="auto", height=None):
-    """The HTML page of ``view`` (see :func:`graph_html`)."""
+def render_page(view, *, layout="auto", height=None, show=None):
+    """The HTML page of ``view`` (see :func:`graph_html`); ``show``: the kinds ticked at first (None: all)."""
     if layout not in LAYOUTS:
         raise InputError(f"unknown layout '{layout}'", field="layout", hint=f"use one of: {', '.join(LAYOUTS)}")
     data = _page_data(view, layout)
@@ -158,7 +158,7 @@ def render_page(view, *, layout="auto", height=None):
         if kind not in counts:
             continue
         legend.append(
-            f'<label><input type="checkbox" data-kind="{esc(kind)}" checked>'
+            f'<label><input type="checkbox" data-kind="{esc(kind)}"{" checked" if show is None or kind in show else ""}>'
             f'<span class="cg-swatch {esc(spec["shape"])}" style="background:{spec["color"]};--c:{spec["color"]}"></span>'
             f'{esc(spec["label"])} ({counts[kind]})</label>'
         )
@@ -169,6 +169,10 @@ def render_page(view, *, layout="auto", height=None):
                "click for details.")
     if data["labels"] == "selected":
         summary += " Click a node to label its edges with their numbers."
+    hidden = [KIND_STYLE[k]["label"].lower() for k in KIND_STYLE if k in counts and show is not None and k not in show]
+    if hidden:
+        summary += (" Opens on: " + ", ".join(KIND_STYLE[k]["label"].lower() for k in KIND_STYLE if k in counts and k in show)
+                    + "; tick a kind to add it (" + ", ".join(hidden) + "), or Show everything.")
     style_height = f"#cg-main{{height:{esc(height)}}}" if height else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -196,8 +200,30 @@ def render_page(view, *, layout="auto", height=None):
     )
 
 
+#: A page with more nodes than this opens on the groups and one concept kind.
+OPENING_LIMIT = 60
+
+
+def opening_kinds(by="theme", *, nodes=OPENING_LIMIT + 1, focus=None, groups=None, kinds=None):
+    """The kinds a page shows when it opens: all of them for a small view (``nodes`` up to
+    :data:`OPENING_LIMIT`) or once the reader has narrowed it (``focus``, ``groups``,
+    ``kinds``); else the stakeholder groups and the concept kind in question (``by``), so
+    the first view is readable, with respondents folded into their groups.
+
+    Examples
+    --------
+    >>> sorted(opening_kinds()), opening_kinds(kinds="group,tactic"), opening_kinds(nodes=15)
+    (['StakeholderGroup', 'Theme'], None, None)
+    """
+    from consultgraph.graph.model import codeable_kinds, normalise_kind
+
+    if focus or groups or kinds or nodes <= OPENING_LIMIT:
+        return None
+    return {"StakeholderGroup", normalise_kind(by, codeable_kinds(), what="concept kind")}
+
+
 def graph_html(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weight=None, max_nodes=MAX_NODES,
-               max_edges=MAX_EDGES, layout="auto", title=None, height=None):
+               max_edges=MAX_EDGES, layout="auto", title=None, height=None, by="theme", show="opening"):
     """One self-contained HTML page with the interactive graph (no network access needed).
 
     Nodes are coloured and shaped by kind (legend on the page, Okabe-Ito colours) and
@@ -218,6 +244,11 @@ def graph_html(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
     title : str, optional
     height : str, optional
         CSS height of the drawing area (e.g. ``"640px"``); the window's height if omitted.
+    by : str
+        The concept kind the page opens on, with the stakeholder groups (default theme).
+    show : set of str, None or "opening"
+        Kinds ticked when the page opens: ``"opening"`` is :func:`opening_kinds`, None
+        every kind. The page holds every node either way; the legend adds the rest.
 
     Returns
     -------
@@ -232,7 +263,9 @@ def graph_html(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
     """
     view = graph_view(graph, focus=focus, depth=depth, groups=groups, kinds=kinds, min_weight=min_weight,
                       max_nodes=max_nodes, max_edges=max_edges, title=title)
-    return render_page(view, layout=layout, height=height)
+    if show == "opening":
+        show = opening_kinds(by, nodes=len(view.nodes), focus=focus, groups=groups, kinds=kinds)
+    return render_page(view, layout=layout, height=height, show=show)
 
 
 def write_graph_html(graph, path, **options):

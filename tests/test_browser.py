@@ -256,3 +256,29 @@ def test_built_in_report_in_the_browser(browser, amnesty, tmp_path):
         opened.assert_clean()
     finally:
         opened.close()
+
+
+def test_builtin_graph_opens_readable(browser, tmp_path):
+    """Issue 13: the built-in graph (193 nodes) opens on groups and themes, labels readable, respondents folded."""
+    from consultgraph.loaders import builtin
+    from consultgraph.outputs.visual import write_graph_html
+
+    path = write_graph_html(builtin(), tmp_path / "graph.html")
+    opened = Opened(browser, path)
+    try:
+        page = opened.page
+        wait_ready(page)
+        shown = page.evaluate("cg.nodesView.get().map(n => n.kind)")
+        assert set(shown) == {"StakeholderGroup", "Theme"} and len(shown) < 40
+        assert page.evaluate("cg.nodes.length") > 150  # the rest is in the page, a tick away
+        assert not page.is_checked('#cg-legend input[data-kind="Respondent"]')
+        # labels drawn at 14 px and the fitted view not shrunk below 80%: at least ~11 px on screen
+        scale = page.evaluate("cg.network.getScale()")
+        assert scale >= 0.8, scale
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "graph-builtin.png"))
+        page.check('#cg-legend input[data-kind="Respondent"]')
+        assert "Respondent" in page.evaluate("cg.nodesView.get().map(n => n.kind)")
+        opened.assert_clean()
+    finally:
+        opened.close()

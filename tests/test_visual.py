@@ -302,3 +302,25 @@ def test_an_empty_graph_still_makes_pages():
 
     assert page_data(graph_html(Consultation()))["nodes"] == []
     assert "The data holds no figures to compare." in report_html(Consultation(), graph_section=False)
+
+
+def _texts(figure):
+    return " ".join(" ".join(t.get_text().split()) for t in figure.findobj(lambda a: hasattr(a, "get_text")))
+
+
+def test_charts_note_what_they_leave_out_and_explain_only_what_they_draw(amnesty):
+    """Issue 13: one-sided rows are named under the chart; no legend or axis text for marks not drawn."""
+    from consultgraph.outputs.charts import dumbbell_figure, stance_figure
+    from consultgraph.queries.compare import compare
+
+    result = compare(amnesty, "partner,national-entity", by="tactic")
+    text = _texts(dumbbell_figure(result))
+    assert "Not drawn: 6 row(s) with a share for fewer than two groups" in text
+    assert "Communications (" in text and "Strategic litigation (" in text
+    assert "hollow marker" not in text  # every drawn share has a count here
+    stance = stance_figure(amnesty, "partner,national-entity,IS", None)
+    text = _texts(stance)
+    assert "in brackets" not in text  # the source gives shares, no counts, for these stances
+    assert "Not drawn:" in text and "Partners: Environment and climate change (lead)" in text
+    legend = [t.get_text() for t in stance.axes[0].get_legend().get_texts()]
+    assert legend == ["lead", "support"]  # no drop bar is drawn, so none is explained

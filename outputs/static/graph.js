@@ -99,7 +99,7 @@
   window.cg = {network: network, nodes: nodes, edges: edges, nodesView: nodesView, edgesView: edgesView};
   if (data.physics) {
     network.once("stabilizationIterationsDone", function () { network.setOptions({physics: {enabled: false}}); ready(); });
-    network.once("stabilized", function () { network.setOptions({physics: {enabled: false}}); ready(); });
+    network.on("stabilized", function () { network.setOptions({physics: {enabled: false}}); ready(); });
   } else {
     network.once("afterDrawing", function () { ready(); });
   }
@@ -108,7 +108,11 @@
     status.textContent = "Showing " + nodesView.length + " of " + nodes.length + " nodes and " +
       edgesView.length + " of " + edges.length + " edges.";
   }
-  function refresh() { recompute(); nodesView.refresh(); edgesView.refresh(); showStatus(); }
+  function refresh() {
+    recompute(); nodesView.refresh(); edgesView.refresh(); showStatus();
+    // nodes a reader adds (ticking a kind) find their place, then physics stops again
+    if (data.physics && window.cgReady) { network.setOptions({physics: {enabled: true}}); network.stabilize(200); }
+  }
   showStatus();
   document.querySelectorAll("#cg-legend input[data-kind]").forEach(function (box) {
     box.addEventListener("change", function () { kindOn[box.getAttribute("data-kind")] = box.checked; refresh(); });
