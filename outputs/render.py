@@ -206,6 +206,7 @@ def as_table(rows, columns=None, width=None, color=False):
                   expand=False)
     cells = [[_display(c, row.get(c)) for c in columns] for row in rows]
     keep = [i for i, c in enumerate(columns) if any(r[i] for r in cells)] or list(range(len(columns)))
+    cap = min(14, max(6, (width - 3 * len(keep)) // max(len(keep), 1)))  # many columns: words may split
     for i in keep:
         column = columns[i]
         numeric = column in P_COLUMNS or all(isinstance(r.get(column), (int, float)) and not isinstance(r.get(column), bool)
@@ -214,13 +215,13 @@ def as_table(rows, columns=None, width=None, color=False):
         # A column is never narrower than its longest word (up to 14), so words wrap, not split.
         longest_word = max(len(word) for text in [header] + [r[i] for r in cells] for word in (text.split() or [""]))
         table.add_column(header, overflow="fold", justify="right" if numeric else "left",
-                         min_width=min(longest_word, 14))
+                         min_width=min(longest_word, cap))
     for row in cells:
         table.add_row(*[row[i] for i in keep])
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None,
                       no_color=not color, highlight=False, soft_wrap=False, emoji=False, markup=False)
-    console.print(table)
+    console.print(table, crop=False)  # never cut text off: a table too wide for the terminal wraps there
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     for number, note in enumerate(notes, start=1):
         marker = f"{number:>{len(str(len(notes)))}} "

@@ -243,3 +243,10 @@ def test_qdpx_export_carries_every_coding_and_says_what_it_holds(tmp_path):
         return sorted(zip(table["respondent"].map(label), table["concept"], table["stance"]))
 
     assert by_label(again) == by_label(graph)
+
+
+def test_a_narrow_table_never_cuts_text_off():
+    result = run("consensus", "--groups", "partner,national-entity", "--by", "tactic", env={"COLUMNS": "100"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert "every group at" in result.stdout  # wrapped within its column, not cropped at the edge
