@@ -61,6 +61,8 @@ class Consultation:
         self.manifest = manifest or {}
         self.project = None  # the Project this graph was opened from (lazy tables), if any
         self.coder = coder
+        self.path = None  # the project folder it was read from, if any (engines cache beside it)
+        self.dataset = None  # the built-in dataset it is, if any
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -74,6 +76,8 @@ class Consultation:
         graph.manifest = manifest
         graph.project = project
         graph.coder = AUTO
+        graph.path = project.path
+        graph.dataset = None
         return graph
 
     @property
@@ -101,8 +105,12 @@ class Consultation:
     def save(self, path, *, load=None):
         """Write this graph and its derived views as the project at ``path`` (atomically; see :mod:`store`)."""
         views = {"respondents": self.respondents(), "concepts": self.concepts, "summary": self.summary()}
-        manifest = Project(path).write(self.nodes, self.edges, load=load, name=self.name, views=views)
+        project = Project(path)
+        manifest = project.write(self.nodes, self.edges, load=load, name=self.name, views=views)
         self.manifest = manifest
+        self.path = project.path
+        self.__dict__.pop("_cypher_engine", None)
+        self.__dict__.pop("_sparql_engine", None)
         return manifest
 
     @cached_property

@@ -62,10 +62,15 @@ def _literal(value, datatype):
     return Literal(str(value))
 
 
-def statement_iri(source, kind, target, stance, coder=None):
+def statement_key(source, kind, target, stance, coder=None):
+    """The local part of a qualified relationship's ``rdf:Statement`` IRI (stable across exports)."""
     key = f"{source}\x1f{kind}\x1f{target}\x1f{stance or ''}" + (f"\x1f{coder}" if coder else "")
     digest = hashlib.sha1(key.encode()).hexdigest()[:20]
-    return ID[f"{STATEMENT}/{digest}"]
+    return f"{STATEMENT}/{digest}"
+
+
+def statement_iri(source, kind, target, stance, coder=None):
+    return ID[statement_key(source, kind, target, stance, coder)]
 
 
 def to_rdf(graph, rdf=None, *, context=None):

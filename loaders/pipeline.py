@@ -242,6 +242,7 @@ def builtin(name=DEFAULT_DATASET):
             graph = Consultation.open(PREBUILT_DIR / name)
         else:
             graph = load([folder], graph=Consultation(name=name)).graph
+        graph.dataset = name  # engines cache it in the user's cache, never in the package
         _BUILTIN_CACHE[name] = graph
     return _BUILTIN_CACHE[name]
 

@@ -6,10 +6,11 @@ the same rows (a test checks this on the built-in dataset and on a tiny consulta
 an optional shared post-processing step (e.g. pivoting counts into divergences) is
 applied to whichever language ran.
 
-Parameters are bound, never pasted: SPARQL gets rdflib ``initBindings``; Neo4j gets
-driver parameters; the embedded Cypher engine (grand-cypher, which has no parameter
-support) gets them as escaped literals by a binder that only replaces ``$name`` tokens
-outside string literals, as client-side drivers do.
+The engines: Python (the graph's tables), embedded Cypher (LadybugDB,
+:mod:`consultgraph.graph.ladybug`), embedded SPARQL (Oxigraph,
+:mod:`consultgraph.graph.oxigraph`), Neo4j and any SPARQL endpoint (Fuseki). Parameters
+are bound, never pasted: Cypher engines get driver parameters; SPARQL gets an inline
+``VALUES`` block of serialised terms.
 """
 
 from __future__ import annotations
@@ -194,105 +195,21 @@ def sparql_bindings(query, bound):
     return out
 
 
-def rdf_of(graph):
-    """The graph's RDF (cached on the graph object)."""
-    cached = getattr(graph, "_rdf_cache", None)
-    if cached is None:
-        from consultgraph.graph.rdf import to_rdf
-
-        cached = to_rdf(graph)
-        graph._rdf_cache = cached
-    return cached
-
-
 def run_sparql(graph, text, bindings=None):
-    """Run SPARQL on the graph's embedded rdflib store; rows as dicts of Python values."""
-    try:
-        result = rdf_of(graph).query(text, initBindings=bindings or {})
-    except Exception as error:  # rdflib raises pyparsing and evaluation errors of many kinds
-        raise QueryError(f"SPARQL failed: {str(error).splitlines()[0]}") from None
-    names = [str(v) for v in result.vars]
-    return [{n: (None if v is None else v.toPython()) for n, v in zip(names, row)} for row in result]
+    """Run SPARQL on the graph's embedded Oxigraph store (read-only); rows as dicts of Python values."""
+    from consultgraph.graph.oxigraph import engine
 
-
-def cypher_graph(graph):
-    """The networkx graph grand-cypher queries: ``__labels__`` from kinds, ids as ``id``."""
-    cached = getattr(graph, "_cypher_cache", None)
-    if cached is not None:
-        return cached
-    import networkx as nx
-
-    from consultgraph.graph.consultation import parse_props
-    from consultgraph.graph.model import edge_attributes
-
-    host = nx.MultiDiGraph()
-    for (node_id, kind, label), props in zip(
-        graph.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), parse_props(graph.nodes["props"])
-    ):
-        props = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in props.items()}
-        host.add_node(node_id, **props, id=node_id, kind=kind, label=label, __labels__={kind})
-    for source, target, kind, stance, weight, props in graph.edge_rows():
-        host.add_edge(source, target, __labels__={kind}, **edge_attributes(stance, weight, props))
-    graph._cypher_cache = host
-    return host
-
-
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|\$([A-Za-z_][A-Za-z0-9_]*)')
-
-
-def bind_cypher(text, params):
-    """Replace ``$name`` outside string literals by the escaped literal of ``params[name]``.
-
-    Examples
-    --------
-    >>> bind_cypher('MATCH (n) WHERE n.id = $id AND n.x = "$id" RETURN n', {"id": 'a"b'})
-    'MATCH (n) WHERE n.id = "a\\\\"b" AND n.x = "$id" RETURN n'
-    """
-
-    def literal(value):
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, (int, float)):
-            return repr(value)
-        if isinstance(value, (list, tuple)):
-            return "[" + ", ".join(literal(v) for v in value) + "]"
-        return json.dumps(str(value), ensure_ascii=False)
-
-    def replace(match):
-        name = match.group(1)
-        if name is None:
-            return match.group(0)
-        if name not in params:
-            raise QueryError(f"Cypher parameter ${name} is not bound; pass --param {name}=...")
-        return literal(params[name])
-
-    return _TOKENS.sub(replace, text)
+    return engine(graph).run(text, bindings or {})
 
 
 def run_cypher(graph, text, params=None):
-    """Run Cypher on the embedded engine (grand-cypher over networkx); rows as dicts.
+    """Run Cypher on the embedded engine (LadybugDB, read-only); rows as dicts.
 
-    Limits of the embedded engine (use ``--neo4j`` for full Cypher): no OPTIONAL MATCH,
-    WITH, UNWIND, CASE or arithmetic in RETURN; one pattern per MATCH (chain patterns as
-    paths, or use several MATCH clauses); aggregation with COUNT/SUM/AVG/MIN/MAX/COLLECT.
+    See :mod:`consultgraph.graph.ladybug` for the dialect differences from Neo4j.
     """
-    from grandcypher import GrandCypher
+    from consultgraph.graph.ladybug import engine
 
-    try:
-        result = GrandCypher(cypher_graph(graph)).run(bind_cypher(text, params or {}))
-    except QueryError:
-        raise
-    except Exception as error:  # lark and grand-cypher raise many kinds
-        raise QueryError(f"Cypher failed on the embedded engine: {str(error).splitlines()[0]}") from None
-    names = list(result)
-    alias = {}
-    for item in re.findall(r"(\S+(?:\([^)]*\))?)\s+AS\s+(\w+)", text, flags=re.IGNORECASE):
-        alias[item[0]] = item[1]
-    columns = [alias.get(n, n) for n in names]
-    length = len(result[names[0]]) if names else 0
-    return [{c: result[n][i] for c, n in zip(columns, names)} for i in range(length)]
+    return engine(graph).run(text, params or {})
 
 
 # ---------------------------------------------------------------- Python implementations

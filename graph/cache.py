@@ -1,0 +1,130 @@
+"""Where the embedded query engines keep their databases: one folder per project generation.
+
+A project's engines live in ``PROJECT/.cache/<engine>-g<generation>-<stamp>`` and are
+rebuilt only when the project's generation changes (``load`` writes a new one) or when
+consultgraph, the engine or the schema changes (the stamp). A read-only project and the
+built-in datasets use ``$XDG_CACHE_HOME/consultgraph`` (else ``~/.cache/consultgraph``)
+instead. A graph that lives only in memory gets no folder: its engine is built in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+CACHE_FOLDER = ".cache"
+
+
+def user_cache_dir():
+    """``$XDG_CACHE_HOME/consultgraph``, else ``~/.cache/consultgraph``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "consultgraph"
+
+
+@functools.lru_cache(maxsize=None)
+def stamp(engine, engine_version):
+    """A short hash of what a cached database depends on besides the data."""
+    from consultgraph import __version__
+    from consultgraph import schema as schema_files
+
+    digest = hashlib.sha1(f"{__version__}\x1f{engine}\x1f{engine_version}".encode())
+    for path in (schema_files.ONTOLOGY, schema_files.SHAPES):
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _writable(folder):
+    folder = Path(folder)
+    try:
+        (folder / CACHE_FOLDER).mkdir(exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder / CACHE_FOLDER, os.W_OK)
+
+
+def location(graph, engine, engine_version):
+    """The cache path of ``engine`` for ``graph``, or None for a graph held only in memory.
+
+    ``graph`` is a :class:`~consultgraph.graph.consultation.Consultation` or a
+    :class:`GraphRef`: anything with ``path`` (project folder or None), ``manifest``
+    (with ``generation``) and ``dataset`` (a built-in dataset name or None).
+    """
+    tag = stamp(engine, engine_version)
+    path = getattr(graph, "path", None)
+    if path is not None:
+        generation = graph.manifest.get("generation", 0)
+        name = f"{engine}-g{generation:06d}-{tag}"
+        if _writable(path):
+            return Path(path) / CACHE_FOLDER / name
+        key = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:12]
+        return user_cache_dir() / "projects" / key / name
+    dataset = getattr(graph, "dataset", None)
+    if dataset:
+        return user_cache_dir() / "datasets" / f"{dataset}-{engine}-{tag}-{fingerprint(graph)}"
+    return None
+
+
+def fingerprint(graph):
+    """A short hash of a graph's node and edge tables (for graphs that have no generation)."""
+    import pandas as pd
+
+    digest = hashlib.sha1()
+    for frame in (graph.nodes, graph.edges):
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:12]
+
+
+def build_atomically(target, build):
+    """Build into a temporary sibling of ``target``, then rename it into place.
+
+    ``build(folder)`` fills a fresh folder. Two processes racing both build; the first
+    rename wins and the other's copy is dropped, so a reader never sees half a database.
+    Older generations of the same engine beside ``target`` are removed.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        build(scratch)
+        try:
+            os.rename(scratch, target)
+        except OSError:
+            if not target.exists():
+                raise
+            shutil.rmtree(scratch, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    engine = target.name.split("-g", 1)[0]
+    for stale in target.parent.glob(f"{engine}-g*"):
+        if stale != target and stale.is_dir():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(stale)
+    return target
+
+
+class ProjectRef:
+    """A project folder known by its manifest only: engines cached for its generation open without reading the tables.
+
+    ``load()`` reads the whole :class:`~consultgraph.graph.consultation.Consultation`
+    (what a cache miss needs to build).
+    """
+
+    dataset = None
+
+    def __init__(self, path):
+        from consultgraph.graph.store import Project
+
+        self.project = Project(path)
+        self.path = self.project.path
+        self.manifest = self.project.manifest()
+
+    def load(self):
+        from consultgraph.graph.consultation import Consultation
+
+        return Consultation.open(self.path)
