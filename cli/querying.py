@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+from pathlib import Path
+
 import click
 
 from consultgraph.cli.base import LazyEpilog, emit, graph_option, main, output_options
@@ -16,6 +20,36 @@ def _params(pairs):
         name, value = pair.split("=", 1)
         out[name.strip()] = value.strip()
     return out
+
+
+def engine_graph_option(function):
+    """``-g/--graph`` for the engine commands: a project is known by its manifest until a cache miss needs its tables."""
+
+    @click.option("-g", "--graph", "graph_spec", metavar="PROJECT", default=lambda: os.environ.get("CONSULTGRAPH_GRAPH"),
+                  help="Project folder, or a built-in dataset name. Default: $CONSULTGRAPH_GRAPH, else amnesty-2019.")
+    @functools.wraps(function)
+    def wrapper(*args, graph_spec=None, **kwargs):
+        from consultgraph.graph.cache import ProjectRef
+        from consultgraph.loaders import open_graph
+
+        if graph_spec and (Path(graph_spec) / "manifest.json").is_file():
+            return function(*args, graph=ProjectRef(graph_spec), **kwargs)
+        return function(*args, graph=open_graph(graph_spec), **kwargs)
+
+    return wrapper
+
+
+def endpoint_options(function):
+    for option in reversed([
+        click.option("--endpoint", default=None, metavar="URL",
+                     help="Query this SPARQL endpoint (e.g. http://127.0.0.1:3030/kg) instead of the embedded store."),
+        click.option("--named-graph", "endpoint_graph", default=None, metavar="IRI",
+                     help="Named graph on the endpoint to query."),
+        click.option("--user", envvar="SPARQL_USER", default=None,
+                     help="User for a protected endpoint (or $SPARQL_USER); the password is read from $SPARQL_PASSWORD."),
+    ]):
+        function = option(function)
+    return function
 
 
 def _catalogue_help():
@@ -38,9 +72,8 @@ def _catalogue_help():
 @click.option("--show", is_flag=True, help="Print the query's SPARQL and Cypher texts instead of running it.")
 @click.option("--raw", is_flag=True, help="Rows as the query returns them, before shared post-processing.")
 @click.option("--neo4j", "use_neo4j", is_flag=True, help="Run the Cypher text on Neo4j ($NEO4J_URI ...), not embedded.")
-@click.option("--endpoint", default=None, help="Run the SPARQL text on this SPARQL endpoint, not embedded.")
-@click.option("--named-graph", "endpoint_graph", default=None, metavar="IRI", help="Named graph on the endpoint to query.")
-def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpoint, endpoint_graph):
+@endpoint_options
+def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpoint, endpoint_graph, user):
     """Run a named analyst question from the catalogue (queries/catalogue/*.yaml).
 
     Without NAME, lists the catalogue. Every query gives the same rows in Python, SPARQL
@@ -73,7 +106,7 @@ def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpo
     elif endpoint:
         from consultgraph.graph.endpoint import SparqlEndpoint
 
-        server = SparqlEndpoint(endpoint)
+        server = SparqlEndpoint(endpoint, user=user)
         rows = cat.run(graph, name, _params(pairs), language="sparql", post=not raw, sparql=server,
                        sparql_graph=endpoint_graph)
     else:
@@ -83,17 +116,20 @@ def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpo
 
 @main.command()
 @output_options
-@graph_option
+@engine_graph_option
 @click.argument("text")
 @click.option("--param", "-p", "pairs", multiple=True, metavar="NAME=VALUE",
-              help="Bind ?NAME to VALUE (a node id or label becomes its IRI; otherwise a literal).")
-@click.option("--endpoint", default=None, help="Query this SPARQL endpoint instead of the embedded store.")
-@click.option("--named-graph", "endpoint_graph", default=None, metavar="IRI", help="Named graph on the endpoint to query.")
-def sparql(graph, fmt, output, text, pairs, endpoint, endpoint_graph):
-    """Run a SPARQL query on the project's RDF (embedded rdflib store).
+              help="Bind ?NAME to VALUE (a node id such as theme/escr becomes its IRI; otherwise a literal).")
+@endpoint_options
+@click.option("--allow-update", is_flag=True, help="With --endpoint: allow SPARQL Update (INSERT, DELETE, LOAD ...).")
+def sparql(graph, fmt, output, text, pairs, endpoint, endpoint_graph, user, allow_update):
+    """Run a SPARQL query on the project's RDF (embedded Oxigraph store, read-only).
 
     Node IRIs are https://w3id.org/consultgraph/id/<id>; the vocabulary is
-    https://w3id.org/consultgraph/ontology# (prefix cg:), see schema/ontology.ttl.
+    https://w3id.org/consultgraph/ontology# (prefix cg:), see schema/ontology.ttl. The
+    store is built once per project generation and cached (PROJECT/.cache, or
+    ~/.cache/consultgraph). Updates, LOAD and SERVICE are refused on it; a server
+    takes updates with --endpoint URL --allow-update.
 
     \b
     Examples:
@@ -101,51 +137,63 @@ def sparql(graph, fmt, output, text, pairs, endpoint, endpoint_graph):
         SELECT ?statement ?count ?base WHERE { ?f a cg:Finding ; cg:statement ?statement ;
         cg:count ?count ; cg:base ?base } LIMIT 5'
       consultgraph sparql 'SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p' -f csv
-      consultgraph sparql --endpoint http://127.0.0.1:3030/kg 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+      SPARQL_PASSWORD=... consultgraph sparql --endpoint http://127.0.0.1:3030/kg --user admin \\
+        'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
     from rdflib import Literal
 
-    from consultgraph.graph.model import node_iri
-    from consultgraph.queries.catalogue import run_sparql
+    from consultgraph.graph.model import load_schema, node_iri
 
+    if allow_update and not endpoint:
+        raise click.UsageError("--allow-update needs --endpoint: the embedded store is read-only")
+    schema = load_schema()
     bindings = {}
     for name, value in _params(pairs).items():
-        known = value in graph.concepts or bool(graph.nodes["id"].eq(value).any())
-        bindings[name] = node_iri(value) if known else Literal(value)
+        bindings[name] = node_iri(value) if "/" in value and schema.kind_of_id(value) else Literal(value)
     if endpoint:
         from consultgraph.graph.endpoint import SparqlEndpoint
 
-        emit(SparqlEndpoint(endpoint).query(text, bindings, graph_iri=endpoint_graph), fmt, output)
+        server = SparqlEndpoint(endpoint, user=user)
+        emit(server.query(text, bindings, graph_iri=endpoint_graph, allow_update=allow_update), fmt, output)
         return
+    from consultgraph.queries.catalogue import run_sparql
+
     emit(run_sparql(graph, text, bindings), fmt, output)
 
 
 @main.command()
 @output_options
-@graph_option
+@engine_graph_option
 @click.argument("text")
 @click.option("--param", "-p", "pairs", multiple=True, metavar="NAME=VALUE", help="Bind $NAME to VALUE.")
-@click.option("--neo4j", "use_neo4j", is_flag=True, help="Run on Neo4j ($NEO4J_URI, $NEO4J_USERNAME, $NEO4J_PASSWORD).")
-def cypher(graph, fmt, output, text, pairs, use_neo4j):
-    """Run a Cypher query on the embedded engine (grand-cypher over networkx).
+@click.option("--neo4j", "use_neo4j", is_flag=True,
+              help="Run on Neo4j ($NEO4J_URI, $NEO4J_USERNAME, $NEO4J_PASSWORD, $NEO4J_DATABASE).")
+@click.option("--allow-update", is_flag=True, help="With --neo4j: run in a write transaction (CREATE, SET, DELETE ...).")
+def cypher(graph, fmt, output, text, pairs, use_neo4j, allow_update):
+    """Run a Cypher query on the embedded engine (LadybugDB, read-only) or on Neo4j.
 
     Nodes have labels from their kind (Respondent, Finding, Theme ...) and properties
     id, kind, label and the rest; relationships have types MEMBER_OF, MENTIONS ... with
-    stance and weight. The embedded engine has limits: no OPTIONAL MATCH, WITH, UNWIND,
-    CASE or arithmetic in RETURN.
+    stance and weight. The embedded database is built once per project generation and
+    cached. Its dialect differs from Neo4j's in a few places: a node has one label (no
+    :Concept; filter on c.kind), label(r) not type(r), to_int64 not toInteger, and
+    `group`, `order`, `end`, `table` need backticks as aliases (README "Cypher and SPARQL").
 
     \b
     Examples:
+      consultgraph cypher "MATCH (n) RETURN count(n) AS n"
       consultgraph cypher 'MATCH (g:StakeholderGroup)<-[:FOR_GROUP]-(f:Finding) WHERE f.measure = "size"
-        RETURN g.id AS group, f.count AS size'
+        RETURN g.id AS grp, f.count AS size'
       consultgraph cypher 'MATCH (q:Quote)-[:ILLUSTRATES]->(c) WHERE c.id = $c RETURN q.text AS text' -p c=tactic/research
       consultgraph cypher --neo4j 'MATCH (n) RETURN labels(n)[0] AS kind, count(*) AS n'
     """
+    if allow_update and not use_neo4j:
+        raise click.UsageError("--allow-update needs --neo4j: the embedded graph is read-only")
     if use_neo4j:
         from consultgraph.graph.neo4j import Neo4jBackend
 
         with Neo4jBackend() as backend:
-            emit(backend.run(text, _params(pairs)), fmt, output)
+            emit(backend.run(text, _params(pairs), allow_update=allow_update), fmt, output)
         return
     from consultgraph.queries.catalogue import run_cypher
 

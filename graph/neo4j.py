@@ -84,9 +84,18 @@ class Neo4jBackend:
         self.close()
 
     def _version(self):
-        record = self.driver.execute_query(
-            "CALL dbms.components() YIELD versions RETURN versions[0] AS version", database_=self.database
-        ).records[0]
+        import neo4j
+
+        try:
+            record = self.driver.execute_query(
+                "CALL dbms.components() YIELD versions RETURN versions[0] AS version", database_=self.database
+            ).records[0]
+        except neo4j.exceptions.ClientError as error:
+            self.driver.close()
+            raise BackendUnavailable(
+                f"Neo4j at {self.uri} has no usable database '{self.database}' ({error.message}); "
+                "set NEO4J_DATABASE to one it has, or unset it for the server's default"
+            ) from None
         numbers = []
         for part in str(record["version"]).split(".")[:2]:
             digits = "".join(ch for ch in part if ch.isdigit())
@@ -94,13 +103,23 @@ class Neo4jBackend:
         return tuple(numbers)
 
     # ------------------------------------------------------------------ queries
-    def run(self, cypher, params=None):
-        """Run Cypher with bound parameters; rows as dicts."""
+    def run(self, cypher, params=None, *, allow_update=False):
+        """Run Cypher with bound parameters; rows as dicts.
+
+        Runs in a read transaction unless ``allow_update``: the server refuses writes.
+        """
         import neo4j
 
+        routing = neo4j.RoutingControl.WRITE if allow_update else neo4j.RoutingControl.READ
         try:
-            result = self.driver.execute_query(cypher, params or {}, database_=self.database)
+            result = self.driver.execute_query(cypher, params or {}, database_=self.database, routing_=routing)
         except neo4j.exceptions.CypherSyntaxError as error:
+            raise QueryError(f"Neo4j rejected the query: {error.message}") from None
+        except neo4j.exceptions.ClientError as error:
+            if "AccessMode" in (error.code or "") or "read access mode" in (error.message or ""):
+                raise QueryError(
+                    f"Neo4j refused a write in a read-only query at {self.uri}: add --allow-update to change the data"
+                ) from None
             raise QueryError(f"Neo4j rejected the query: {error.message}") from None
         except neo4j.exceptions.ServiceUnavailable as error:
             raise BackendUnavailable(f"Neo4j at {self.uri} went away ({error})") from None
@@ -120,7 +139,7 @@ class Neo4jBackend:
     # ------------------------------------------------------------------ writing
     def apply_constraints(self):
         for statement in constraint_statements():
-            self.run(statement)
+            self.run(statement, allow_update=True)
 
     def clear(self):
         """Delete every node with a consultgraph label (and its relationships), in batches."""
@@ -130,6 +149,7 @@ class Neo4jBackend:
                 "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) WITH n LIMIT 2000 DETACH DELETE n "
                 "RETURN count(*) AS n",
                 {"labels": labels},
+                allow_update=True,
             )[0]["n"]
             if deleted == 0:
                 return

@@ -319,6 +319,73 @@ def py_raised_by_every_group(graph, kind):
     return [{"concept": c, "group": g} for c, g in pairs]
 
 
+def py_quotes_attributed(graph, concept, region):
+    quotes = graph.table("Quote")
+    lines = quotes["source_line"] if "source_line" in quotes else [None] * len(quotes)
+    about = set(graph.edges_of("ILLUSTRATES").query("target == @concept")["source"])
+    speakers, own_regions = {}, {}
+    for respondent, quote in zip(graph.edges_of("SAID")["source"], graph.edges_of("SAID")["target"]):
+        speakers.setdefault(quote, []).append(respondent)
+    for quote, place in zip(graph.edges_of("IN_REGION")["source"], graph.edges_of("IN_REGION")["target"]):
+        own_regions.setdefault(quote, []).append(place)
+    based = dict(zip(graph.edges_of("BASED_IN")["source"], graph.edges_of("BASED_IN")["target"]))
+    member = dict(zip(graph.edges_of("MEMBER_OF")["source"], graph.edges_of("MEMBER_OF")["target"]))
+    own_group = dict(zip(graph.edges_of("FOR_GROUP")["source"], graph.edges_of("FOR_GROUP")["target"]))
+    rows = []
+    for quote, text, line in zip(quotes["id"], quotes["text"], lines):
+        if quote not in about or not isinstance(text, str):
+            continue
+        for respondent in speakers.get(quote, [None]):
+            places = [based[respondent]] if respondent in based else own_regions.get(quote, [])
+            group = member.get(respondent) or own_group.get(quote)
+            if region in places:
+                rows.append({"quote": quote, "text": text, "respondent": respondent, "group": group,
+                             "source_line": _clean(line)})
+    return rows
+
+
+def _raisers(graph):
+    """``concept -> {respondent: group}`` over MENTIONS and PROPOSES."""
+    codings = graph.codings()
+    raisers = {}
+    for respondent, concept, group in zip(codings["respondent"], codings["concept"], codings["group"]):
+        raisers.setdefault(concept, {})[respondent] = group
+    return raisers
+
+
+def py_raised_by_one_group_only(graph, group_a, group_b, kind):
+    kinds = graph.node_kinds()
+    rows = []
+    for concept, people in _raisers(graph).items():
+        groups = list(people.values())
+        if kinds.get(concept) == kind and group_a in groups and group_b not in groups:
+            rows.append({"concept": concept, "respondents": groups.count(group_a)})
+    return rows
+
+
+def py_bridging_respondents(graph, group_a, group_b):
+    rows = []
+    for concept, people in _raisers(graph).items():
+        in_a = [r for r, g in people.items() if g == group_a]
+        if len(in_a) == 1 and group_b in people.values():
+            rows.append({"respondent": in_a[0], "concept": concept})
+    return rows
+
+
+def py_percent_mismatch(graph):
+    findings = _findings(graph)
+    known = findings[findings["count"].notna() & findings["base"].notna() & findings["reported_percent"].notna()]
+    known = known[known["base"] > 0]
+    rows = []
+    for row in known.itertuples():
+        computed = 100.0 * int(row.count) / int(row.base)
+        if abs(computed - float(row.reported_percent)) >= 1.0:
+            rows.append({"finding": row.id, "count": int(row.count), "base": int(row.base),
+                         "reported_percent": float(row.reported_percent), "computed_percent": computed,
+                         "source_line": _clean(row.source_line)})
+    return rows
+
+
 # ---------------------------------------------------------------- shared post-processing
 
 

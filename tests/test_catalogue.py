@@ -16,6 +16,10 @@ KITE_PARAMS = {
     "quotes-by-group": {"concept": "tactic/research", "group": "national-entity"},
     "quotes-by-region": {"concept": "tactic/research", "region": "Europe"},
     "raised-by-every-group": {"kind": "Tactic"},
+    "quotes-attributed": {"concept": "tactic/research", "region": "Europe"},
+    "raised-by-one-group-only": {"group_a": "partner", "group_b": "national-entity", "kind": "Tactic"},
+    "bridging-respondents": {"group_a": "partner", "group_b": "national-entity"},
+    "percent-mismatch": {},
 }
 
 # the same parameters serve the built-in dataset
@@ -28,9 +32,19 @@ def test_every_catalogue_query_is_exercised():
     assert set(KITE_PARAMS) == set(cat.catalogue()) == set(AMNESTY_PARAMS)
 
 
+@pytest.fixture
+def kite_catalogue(kite_long, kite_findings, tmp_path):
+    """The kite plus one partner who alone raises litigation (so one group raises a concept the other never does)."""
+    from consultgraph.loaders import load
+
+    extra = tmp_path / "kite-extra.csv"
+    extra.write_text("respondent,group,region,code\np4,partner,Asia-Pacific,litigation\n", encoding="utf-8")
+    return load([kite_long, kite_findings, extra]).graph
+
+
 @pytest.mark.parametrize("name", sorted(KITE_PARAMS))
-def test_three_languages_agree_on_the_kite(kite_full, name):
-    rows = {lang: cat.run(kite_full, name, KITE_PARAMS[name], language=lang) for lang in cat.LANGUAGES}
+def test_three_languages_agree_on_the_kite(kite_catalogue, name):
+    rows = {lang: cat.run(kite_catalogue, name, KITE_PARAMS[name], language=lang) for lang in cat.LANGUAGES}
     assert rows["python"], f"{name} returned no rows on the kite: the comparison would prove nothing"
     assert rows["python"] == rows["sparql"] == rows["cypher"]
 
@@ -51,6 +65,23 @@ def test_kite_values_by_hand(kite_full):
     assert {"group": "group/partner", "concept": "tactic/advocacy", "stance": "mention", "respondents": 2} in codings
     every = cat.run(kite_full, "raised-by-every-group", {"kind": "Tactic"})
     assert [r["concept"] for r in every] == ["tactic/research"]
+
+
+def test_new_questions_by_hand(kite_catalogue):
+    only = cat.run(kite_catalogue, "raised-by-one-group-only", KITE_PARAMS["raised-by-one-group-only"])
+    assert only == [{"concept": "tactic/strategic-litigation", "respondents": 1}]
+    reverse = {"group_a": "national-entity", "group_b": "partner", "kind": "Tactic"}
+    assert cat.run(kite_catalogue, "raised-by-one-group-only", reverse) == []
+    # research: p1 is the only partner and NEs raise it; climate: p3 likewise; advocacy has two partners
+    bridges = cat.run(kite_catalogue, "bridging-respondents", KITE_PARAMS["bridging-respondents"])
+    assert bridges == [{"respondent": "respondent/p1", "concept": "tactic/research"},
+                       {"respondent": "respondent/p3", "concept": "theme/environment-climate"}]
+    # c-s prints 50% for 2 of 3 (66.7%); every other kite percent is within rounding
+    mismatch = cat.run(kite_catalogue, "percent-mismatch")
+    assert [(r["count"], r["base"], r["reported_percent"], r["computed_percent"]) for r in mismatch] == [(2, 3, 50, 66.666667)]
+    quotes = cat.run(kite_catalogue, "quotes-attributed", KITE_PARAMS["quotes-attributed"])
+    assert [(q["text"], q["respondent"], q["group"]) for q in quotes] == [
+        ("We need =research", "respondent/n2", "group/national-entity")]
 
 
 def test_parameters_are_bound_not_pasted(kite_full):
