@@ -74,13 +74,19 @@ def push_neo4j(graph, uri, user, password, database, replace, batch_size):
 @click.option("--named-graph", "graph_iri", default=None, metavar="IRI",
               help="Named graph to replace (default: the store's default graph).")
 @click.option("--data-url", default=None, help="Graph Store Protocol URL (default: ENDPOINT/data).")
-def push_sparql(graph, endpoint, graph_iri, data_url):
+@click.option("--user", envvar="SPARQL_USER", default=None,
+              help="User for a protected store (or $SPARQL_USER); the password is read from $SPARQL_PASSWORD only.")
+def push_sparql(graph, endpoint, graph_iri, data_url, user):
     """Replace a graph in a SPARQL 1.1 store (Graph Store Protocol; big graphs in chunks, then one MOVE).
+
+    A password-protected store (Fuseki with basic auth, the stain/jena-fuseki image) takes
+    --user and the password from $SPARQL_PASSWORD; credentials in the URL are refused.
 
     \b
     Examples:
       consultgraph push sparql --endpoint http://127.0.0.1:3030/kg
       consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --named-graph https://example.org/amnesty
+      SPARQL_PASSWORD=... consultgraph push sparql --endpoint http://127.0.0.1:3030/kg --user admin
       consultgraph push sparql -g my-project --named-graph https://example.org/my-project
     """
     from consultgraph.graph.backends import connect
@@ -91,7 +97,8 @@ def push_sparql(graph, endpoint, graph_iri, data_url):
             bar.length = total
             bar.update(done - bar.pos)
 
-        result = connect("sparql", endpoint, data_url=data_url).push(graph, graph_iri=graph_iri, progress=progress)
+        result = connect("sparql", endpoint, user=user, data_url=data_url).push(graph, graph_iri=graph_iri,
+                                                                                 progress=progress)
     click.echo(f"pushed {result['triples']} triples to {endpoint} ({result['graph']})", err=True)
 
 

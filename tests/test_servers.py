@@ -1,13 +1,16 @@
-"""Integration tests against a real Neo4j and a real SPARQL server (Fuseki).
+"""Integration tests against a real Neo4j (Bolt and Browser) and a password-protected Fuseki.
 
 `.ci/run` starts both (tests/servers/start.sh). Locally a test skips with a reason when
-no server answers; under CI=true a missing server is a failure.
+no server answers; under CI=true a missing server is a failure. Fuseki's credentials
+come from SPARQL_USER / SPARQL_PASSWORD, else tests/servers/.run/fuseki-password (written
+by start.sh); Neo4j Browser's address from NEO4J_BROWSER, else NEO4J_HTTP_PORT.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -38,16 +41,26 @@ def neo4j():
     backend.close()
 
 
+def fuseki_password():
+    if os.environ.get("SPARQL_PASSWORD"):
+        return os.environ["SPARQL_PASSWORD"]
+    saved = SERVERS / ".run" / "fuseki-password"
+    return saved.read_text().strip() if saved.is_file() else None
+
+
 @pytest.fixture(scope="module")
 def fuseki():
     from consultgraph.graph.endpoint import SparqlEndpoint
 
-    endpoint = SparqlEndpoint(os.environ.get("SPARQL_ENDPOINT"))
+    url = os.environ.get("SPARQL_ENDPOINT") or "http://127.0.0.1:3030/kg"
     try:
-        urllib.request.urlopen(endpoint.url.rsplit("/", 1)[0] + "/$/ping", timeout=5).read()
+        urllib.request.urlopen(url.rsplit("/", 1)[0] + "/$/ping", timeout=5).read()
+    except urllib.error.HTTPError as error:
+        if error.code != 401:
+            _unavailable("Fuseki", error)
     except OSError as error:
         _unavailable("Fuseki", error)
-    return endpoint
+    return SparqlEndpoint(url, user=os.environ.get("SPARQL_USER") or "admin", password=fuseki_password())
 
 
 DIVERGENCE = {"group_a": "partner", "group_b": "national-entity", "kind": "Tactic"}
@@ -120,7 +133,11 @@ def test_neo4j_push_converges_after_a_restart_mid_push(neo4j, tmp_path):
         finally:
             backend.close()
     assert stopped and stopped[0] < len(graph.nodes) + len(graph.edges)
-    subprocess.run(["bash", str(SERVERS / "start.sh"), "neo4j"], check=True)
+    # start it again on the port the tests use (NEO4J_URI), never on a default one by accident
+    env = {**os.environ, "NEO4J_BOLT_PORT": neo4j.uri.rsplit(":", 1)[1]}
+    if "NEO4J_HTTP_PORT" not in os.environ and env["NEO4J_BOLT_PORT"] != "7687":
+        env["NEO4J_HTTP_PORT"] = "0"
+    subprocess.run(["bash", str(SERVERS / "start.sh"), "neo4j"], check=True, env=env)
     with Neo4jBackend(timeout=30) as again:
         again.push(graph)
         assert again.counts() == (len(graph.nodes), len(graph.edges))
@@ -184,11 +201,14 @@ def test_cli_push_sparql_then_query_equals_embedded(fuseki):
 
     from consultgraph.cli import main
 
-    runner = CliRunner()
-    pushed = runner.invoke(main, ["push", "sparql", "--endpoint", fuseki.url, "--named-graph", "https://example.org/cli"])
+    runner = CliRunner(env={"SPARQL_PASSWORD": fuseki_password(), "SPARQL_USER": None})
+    pushed = runner.invoke(main, ["push", "sparql", "--endpoint", fuseki.url, "--user", "admin",
+                                  "--named-graph", "https://example.org/cli"])
     assert pushed.exit_code == 0, pushed.output
+    assert fuseki_password() not in pushed.output
     args = ["query", "group-sizes", "-f", "json"]
-    server = runner.invoke(main, args + ["--endpoint", fuseki.url, "--named-graph", "https://example.org/cli"])
+    server = runner.invoke(main, args + ["--endpoint", fuseki.url, "--user", "admin",
+                                         "--named-graph", "https://example.org/cli"])
     embedded = runner.invoke(main, args)
     assert server.exit_code == 0, server.output
     assert json.loads(server.stdout) == json.loads(embedded.stdout)
@@ -212,7 +232,7 @@ def neo4j_with_password():
     process = subprocess.Popen(
         ["java", "-Xmx512m", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
          f"{build / 'neo4j-launcher.jar'}:{build / 'lib'}/*", "consultgraph.Neo4jLauncher",
-         "--host", "127.0.0.1", "--port", str(port), "--pagecache", "64m"],
+         "--host", "127.0.0.1", "--port", str(port), "--http-port", "0", "--pagecache", "64m"],
         env={**os.environ, "NEO4J_PASSWORD": "right-password"}, stdout=open(log, "w"), stderr=subprocess.STDOUT,
     )
     try:
@@ -246,3 +266,141 @@ def test_large_push_goes_in_chunks_and_replaces_atomically(fuseki, kite_full, am
     assert fuseki.triples("https://example.org/chunked") == result["triples"]
     staging = fuseki.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:consultgraph:staging')) }")
     assert staging[0]["n"] == 0
+
+
+
+# ------------------------------------------------------------------ servers as users run them
+
+
+def test_fuseki_refuses_without_credentials_and_says_how(fuseki, kite_full, monkeypatch):
+    from consultgraph.errors import QueryError
+    from consultgraph.graph.endpoint import SparqlEndpoint
+
+    monkeypatch.delenv("SPARQL_USER", raising=False)
+    monkeypatch.delenv("SPARQL_PASSWORD", raising=False)
+    with pytest.raises(QueryError, match="HTTP 401.*no credentials.*SPARQL_PASSWORD"):
+        SparqlEndpoint(fuseki.url).push(kite_full)
+    with pytest.raises(QueryError, match="HTTP 401.*user 'admin'") as info:
+        SparqlEndpoint(fuseki.url, user="admin", password="wrong-password").query("ASK {}")
+    assert "wrong-password" not in str(info.value)
+
+
+def test_push_sparql_cli_with_password_from_the_environment(fuseki):
+    """`push sparql` against the password-protected Fuseki, as the README shows; the password never shows."""
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+
+    password = fuseki_password()
+    runner = CliRunner(env={"SPARQL_PASSWORD": password, "SPARQL_USER": None})
+    pushed = runner.invoke(main, ["push", "sparql", "--endpoint", fuseki.url, "--user", "admin"])
+    assert pushed.exit_code == 0, pushed.output
+    counted = runner.invoke(main, ["sparql", "--endpoint", fuseki.url, "--user", "admin", "-f", "json",
+                                   "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"])
+    assert counted.exit_code == 0, counted.output
+    from consultgraph.graph.rdf import to_rdf
+    from consultgraph.loaders import builtin
+
+    assert '"n": %d' % len(to_rdf(builtin())) in counted.output
+    assert password not in pushed.output + counted.output
+
+
+def test_credentials_in_the_url_are_refused_without_echoing_them():
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+
+    runner = CliRunner()
+    for args in (["push", "sparql", "--endpoint", "http://admin:s3cret-pw@127.0.0.1:1/kg"],
+                 ["sparql", "--endpoint", "http://admin:s3cret-pw@127.0.0.1:1/kg", "ASK {}"],
+                 ["query", "group-sizes", "--endpoint", "http://admin:s3cret-pw@127.0.0.1:1/kg"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, result.output
+        assert "carries credentials, which are refused" in result.output
+        assert "s3cret-pw" not in result.output
+
+
+def test_server_queries_are_read_only_unless_allowed(fuseki, neo4j):
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+
+    runner = CliRunner(env={"SPARQL_PASSWORD": fuseki_password(), "SPARQL_USER": "admin", "NEO4J_URI": neo4j.uri})
+    insert = "INSERT DATA { GRAPH <https://example.org/rw> { <https://example.org/a> <https://example.org/b> 1 } }"
+    refused = runner.invoke(main, ["sparql", "--endpoint", fuseki.url, insert])
+    assert refused.exit_code == 1 and "add --allow-update" in refused.output
+    assert fuseki.triples("https://example.org/rw") == 0
+    allowed = runner.invoke(main, ["sparql", "--endpoint", fuseki.url, "--allow-update", insert])
+    assert allowed.exit_code == 0, allowed.output
+    assert fuseki.triples("https://example.org/rw") == 1
+    fuseki.update("DROP SILENT GRAPH <https://example.org/rw>")
+
+    create = "CREATE (n:ConsultgraphScratch {id: 'x'}) RETURN n.id AS id"
+    refused = runner.invoke(main, ["cypher", "--neo4j", create])
+    assert refused.exit_code == 1 and "add --allow-update" in refused.output
+    assert neo4j.run("MATCH (n:ConsultgraphScratch) RETURN count(n) AS n")[0]["n"] == 0
+    allowed = runner.invoke(main, ["cypher", "--neo4j", "--allow-update", create])
+    assert allowed.exit_code == 0, allowed.output
+    assert neo4j.run("MATCH (n:ConsultgraphScratch) DETACH DELETE n RETURN count(*) AS n", allow_update=True)[0]["n"] == 1
+
+
+def test_neo4j_database_is_honoured(neo4j, monkeypatch):
+    from consultgraph.graph.neo4j import Neo4jBackend
+
+    monkeypatch.setenv("NEO4J_DATABASE", "no-such-database")
+    with pytest.raises(BackendUnavailable, match="no usable database 'no-such-database'.*NEO4J_DATABASE"):
+        Neo4jBackend(neo4j.uri, timeout=5)
+    monkeypatch.setenv("NEO4J_DATABASE", "neo4j")
+    with Neo4jBackend(neo4j.uri, timeout=5) as backend:
+        assert backend.database == "neo4j"
+        assert backend.run("RETURN 1 AS one") == [{"one": 1}]
+
+
+def _browser_url():
+    if os.environ.get("NEO4J_BROWSER"):
+        return os.environ["NEO4J_BROWSER"].rstrip("/")
+    return f"http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser"
+
+
+def test_neo4j_browser_loads_and_connects_over_bolt(neo4j):
+    """start.sh serves Neo4j Browser; a headless Chromium opens it and connects to Bolt."""
+    from tests.test_browser import CHROMIUM_ARGS, chromium_path
+
+    try:
+        page = urllib.request.urlopen(_browser_url() + "/", timeout=10).read().decode("utf-8", "replace")
+    except OSError as error:
+        _unavailable("Neo4j Browser", error)
+    assert "<title>Neo4j Browser</title>" in page
+    executable = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        executable = None
+    if executable is None:
+        _unavailable("Chromium with playwright", "needed to open Neo4j Browser")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(f"{_browser_url()}/?dbms={neo4j.uri}", timeout=60_000)
+            connected, clicked = False, False
+            for _ in range(120):
+                text = tab.inner_text("body")
+                if "You are connected to" in text:
+                    connected = True
+                    break
+                button = tab.locator("[data-testid=connect]")
+                if not clicked and button.count() and button.is_enabled():
+                    method = tab.locator("select").nth(1)
+                    if not os.environ.get("NEO4J_PASSWORD"):
+                        method.select_option(label="No authentication")
+                    else:
+                        tab.fill("[data-testid=username]", os.environ.get("NEO4J_USERNAME", "neo4j"))
+                        tab.fill("[data-testid=password]", os.environ["NEO4J_PASSWORD"])
+                    button.click()
+                    clicked = True
+                tab.wait_for_timeout(1000)
+            assert connected, tab.inner_text("body")[:500]
+            assert neo4j.uri.split("//", 1)[1] in text
+        finally:
+            browser.close()

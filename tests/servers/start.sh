@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start real Neo4j (embedded, Bolt) and Apache Jena Fuseki servers for consultgraph's
-# tests, built/fetched from Maven Central. No Docker needed: Java 17+ and Maven.
+# Start real Neo4j (embedded: Bolt, and HTTP with Neo4j Browser) and a password-protected
+# Apache Jena Fuseki for consultgraph's tests and users, built/fetched from Maven Central.
+# No Docker needed: Java 17+ and Maven.
 #
 #   tests/servers/start.sh            # both
 #   tests/servers/start.sh neo4j      # only Neo4j
@@ -16,6 +17,7 @@ RUN="$HERE/.run"
 NEO4J_VERSION="$(sed -n 's:.*<neo4j.version>\(.*\)</neo4j.version>.*:\1:p' "$HERE/neo4j-launcher/pom.xml")"
 FUSEKI_VERSION="${FUSEKI_VERSION:-5.6.0}"
 NEO4J_BOLT_PORT="${NEO4J_BOLT_PORT:-7687}"
+NEO4J_HTTP_PORT="${NEO4J_HTTP_PORT:-7474}"      # Neo4j Browser at /browser/; 0 turns HTTP off
 NEO4J_HEAP="${NEO4J_HEAP:-1g}"                  # -Xmx
 NEO4J_HEAP_INITIAL="${NEO4J_HEAP_INITIAL:-256m}"  # -Xms
 NEO4J_PAGECACHE="${NEO4J_PAGECACHE:-256m}"
@@ -23,7 +25,8 @@ NEO4J_PASSWORD="${NEO4J_PASSWORD:-}"      # empty: auth disabled
 NEO4J_KEEP_DATA="${NEO4J_KEEP_DATA:-0}"   # 1: reuse .run/neo4j-home across restarts
 FUSEKI_PORT="${FUSEKI_PORT:-3030}"
 FUSEKI_DATASET="${FUSEKI_DATASET:-kg}"
-FUSEKI_HEAP="${FUSEKI_HEAP:-2g}"
+FUSEKI_HEAP="${FUSEKI_HEAP:-1g}"
+FUSEKI_ADMIN_PASSWORD="${FUSEKI_ADMIN_PASSWORD:-}"  # empty: a random one, saved in .run/fuseki-password
 NEO4J_JAVA_OPTS="${NEO4J_JAVA_OPTS:-}"    # extra JVM flags, e.g. -XX:TieredStopAtLevel=1
 FUSEKI_JAVA_OPTS="${FUSEKI_JAVA_OPTS:-}"
 START_TIMEOUT="${START_TIMEOUT:-120}"     # seconds, per server
@@ -143,7 +146,7 @@ neo4j_query_ok() {
 import os, sys
 from neo4j import GraphDatabase
 pw = os.environ.get("NEO4J_PASSWORD")
-auth = ("neo4j", pw) if pw else None
+auth = ("neo4j", pw) if pw else None  # the launcher's user is neo4j
 with GraphDatabase.driver(os.environ["NEO4J_URI"], auth=auth, connection_timeout=3) as d:
     records, _, _ = d.execute_query("RETURN 1 AS ok")
     sys.exit(0 if records[0]["ok"] == 1 else 1)
@@ -164,10 +167,13 @@ launch_neo4j() {
     rm -f "$RUN/neo4j.pid"
     port_open "$NEO4J_BOLT_PORT" &&
         die "port $NEO4J_BOLT_PORT is already in use by another process (set NEO4J_BOLT_PORT)"
+    if [ "$NEO4J_HTTP_PORT" != 0 ] && port_open "$NEO4J_HTTP_PORT"; then
+        die "port $NEO4J_HTTP_PORT is already in use by another process (set NEO4J_HTTP_PORT, or 0 for no HTTP)"
+    fi
     local home="$RUN/neo4j-home"
     [ "$NEO4J_KEEP_DATA" = 1 ] || rm -rf "$home"
     mkdir -p "$home"
-    log "starting neo4j on 127.0.0.1:$NEO4J_BOLT_PORT (heap $NEO4J_HEAP) ..."
+    log "starting neo4j on 127.0.0.1:$NEO4J_BOLT_PORT, Browser on :$NEO4J_HTTP_PORT (heap $NEO4J_HEAP) ..."
     T0[neo4j]=$SECONDS
     # the launcher reads NEO4J_PASSWORD from its environment (not argv, so not in ps)
     NEO4J_PASSWORD="$NEO4J_PASSWORD" nohup java "-Xms$NEO4J_HEAP_INITIAL" "-Xmx$NEO4J_HEAP" \
@@ -178,7 +184,8 @@ launch_neo4j() {
         --add-opens=java.base/java.io=ALL-UNNAMED \
         --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
         -cp "$NEO4J_JAR:$BUILD/neo4j-launcher/lib/*" consultgraph.Neo4jLauncher \
-        --host 127.0.0.1 --port "$NEO4J_BOLT_PORT" --home "$home" --pagecache "$NEO4J_PAGECACHE" \
+        --host 127.0.0.1 --port "$NEO4J_BOLT_PORT" --http-port "$NEO4J_HTTP_PORT" --home "$home" \
+        --pagecache "$NEO4J_PAGECACHE" \
         >"$RUN/neo4j.log" 2>&1 </dev/null &
     echo $! >"$RUN/neo4j.pid"
     STARTED+=(neo4j)
@@ -187,7 +194,7 @@ launch_neo4j() {
 wait_neo4j() {
     local pid
     pid="$(cat "$RUN/neo4j.pid")"
-    until grep -q "NEO4J READY" "$RUN/neo4j.log" 2>/dev/null && neo4j_query_ok; do
+    until grep -q "NEO4J READY" "$RUN/neo4j.log" 2>/dev/null && neo4j_query_ok && browser_ok; do
         kill -0 "$pid" 2>/dev/null || fail_start neo4j "process exited during startup"
         [ $((SECONDS - T0[neo4j])) -lt "$START_TIMEOUT" ] ||
             fail_start neo4j "not ready after ${START_TIMEOUT}s"
@@ -195,6 +202,32 @@ wait_neo4j() {
     done
     log "neo4j ready after $((SECONDS - T0[neo4j]))s (pid $pid, log $RUN/neo4j.log," \
         "auth $([ -n "$NEO4J_PASSWORD" ] && echo "user neo4j" || echo disabled))"
+}
+
+browser_ok() {
+    [ "$NEO4J_HTTP_PORT" = 0 ] && return 0
+    curl -sf "http://127.0.0.1:$NEO4J_HTTP_PORT/browser/" 2>/dev/null | grep -q "<title>Neo4j Browser</title>"
+}
+
+# fuseki_curl ARGS...: curl with the admin credentials, given on stdin (never in argv, so not in ps)
+fuseki_curl() {
+    printf 'user = "admin:%s"\n' "$FUSEKI_ADMIN_PASSWORD" | curl -K - "$@"
+}
+
+fuseki_password() {
+    # like the stain/jena-fuseki image: ADMIN_PASSWORD set, or a random one (kept in .run, mode 600)
+    local file="$RUN/fuseki-password"
+    if [ -z "$FUSEKI_ADMIN_PASSWORD" ]; then
+        if [ -s "$file" ] && is_running fuseki; then
+            FUSEKI_ADMIN_PASSWORD="$(cat "$file")"
+        else
+            FUSEKI_ADMIN_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)"
+            log "FUSEKI_ADMIN_PASSWORD not set: generated one, in $file"
+        fi
+    fi
+    (umask 077 && printf '%s' "$FUSEKI_ADMIN_PASSWORD" >"$file")
+    # Jetty's password file: user: password, roles
+    (umask 077 && printf 'admin: %s\n' "$FUSEKI_ADMIN_PASSWORD" >"$RUN/fuseki-passwd")
 }
 
 launch_fuseki() {
@@ -209,10 +242,12 @@ launch_fuseki() {
     # FUSEKI_BASE: where Fuseki writes its run area (config.ttl, shiro.ini, ...)
     rm -rf "$RUN/fuseki-base"
     mkdir -p "$RUN/fuseki-base"
-    log "starting fuseki on 127.0.0.1:$FUSEKI_PORT (heap $FUSEKI_HEAP, in-memory /$FUSEKI_DATASET) ..."
+    fuseki_password
+    log "starting fuseki on 127.0.0.1:$FUSEKI_PORT (heap $FUSEKI_HEAP, in-memory /$FUSEKI_DATASET, basic auth user admin) ..."
     T0[fuseki]=$SECONDS
     (cd "$RUN" && FUSEKI_BASE="$RUN/fuseki-base" exec nohup java "-Xmx$FUSEKI_HEAP" $FUSEKI_JAVA_OPTS \
         -jar "$FUSEKI_JAR" --mem --update --localhost --ping --port "$FUSEKI_PORT" \
+        --auth=basic "--passwd=$RUN/fuseki-passwd" \
         "/$FUSEKI_DATASET" >"$RUN/fuseki.log" 2>&1 </dev/null) &
     echo $! >"$RUN/fuseki.pid"
     STARTED+=(fuseki)
@@ -221,8 +256,9 @@ launch_fuseki() {
 wait_fuseki() {
     local base="http://127.0.0.1:$FUSEKI_PORT" pid
     pid="$(cat "$RUN/fuseki.pid")"
-    until curl -sf -o /dev/null "$base/\$/ping" &&
-          curl -sf -o /dev/null --data-urlencode 'query=ASK {}' "$base/$FUSEKI_DATASET/sparql"; do
+    [ -n "$FUSEKI_ADMIN_PASSWORD" ] || FUSEKI_ADMIN_PASSWORD="$(cat "$RUN/fuseki-password" 2>/dev/null)"
+    until fuseki_curl -sf -o /dev/null "$base/\$/ping" &&
+          fuseki_curl -sf -o /dev/null --data-urlencode 'query=ASK {}' "$base/$FUSEKI_DATASET/sparql"; do
         kill -0 "$pid" 2>/dev/null || fail_start fuseki "process exited during startup"
         [ $((SECONDS - T0[fuseki])) -lt "$START_TIMEOUT" ] ||
             fail_start fuseki "not ready after ${START_TIMEOUT}s"
@@ -243,6 +279,13 @@ if [ "$want_fuseki" = 1 ]; then wait_fuseki; fi
 if [ "$want_neo4j" = 1 ]; then wait_neo4j; fi
 
 # URLs on stdout, in a form a shell or CI step can eval / append to $GITHUB_ENV
-if [ "$want_neo4j" = 1 ]; then echo "NEO4J_URI=bolt://127.0.0.1:$NEO4J_BOLT_PORT"; fi
-if [ "$want_fuseki" = 1 ]; then echo "SPARQL_ENDPOINT=http://127.0.0.1:$FUSEKI_PORT/$FUSEKI_DATASET"; fi
+# (never the passwords: SPARQL_PASSWORD is FUSEKI_ADMIN_PASSWORD, or .run/fuseki-password)
+if [ "$want_neo4j" = 1 ]; then
+    echo "NEO4J_URI=bolt://127.0.0.1:$NEO4J_BOLT_PORT"
+    [ "$NEO4J_HTTP_PORT" = 0 ] || echo "NEO4J_BROWSER=http://127.0.0.1:$NEO4J_HTTP_PORT/browser/"
+fi
+if [ "$want_fuseki" = 1 ]; then
+    echo "SPARQL_ENDPOINT=http://127.0.0.1:$FUSEKI_PORT/$FUSEKI_DATASET"
+    echo "SPARQL_USER=admin"
+fi
 exit 0

@@ -36,6 +36,8 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  *
  *   --host HOST        Bolt listen address        (env NEO4J_BOLT_HOST, default 127.0.0.1)
  *   --port PORT        Bolt port                  (env NEO4J_BOLT_PORT, default 7687)
+ *   --http-port PORT   HTTP port: Neo4j Browser at /browser/ and the HTTP API
+ *                      (env NEO4J_HTTP_PORT, default 7474; 0 turns HTTP off)
  *   --home DIR         Neo4j home (data, logs)    (env NEO4J_HOME_DIR, default: a temp
  *                      directory deleted on exit)
  *   --password PW      enable auth; user neo4j gets this password
@@ -43,8 +45,10 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  *   --pagecache SIZE   page cache, e.g. 256m      (env NEO4J_PAGECACHE, default 256m)
  * </pre>
  *
- * Prints one line starting with {@code NEO4J READY} once Bolt accepts connections and a
- * query has run; stays up until killed, then shuts the database down cleanly.
+ * Prints one line starting with {@code NEO4J READY} once Bolt (and HTTP) accept
+ * connections and a query has run; stays up until killed, then shuts the database down
+ * cleanly. Neo4j Browser is served when the org.neo4j.client:neo4j-browser jar is on the
+ * class path (the pom puts it there).
  */
 public final class Neo4jLauncher {
 
@@ -53,6 +57,7 @@ public final class Neo4jLauncher {
     public static void main(String[] args) throws Exception {
         String host = env("NEO4J_BOLT_HOST", "127.0.0.1");
         int port = Integer.parseInt(env("NEO4J_BOLT_PORT", "7687"));
+        int httpPort = Integer.parseInt(env("NEO4J_HTTP_PORT", "7474"));
         String home = env("NEO4J_HOME_DIR", null);
         String password = env("NEO4J_PASSWORD", null);
         String pagecache = env("NEO4J_PAGECACHE", "256m");
@@ -62,12 +67,13 @@ public final class Neo4jLauncher {
             switch (a) {
                 case "--host": host = value(args, ++i, a); break;
                 case "--port": port = Integer.parseInt(value(args, ++i, a)); break;
+                case "--http-port": httpPort = Integer.parseInt(value(args, ++i, a)); break;
                 case "--home": home = value(args, ++i, a); break;
                 case "--password": password = value(args, ++i, a); break;
                 case "--pagecache": pagecache = value(args, ++i, a); break;
                 case "-h":
                 case "--help":
-                    System.out.println("usage: Neo4jLauncher [--host H] [--port N] [--home DIR]"
+                    System.out.println("usage: Neo4jLauncher [--host H] [--port N] [--http-port N] [--home DIR]"
                             + " [--password PW] [--pagecache SIZE]");
                     return;
                 default:
@@ -88,7 +94,10 @@ public final class Neo4jLauncher {
                 .setUserLogProvider(new Log4jLogProvider(System.out, Level.INFO))
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(host, port))
-                .setConfig(HttpConnector.enabled, false)
+                .setConfig(HttpConnector.enabled, httpPort > 0)
+                .setConfig(HttpConnector.listen_address, new SocketAddress(host, Math.max(httpPort, 1)))
+                .setConfig(HttpConnector.advertised_address, new SocketAddress(host, Math.max(httpPort, 1)))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress(host, port))
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, password != null)
                 .setConfig(GraphDatabaseSettings.auth_minimum_password_length, 1)
@@ -135,8 +144,12 @@ public final class Neo4jLauncher {
         }
 
         waitForPort(host, port, 60_000);
-        System.out.printf("NEO4J READY bolt://%s:%d (Neo4j %s %s, auth %s, home %s)%n",
-                host, port, version, edition,
+        if (httpPort > 0) {
+            waitForPort(host, httpPort, 60_000);
+        }
+        System.out.printf("NEO4J READY bolt://%s:%d %s (Neo4j %s %s, auth %s, home %s)%n",
+                host, port, httpPort > 0 ? "http://" + host + ":" + httpPort + "/browser/" : "(HTTP off)",
+                version, edition,
                 password == null ? "disabled" : "enabled for user neo4j", homeDir);
         System.out.flush();
 
@@ -151,7 +164,7 @@ public final class Neo4jLauncher {
                 return;
             } catch (IOException e) {
                 if (System.currentTimeMillis() > deadline) {
-                    die("Bolt did not open on " + host + ":" + port + ": " + e);
+                    die("port " + host + ":" + port + " did not open: " + e);
                 }
                 Thread.sleep(200);
             }
