@@ -404,3 +404,36 @@ def test_neo4j_browser_loads_and_connects_over_bolt(neo4j):
             assert neo4j.uri.split("//", 1)[1] in text
         finally:
             browser.close()
+
+
+# ------------------------------------------------------------------ the catalogue on five engines
+
+from tests.test_catalogue import AMNESTY_PARAMS, KITE_PARAMS, kite_catalogue  # noqa: E402,F401 (a fixture)
+
+
+@pytest.mark.parametrize("which", ["kite", "amnesty"])
+def test_catalogue_answers_identically_on_five_engines(which, request, neo4j, fuseki):
+    """Python, embedded Cypher (LadybugDB), embedded SPARQL (Oxigraph), Neo4j and Fuseki give the same rows."""
+    graph = request.getfixturevalue("kite_catalogue" if which == "kite" else "amnesty")
+    params = KITE_PARAMS if which == "kite" else AMNESTY_PARAMS
+    iri = f"https://example.org/five-engines/{which}"
+    neo4j.push(graph, replace=True)
+    fuseki.push(graph, graph_iri=iri)
+    answered = []
+    for name in sorted(cat.catalogue()):
+        values = params[name]
+        answers = {
+            "python": cat.run(graph, name, values, language="python"),
+            "ladybug": cat.run(graph, name, values, language="cypher"),
+            "oxigraph": cat.run(graph, name, values, language="sparql"),
+            "neo4j": cat.run(graph, name, values, language="cypher", neo4j=neo4j),
+            "fuseki": cat.run(graph, name, values, language="sparql", sparql=fuseki, sparql_graph=iri),
+        }
+        for engine, rows in answers.items():
+            assert rows == answers["python"], f"{name}: {engine} differs from python"
+        if answers["python"]:
+            answered.append(name)
+    if which == "kite":
+        assert answered == sorted(cat.catalogue()), "every question has rows on the kite: the comparison proves something"
+    else:
+        assert {"divergence", "group-sizes", "percent-mismatch", "quotes-attributed"} <= set(answered)
