@@ -221,7 +221,7 @@ fuseki_password() {
         if [ -s "$file" ] && is_running fuseki; then
             FUSEKI_ADMIN_PASSWORD="$(cat "$file")"
         else
-            FUSEKI_ADMIN_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)"
+            FUSEKI_ADMIN_PASSWORD="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
             log "FUSEKI_ADMIN_PASSWORD not set: generated one, in $file"
         fi
     fi
