@@ -55,6 +55,11 @@ def location(graph, engine, engine_version):
     (with ``generation``) and ``dataset`` (a built-in dataset name or None).
     """
     tag = stamp(engine, engine_version)
+    dataset = getattr(graph, "dataset", None)
+    if dataset:  # a built-in dataset lives in the package: never write beside it
+        loads = graph.manifest.get("loads") or [{}]
+        key = (loads[-1].get("fingerprint") or "")[:12] or fingerprint(graph)
+        return user_cache_dir() / "datasets" / f"{dataset}-{engine}-{tag}-{key}"
     path = getattr(graph, "path", None)
     if path is not None:
         generation = graph.manifest.get("generation", 0)
@@ -63,9 +68,6 @@ def location(graph, engine, engine_version):
             return Path(path) / CACHE_FOLDER / name
         key = hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:12]
         return user_cache_dir() / "projects" / key / name
-    dataset = getattr(graph, "dataset", None)
-    if dataset:
-        return user_cache_dir() / "datasets" / f"{dataset}-{engine}-{tag}-{fingerprint(graph)}"
     return None
 
 

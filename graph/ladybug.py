@@ -148,34 +148,40 @@ def _props_table(frame, fixed, columns):
     return pa.table(arrays)
 
 
+def _strings(series):
+    """A column (object or categorical) as an Arrow string array, nulls kept."""
+    values = series.astype(object)
+    return pa.array(values.where(values.notna(), None), pa.string())
+
+
 def build(graph, folder):
     """Create the database in ``folder`` and bulk-load ``graph``'s tables into it."""
     import ladybug
     import pandas as pd
 
     nodes, edges = graph.nodes, graph.edges
-    kind_of = pd.Series(nodes["kind"].to_numpy(), index=nodes["id"].to_numpy())
+    kind_of = pd.Series(nodes["kind"].astype(object).to_numpy(), index=nodes["id"].astype(object).to_numpy())
     kind_of = kind_of[~kind_of.index.duplicated()]
-    source_kind = edges["source"].map(kind_of)
-    target_kind = edges["target"].map(kind_of)
+    source_kind = edges["source"].astype(object).map(kind_of)
+    target_kind = edges["target"].astype(object).map(kind_of)
     if (source_kind.isna() | target_kind.isna()).any():
         missing = edges.loc[source_kind.isna() | target_kind.isna()].iloc[0]
         raise QueryError(f"{missing['kind']} relationship {missing['source']} -> {missing['target']} "
                          "points to a node missing from the graph")
-    groups = edges.groupby([edges["kind"], source_kind, target_kind], sort=True, observed=True)
+    groups = edges.groupby([edges["kind"].astype(object), source_kind, target_kind], sort=True)
     extra = [key for key in groups.groups]
     database = ladybug.Database(str(Path(folder) / DATABASE_FILE)) if folder else ladybug.Database()
     connection = ladybug.Connection(database)
     for statement in ddl(extra):
         connection.execute(statement)
-    for kind, frame in nodes.groupby("kind", sort=True):
-        fixed = {"id": pa.array(frame["id"], pa.string()), "kind": pa.array(frame["kind"], pa.string()),
-                 "label": pa.array(frame["label"], pa.string())}
+    for kind, frame in nodes.groupby(nodes["kind"].astype(object), sort=True):
+        fixed = {"id": _strings(frame["id"]), "kind": _strings(frame["kind"]), "label": _strings(frame["label"])}
         connection.execute(f"COPY `{kind}` FROM $data", {"data": _props_table(frame, fixed, node_columns())})
     for (kind, source, target), frame in groups:
-        stance = frame["stance"].where(frame["stance"].notna(), None)
+        stance = frame["stance"].astype(object)
+        stance = stance.where(stance.notna(), None)
         weight = frame["weight"].astype(float)
-        fixed = {"from": pa.array(frame["source"], pa.string()), "to": pa.array(frame["target"], pa.string()),
+        fixed = {"from": _strings(frame["source"]), "to": _strings(frame["target"]),
                  "key": pa.array(stance.fillna(""), pa.string()), "stance": pa.array(stance, pa.string()),
                  "weight": pa.array(weight, pa.float64(), from_pandas=True)}
         table = _props_table(frame, fixed, relationship_columns())

@@ -101,7 +101,7 @@ def ntriples(graph, write):
         if len(lines) > 100_000:
             flush()
     statement = f"<{_RDF}Statement>"
-    for source, target, kind, stance, weight, extra in graph.edges.itertuples(index=False, name=None):
+    for source, target, kind, stance, weight, extra in graph.edge_rows():
         s, o, p = f"<{base}{source}>", f"<{base}{target}>", f"<{edge_iris[kind]}>"
         lines.append(f"{s} {p} {o} .\n")
         if kind == "BROADER":
@@ -110,7 +110,7 @@ def ntriples(graph, write):
             lines.append(f"{s} <{_PROV}wasDerivedFrom> {o} .\n")
         qualifiers = edge_attributes(stance, weight, extra)
         if qualifiers:
-            st = f"<{base}{statement_key(source, kind, target, stance)}>"
+            st = f"<{base}{statement_key(source, kind, target, stance, qualifiers.get('coder'))}>"
             lines.append(f"{st} {a} {statement} .\n{st} <{_RDF}subject> {s} .\n"
                          f"{st} <{_RDF}predicate> {p} .\n{st} <{_RDF}object> {o} .\n")
             for key, value in qualifiers.items():
