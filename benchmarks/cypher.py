@@ -1,0 +1,75 @@
+"""Benchmark: embedded Cypher (LadybugDB) as whole commands, next to Neo4j on the same data.
+
+For each size: `consultgraph load` (the baseline), then `consultgraph cypher "MATCH (n)
+RETURN count(n) AS n"` and `consultgraph query codings-per-group -l cypher`, each first
+(it builds the cached database) and cached. Targets: cached under 1 s at 100,000
+respondents; the first call within 3x of the load. With Neo4j reachable ($NEO4J_URI ...,
+`bash tests/servers/start.sh neo4j`), the push and the same two commands with --neo4j.
+Synthetic data is SYNTHETIC (seeded): for scale only, never for findings.
+
+    python benchmarks/cypher.py [--respondents 10000 100000] [--codings 20] [--server-max 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def neo4j_or_none():
+    from consultgraph.errors import BackendUnavailable
+    from consultgraph.graph.neo4j import Neo4jBackend
+
+    try:
+        return Neo4jBackend(timeout=5)
+    except BackendUnavailable as error:
+        print(f"  (no Neo4j: {error})")
+        return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--respondents", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--codings", type=int, default=20)
+    parser.add_argument("--server-max", type=int, default=100_000, help="largest size pushed to Neo4j")
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from engines import CODINGS, COUNT_CYPHER, command, first_and_cached, machine, project, report
+
+    from consultgraph.graph.consultation import Consultation
+
+    neo4j = neo4j_or_none()
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.respondents:
+            print(f"SYNTHETIC consultation (seed 42): {size:,} respondents x {args.codings} codings; {machine()}")
+            path, load = project(tmp, size, args.codings)
+            report("consultgraph load (baseline)", load)
+            first, cached, count = first_and_cached(path, "cypher", "cypher", "-g", path, COUNT_CYPHER, "-f", "json")
+            report(f"cypher count, first call (builds)  n={count[0]['n']:,}", first, load)
+            report("cypher count, cached", cached, note="target < 1 s" if size >= 100_000 else "")
+            first, cached, rows = first_and_cached(path, "cypher", *CODINGS, "-g", path, "-l", "cypher")
+            report(f"codings-per-group, first call  ({len(rows)} rows)", first, load)
+            report("codings-per-group, cached", cached, note="target < 1 s" if size >= 100_000 else "")
+            if neo4j is None or size > args.server_max:
+                continue
+            graph = Consultation.open(path)
+            started = time.perf_counter()
+            neo4j.push(graph, replace=True)
+            report("Neo4j push", time.perf_counter() - started, load)
+            server, server_count = command("cypher", "--neo4j", COUNT_CYPHER, "-f", "json")
+            report(f"cypher --neo4j count  n={server_count[0]['n']:,}", server)
+            server, server_rows = command(*CODINGS, "-g", path, "--neo4j")
+            report("query codings-per-group --neo4j", server,
+                   note="same rows as embedded" if server_rows == rows else "ROWS DIFFER")
+    if neo4j is not None:
+        neo4j.clear()
+        neo4j.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Whole-command timings of the query engines, shared by benchmarks/cypher.py and benchmarks/sparql.py.
+
+Each figure is a fresh `consultgraph ...` process, start-up included, as an analyst
+types it: the first call builds the engine's cache, the second finds it. The baseline
+is the same project's `consultgraph load` time, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CLI = [sys.executable, "-c", "from consultgraph.cli import main; main()"]
+
+
+class Seconds(float):
+    """Wall-clock seconds of a command, carrying its CPU seconds (user + system) in ``cpu``.
+
+    On a shared machine the wall clock also counts waiting for a core; the CPU time
+    does not, so both are printed.
+    """
+
+    cpu = None
+
+
+def command(*args, env=None):
+    """``(seconds, rows)`` of one ``consultgraph`` process (rows parsed from ``-f json`` when given)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    seconds = Seconds(time.perf_counter() - started)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode != 0:
+        raise SystemExit(f"consultgraph {' '.join(map(str, args))} failed:\n{done.stderr[-2000:]}")
+    rows = json.loads(done.stdout) if "json" in args else done.stdout
+    return seconds, rows
+
+
+def project(folder, respondents, codings, seed=42):
+    """A synthetic project in ``folder``; returns ``(path, load seconds)``."""
+    sys.path.insert(0, str(HERE))
+    from synthetic import generate
+
+    csv = Path(folder) / f"synthetic-{respondents}.csv"
+    generate(csv, respondents, codings, seed=seed)
+    path = Path(folder) / f"project-{respondents}"
+    seconds, _ = command("load", csv, "--into", path)
+    csv.unlink()
+    return path, seconds
+
+
+def clear_cache(path, engine):
+    for folder in (Path(path) / ".cache").glob(f"{engine}-g*"):
+        shutil.rmtree(folder)
+
+
+def first_and_cached(path, engine, *args):
+    """Seconds of the command with no cache (it builds one) and again (cached), and the rows."""
+    clear_cache(path, engine)
+    first, rows = command(*args)
+    cached, again = command(*args)
+    assert rows == again, "the cached engine answered differently"
+    return first, cached, rows
+
+
+def report(label, seconds, load_seconds=None, note=""):
+    cpu = getattr(seconds, "cpu", None)
+    cpu_text = f" (cpu {cpu:6.2f} s)" if cpu is not None else " " * 16
+    ratio = ""
+    if load_seconds:
+        ratio = f"   {seconds / load_seconds:5.1f}x load"
+        if cpu is not None and getattr(load_seconds, "cpu", None):
+            ratio += f" (cpu {cpu / load_seconds.cpu:4.1f}x)"
+    print(f"    {label:<46} {seconds:8.2f} s{cpu_text}{ratio}{'   ' + note if note else ''}", flush=True)
+
+
+def machine():
+    """One line about the machine's load, printed before the figures."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+COUNT_CYPHER = "MATCH (n) RETURN count(n) AS n"
+COUNT_SPARQL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+CODINGS = ("query", "codings-per-group", "-p", "kind=Tactic", "-f", "json")
