@@ -73,10 +73,10 @@ def main():
             started = time.perf_counter()
             fuseki.push(graph, graph_iri=GRAPH)
             report("Fuseki push (Graph Store Protocol, chunked)", time.perf_counter() - started, load)
-            server, server_count = command("sparql", "--endpoint", fuseki.url, "--endpoint-graph", GRAPH,
+            server, server_count = command("sparql", "--endpoint", fuseki.url, "--named-graph", GRAPH,
                                            COUNT_SPARQL, "-f", "json")
             report(f"sparql --endpoint count  {server_count[0]['n']:,} triples", server)
-            server, server_rows = command(*CODINGS, "-g", path, "--endpoint", fuseki.url, "--endpoint-graph", GRAPH)
+            server, server_rows = command(*CODINGS, "-g", path, "--endpoint", fuseki.url, "--named-graph", GRAPH)
             report("query codings-per-group --endpoint", server,
                    note="same rows as embedded" if server_rows == rows else "ROWS DIFFER")
             fuseki.update(f"DROP SILENT GRAPH <{GRAPH}>")

@@ -354,13 +354,14 @@ def _raisers(graph):
 
 
 def py_raised_by_one_group_only(graph, group_a, group_b, kind):
-    kinds = graph.node_kinds()
-    rows = []
-    for concept, people in _raisers(graph).items():
-        groups = list(people.values())
-        if kinds.get(concept) == kind and group_a in groups and group_b not in groups:
-            rows.append({"concept": concept, "respondents": groups.count(group_a)})
-    return rows
+    """From the shares table: concepts group A's respondents raise (count > 0) and group B's never do."""
+    from consultgraph.queries.shares import RAISED, shares
+
+    table = shares(graph)
+    raised = table[(table["stance"] == RAISED) & (table["basis"] == "respondents") & (table["kind"] == kind)]
+    count = {(g, c): int(n) for g, c, n in zip(raised["group"], raised["concept"], raised["count"])}
+    return [{"concept": c, "respondents": n} for (g, c), n in count.items()
+            if g == group_a and n > 0 and count.get((group_b, c), 0) == 0]
 
 
 def py_bridging_respondents(graph, group_a, group_b):
