@@ -61,6 +61,7 @@ elif what in ("duckdb-stats", "duckdb-compare"):
     path = Project(project).table_path("edges")
     started = time.perf_counter()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     if what == "duckdb-stats":
         rows = len(con.execute(f"SELECT kind, count(*) FROM read_parquet('{path}') GROUP BY kind").fetchall())
     else:  # compare's exact counts and bases, straight from the edges (no roll-up): the engine's floor
@@ -95,7 +96,7 @@ def step(what, csv_path, project):
     out = subprocess.run([sys.executable, "-c", STEP, what, str(csv_path), str(project)], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{what} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def size(text):

@@ -173,8 +173,11 @@ def check_project_spec(spec):
 
 def _say_coders(graph):
     """On stderr, how many responses the command read people's and the machine's codes for."""
-    from consultgraph.graph.consultation import is_machine
+    from consultgraph.graph.consultation import MACHINE_PREFIX, is_machine
 
+    coders = graph.summary().get("coders")  # stored with the project: no codings are read to know
+    if coders is not None and not any(str(c).startswith(MACHINE_PREFIX) for c in coders):
+        return
     every = graph.codings("all")
     if not len(every) or not is_machine(every["coder"]).any():
         return  # only people's codings: nothing to tell apart

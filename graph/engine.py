@@ -28,6 +28,7 @@ def _connect(graph):
 
     con = duckdb.connect()
     con.execute("SET threads TO 2")
+    con.execute("SET enable_progress_bar = false")  # the library never prints
     if graph.parquet_path("edges") is not None:
         for table in ("nodes", "edges"):
             path = str(graph.parquet_path(table)).replace("'", "''")
