@@ -14,8 +14,8 @@ AGREEMENT_COLUMNS = ["scope", "label", "units", "kappa", "kappa_low", "kappa_hig
 @output_options
 @graph_option
 @click.option("--coders", default=None, metavar="A,B,...",
-              help="Coders to compare (default: every coder). People's codings without a coder are 'human'; "
-                   "'machine' names the one machine coder.")
+              help="Coders to compare (default: every person, and machine coders by family). People's codings "
+                   "without a coder are 'human'; a family name ('machine', 'machine:model') counts its coders as one.")
 @click.option("--question", default=None, help="Only responses to this question (an id such as question/q1).")
 @click.option("--resamples", type=int, default=1000, show_default=True, help="Bootstrap resamples for the intervals.")
 @click.option("--permutations", type=int, default=2000, show_default=True,

@@ -18,51 +18,73 @@ from consultgraph.graph.consultation import MACHINE_PREFIX
 
 
 def is_machine(coder):
-    """True for one machine coder's name (``machine:...``).
+    """True for a machine coder's name (``machine:...``) or the family of them all (``machine``).
 
     Examples
     --------
-    >>> is_machine("machine:rules@1a2b"), is_machine("alice")
-    (True, False)
+    >>> is_machine("machine:rules@1a2b"), is_machine("machine"), is_machine("alice")
+    (True, True, False)
     """
-    return str(coder).startswith(MACHINE_PREFIX)
+    return str(coder).startswith(MACHINE_PREFIX) or str(coder) == MACHINE_PREFIX.rstrip(":")
+
+
+def covers(name, coder):
+    """True if the coder name ``name`` stands for ``coder``: the same, or a family of it.
+
+    Examples
+    --------
+    >>> covers("machine", "machine:model@ab12"), covers("machine:model", "machine:model@ab12"), covers("ann", "anna")
+    (True, True, False)
+    """
+    return coder == name or coder.startswith(name + ":") or coder.startswith(name + "@")
 
 
 def resolve_coders(wanted, available):
-    """The coder names ``wanted`` stands for; unknown names fail with the nearest ones.
+    """The coders ``wanted`` names: ``{name: [coders]}``; unknown names fail with the nearest ones.
 
-    A name matches a coder exactly, or as the part before ``@`` or ``:`` (``machine``
-    matches ``machine:rules@ab12`` when that is the only machine coder).
+    A name is one coder, or a family whose codings count as one coder's: ``machine``
+    is every machine coder (``machine:rules@ab12``, ``machine:model@cd34`` ...), and
+    ``machine:model`` every version of the learned model.
 
     Examples
     --------
-    >>> resolve_coders(["alice", "machine"], ["alice", "bob", "machine:rules@ab12"])
-    ['alice', 'machine:rules@ab12']
+    >>> resolve_coders(["alice", "machine"], ["alice", "bob", "machine:model@1", "machine:model@2"])
+    {'alice': ['alice'], 'machine': ['machine:model@1', 'machine:model@2']}
     >>> resolve_coders(["alise"], ["alice", "bob"])
     Traceback (most recent call last):
     ...
     consultgraph.errors.InputError: field 'coders': unknown coder 'alise' (nearest: alice; coders in this project: alice, bob)
     """
     available = sorted({str(c) for c in available})
-    chosen = []
+    chosen = {}
     for name in wanted:
         name = name.strip()
-        if not name:
+        if not name or name in chosen:
             continue
-        if name in available:
-            matches = [name]
-        else:
-            matches = [c for c in available if c.split("@")[0] == name or c.split(":")[0] == name]
-        if len(matches) != 1:
-            if matches:
-                hint = f"'{name}' could be any of: {', '.join(matches)}; name one"
-                raise InputError(f"ambiguous coder '{name}'", field="coders", hint=hint)
+        matches = [c for c in available if covers(name, c)]
+        if not matches:
             near = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
             hint = (f"nearest: {', '.join(near)}; " if near else "") + f"coders in this project: {', '.join(available) or 'none'}"
             raise InputError(f"unknown coder '{name}'", field="coders", hint=hint)
-        if matches[0] not in chosen:
-            chosen.append(matches[0])
+        taken = [c for c in matches if any(c in coders for coders in chosen.values())]
+        if taken:
+            raise InputError(f"coder '{taken[0]}' is named twice", field="coders", hint=f"'{name}' includes it")
+        chosen[name] = matches
     return chosen
+
+
+def families(available):
+    """Default coders: each person on their own, machine coders by family (the part before ``@``).
+
+    Examples
+    --------
+    >>> families(["ann", "machine:model@1", "machine:model@2", "machine:rules@9"])
+    {'ann': ['ann'], 'machine:model': ['machine:model@1', 'machine:model@2'], 'machine:rules': ['machine:rules@9']}
+    """
+    out = {}
+    for coder in sorted({str(c) for c in available}):
+        out.setdefault(coder.split("@")[0] if is_machine(coder) else coder, []).append(coder)
+    return out
 
 
 # ---------------------------------------------------------------- the statistics
@@ -479,7 +501,11 @@ def graph_decisions(graph, coders=None, *, question=None):
                          hint="code responses first: `consultgraph code -g PROJECT`, and load people's codings")
     frame = coder_units(codings)
     available = sorted(set(frame["coder"]))
-    chosen = resolve_coders(coders, available) if coders else available
+    groups = resolve_coders(coders, available) if coders else families(available)
+    # a family's codings count as one coder's: a response coded by both versions counts once
+    frame["coder"] = frame["coder"].map({c: name for name, members in groups.items() for c in members})
+    frame = frame[frame["coder"].notna()].drop_duplicates(["unit", "concept", "coder"])
+    chosen = list(groups)
     if len(chosen) < 2:
         raise InputError(
             f"agreement needs two coders or more; this project has {len(available)}: {', '.join(available)}",

@@ -76,8 +76,11 @@ def test_benjamini_hochberg_by_hand():
 def test_unknown_and_too_few_coders():
     with pytest.raises(InputError, match="nearest: alice"):
         resolve_coders(["alise"], ["alice", "bob"])
-    with pytest.raises(InputError, match="ambiguous coder 'machine'"):
-        resolve_coders(["machine"], ["machine:rules@1", "machine:model@2"])
+    # a family name takes every version; naming a coder twice is an error
+    assert resolve_coders(["machine"], ["machine:rules@1", "machine:model@2"]) == {
+        "machine": ["machine:model@2", "machine:rules@1"]}
+    with pytest.raises(InputError, match="named twice"):
+        resolve_coders(["machine", "machine:rules"], ["machine:rules@1", "machine:model@2"])
     with pytest.raises(InputError, match="two coders or more"):
         agreement(decisions([(1, "a", "alice")], ["alice"]))
 
