@@ -332,3 +332,26 @@ def test_campaigns_survive_rdf_and_json_round_trips_and_validate(tmp_path):
         members = campaign_members(Consultation.open(copy))
         assert sorted(map(tuple, members[["campaign", "respondent"]].values)) == expected
         assert members["representative"].sum() == 1
+
+
+@needs_consult
+def test_the_user_flow_load_code_agreement_campaigns_discover(tmp_path):
+    """As the README runs it: load the Consult folder (gold codings), code, then measure and look further."""
+    runner = CliRunner()
+    project = tmp_path / "consult"
+    result = runner.invoke(main, ["load", str(CONSULT), "--into", str(project)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["code", "-g", str(project), "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["agreement", "-g", str(project), "--coders", "consult-gold,machine",
+                                  "--resamples", "100", "--permutations", "100", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows[0]["scope"] == "overall" and rows[0]["units"] == 200 and rows[0]["coders"] == "consult-gold, machine"
+    assert {r["scope"] for r in rows} >= {"overall", "code", "region"}
+    result = runner.invoke(main, ["campaigns", "-g", str(project), "-f", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []  # 100 distinct synthetic answers
+    result = runner.invoke(main, ["discover", "-g", str(project), "--all", "--themes", "4",
+                                  "--draft", str(tmp_path / "draft.ttl"), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert 2 <= len(json.loads(result.stdout)) <= 4
