@@ -226,10 +226,7 @@ def _concepts_of(nodes, edges, schema, base):
         for source, target in zip(sub["source"], sub["target"]):
             broader.setdefault(source, []).append(target)
     for row in nodes[mask].to_dict("records") if len(nodes) else []:
-        alt = row.get("alt_labels")
-        alt = tuple(alt) if isinstance(alt, (list, tuple)) else ()
-        hidden = row.get("hidden_labels")
-        hidden = tuple(hidden) if isinstance(hidden, (list, tuple)) else ()
+        alt, hidden = (tuple(v) if isinstance(v, (list, tuple)) else () for v in (row.get("alt_labels"), row.get("hidden_labels")))
         definition = row.get("definition")
         index.add(
             Concept(
