@@ -231,8 +231,12 @@ def predict_stances(model, concept, matrix):
 
 def top_terms(model, concept, rows, n=5):
     """For each row of ``rows`` (features of texts), the ``n`` terms that pushed most towards ``concept``."""
-    weights = model.codes[concept].classifier.coef_[0]
-    contribution = rows.multiply(weights.reshape(1, -1)).tocsr()
+    # words and word pairs only: character n-grams ("[ab]") say little to a reader
+    words = len(model.features.words.vocabulary_)
+    weights = model.codes[concept].classifier.coef_[0][:words]
+    contribution = rows[:, :words].multiply(weights.reshape(1, -1)).tocsr()
+    contribution.data[contribution.data < 0] = 0
+    contribution.eliminate_zeros()
     terms = model.features.term_array()
     row_of = np.repeat(np.arange(contribution.shape[0]), np.diff(contribution.indptr))
     # one sort for all rows: by row, then by contribution, largest first
