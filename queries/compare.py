@@ -245,7 +245,7 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
             numbers.append((count, cell_base, share) if share is not None else None)
         mixed = len({s for s, _ in stances_held.values()}) > 1
         if mixed:
-            held = "; ".join(f"{labels[g]}: {s}" + (f", line {line}" if line else "")
+            held = " vs ".join(f"{labels[g]}: {s}" + (f", line {line}" if line else "")
                              for g, (s, line) in stances_held.items())
             flags.append(f"different stances side by side, not tested ({held})")
         row["stances_differ"] = mixed
