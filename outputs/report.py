@@ -71,9 +71,18 @@ def table(columns, rows, *, caption=None, numeric=()):
     return Markup(f"<table>{caption_html}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
-#: Headings of the concept kinds (``--by`` names), for sections and sub-headings.
-KIND_HEADINGS = {"approach": "Approaches", "idea": "Ideas", "theme": "Themes", "tactic": "Tactics",
-                 "partner-type": "Partner types", "audience": "Audiences"}
+def kind_heading(by):
+    """The heading of a concept kind (a ``--by`` name): its schema label in the plural.
+
+    >>> kind_heading("partner-type"), kind_heading("approach")
+    ('Partner types', 'Approaches')
+    """
+    from consultgraph.graph.model import load_schema, normalise_kind
+
+    label = load_schema().node_kinds[normalise_kind(by)].label
+    return label + ("es" if label.endswith(("ch", "sh", "s", "x")) else "s")
+
+
 TOP_CONCEPTS = 5
 TOP_DIVERGENCES = 6
 QUOTES_PER_SECTION = 6
@@ -90,6 +99,7 @@ def questions(graph):
     >>> [q.title for q in questions(builtin())][:2]
     ['Vision', 'Issues to lead, support or drop']
     """
+    from consultgraph.graph.model import kind_names
     from consultgraph.queries.compare import BY_KINDS
     from consultgraph.queries.metadata import Question, dataset_metadata
     from consultgraph.queries.shares import shares
@@ -99,11 +109,12 @@ def questions(graph):
         return list(declared)
     present = set(shares(graph)["kind"].dropna())
     out = []
+    codeable = kind_names()
     for by, kind in BY_KINDS.items():
-        if kind in present and by in KIND_HEADINGS:
+        if kind in present and by in codeable:
             stances = ("lead", "support", "drop") if by == "theme" else ()
-            out.append(Question(key=by, title=KIND_HEADINGS[by], kinds=(by,), stances=stances,
-                                intro=f"Which {KIND_HEADINGS[by].lower()} each group raised, and how differently."))
+            out.append(Question(key=by, title=kind_heading(by), kinds=(by,), stances=stances,
+                                intro=f"Which {kind_heading(by).lower()} each group raised, and how differently."))
     return out
 
 
@@ -349,7 +360,7 @@ def _question_section(graph, question, groups, quotes, number):
     for part in parts:
         result = part["result"]
         labels = result.group_labels
-        heading = KIND_HEADINGS[part["by"]]
+        heading = kind_heading(part["by"])
         out.append(tag("h3", f"{heading}: top concepts per group"))
         top = _top_concepts(part)
         cards = []
