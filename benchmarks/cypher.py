@@ -12,7 +12,6 @@ Synthetic data is SYNTHETIC (seeded): for scale only, never for findings.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -33,13 +32,10 @@ def neo4j_or_none():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--respondents", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--codings", type=int, default=20)
-    parser.add_argument("--server-max", type=int, default=100_000, help="largest size pushed to Neo4j")
-    args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from engines import CODINGS, COUNT_CYPHER, command, first_and_cached, machine, project, report
+    from engines import CODINGS, COUNT_CYPHER, command, embedded, machine, options, project, report
+
+    args = options(__doc__, "Neo4j", 100_000)
 
     from consultgraph.graph.consultation import Consultation
 
@@ -49,12 +45,8 @@ def main():
             print(f"SYNTHETIC consultation (seed 42): {size:,} respondents x {args.codings} codings; {machine()}")
             path, load = project(tmp, size, args.codings)
             report("consultgraph load (baseline)", load)
-            first, cached, count = first_and_cached(path, "cypher", "cypher", "-g", path, COUNT_CYPHER, "-f", "json")
-            report(f"cypher count, first call (builds)  n={count[0]['n']:,}", first, load)
-            report("cypher count, cached", cached, note="target < 1 s" if size >= 100_000 else "")
-            first, cached, rows = first_and_cached(path, "cypher", *CODINGS, "-g", path, "-l", "cypher")
-            report(f"codings-per-group, first call  ({len(rows)} rows)", first, load)
-            report("codings-per-group, cached", cached, note="target < 1 s" if size >= 100_000 else "")
+            target = "target < 1 s" if size >= 100_000 else ""
+            rows = embedded(path, "cypher", COUNT_CYPHER, load, "n={n:,}", target, target)
             if neo4j is None or size > args.server_max:
                 continue
             graph = Consultation.open(path)

@@ -7,6 +7,7 @@ is the same project's `consultgraph load` time, measured in the same run.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -90,3 +91,25 @@ def machine():
 COUNT_CYPHER = "MATCH (n) RETURN count(n) AS n"
 COUNT_SPARQL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 CODINGS = ("query", "codings-per-group", "-p", "kind=Tactic", "-f", "json")
+
+
+def options(doc, server, server_max):
+    """The options both engine benchmarks take: sizes, codings per respondent, the largest size pushed."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--respondents", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--codings", type=int, default=20)
+    parser.add_argument("--server-max", type=int, default=server_max, help=f"largest size pushed to {server}")
+    return parser.parse_args()
+
+
+def embedded(path, engine, count_query, load, count_label, count_note="", codings_note=""):
+    """Time one embedded engine on the project at ``path``: a count and codings-per-group,
+    first call (builds the cache) and cached; print the figures; return codings-per-group's rows
+    (the server engines' rows are checked against them)."""
+    first, cached, count = first_and_cached(path, engine, engine, "-g", path, count_query, "-f", "json")
+    report(f"{engine} count, first call (builds)  {count_label.format(n=count[0]['n'])}", first, load)
+    report(f"{engine} count, cached", cached, note=count_note)
+    first, cached, rows = first_and_cached(path, engine, *CODINGS, "-g", path, "-l", engine)
+    report(f"codings-per-group, first call  ({len(rows)} rows)", first, load)
+    report("codings-per-group, cached", cached, note=codings_note)
+    return rows

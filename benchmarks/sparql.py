@@ -15,7 +15,6 @@ Synthetic data is SYNTHETIC (seeded): for scale only, never for findings.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -45,13 +44,10 @@ def fuseki_or_none():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--respondents", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--codings", type=int, default=20)
-    parser.add_argument("--server-max", type=int, default=10_000, help="largest size pushed to Fuseki")
-    args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from engines import CODINGS, COUNT_SPARQL, command, first_and_cached, machine, project, report
+    from engines import CODINGS, COUNT_SPARQL, command, embedded, machine, options, project, report
+
+    args = options(__doc__, "Fuseki", 10_000)
 
     from consultgraph.graph.consultation import Consultation
 
@@ -61,12 +57,7 @@ def main():
             print(f"SYNTHETIC consultation (seed 42): {size:,} respondents x {args.codings} codings; {machine()}")
             path, load = project(tmp, size, args.codings)
             report("consultgraph load (baseline)", load)
-            first, cached, count = first_and_cached(path, "sparql", "sparql", "-g", path, COUNT_SPARQL, "-f", "json")
-            report(f"sparql count, first call (builds)  {count[0]['n']:,} triples", first, load)
-            report("sparql count, cached", cached, note="target < 2 s at 10k, < 1 s at 100k")
-            first, cached, rows = first_and_cached(path, "sparql", *CODINGS, "-g", path, "-l", "sparql")
-            report(f"codings-per-group, first call  ({len(rows)} rows)", first, load)
-            report("codings-per-group, cached", cached)
+            rows = embedded(path, "sparql", COUNT_SPARQL, load, "{n:,} triples", "target < 2 s at 10k, < 1 s at 100k")
             if fuseki is None or size > args.server_max:
                 continue
             graph = Consultation.open(path)
