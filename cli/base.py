@@ -94,10 +94,10 @@ class KindChoice(click.Choice):
 
     def name_of(self, word, param, ctx):
         from consultgraph.errors import UnknownNameError
-        from consultgraph.graph.model import load_schema, normalise_kind
+        from consultgraph.graph.model import cli_name, normalise_kind
 
         try:
-            return load_schema().node_kinds[normalise_kind(word, self.allowed())].cli_name
+            return cli_name(normalise_kind(word, self.allowed()))
         except UnknownNameError:
             self.fail(f"{word!r} is not one of {', '.join(map(repr, self.choices))}.", param, ctx)
 

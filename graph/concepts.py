@@ -273,7 +273,6 @@ def concepts_from_rdf(rdf_graph, *, default_kind="Idea", source=None):
 
 def _noun(kind):
     """What a kind is called in a sentence: its label in schema/ontology.ttl, in lower case."""
-    from consultgraph.graph.model import load_schema
+    from consultgraph.graph.model import kind_label, kind_summary
 
-    known = load_schema().node_kinds.get(kind)
-    return known.label.lower() if known else kind.lower()
+    return kind_label(kind).lower() if kind in kind_summary().kinds else kind.lower()

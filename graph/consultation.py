@@ -118,11 +118,10 @@ class Consultation:
         """Schema concepts plus the project's own (its concept nodes and BROADER edges)."""
         if self._stored("concepts"):
             return self.project.read_concepts(self.manifest)
-        from consultgraph.graph.model import load_schema
+        from consultgraph.graph.model import kind_summary
 
         index = schema_concepts()
-        schema = load_schema()
-        mask = self.nodes["kind"].isin(schema.concept_kinds)
+        mask = self.nodes["kind"].isin(kind_summary().concept)
         if mask.any():
             broader = {}
             sub = self.edges[self.edges["kind"] == "BROADER"]

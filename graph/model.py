@@ -212,6 +212,75 @@ def load_schema():
     )
 
 
+class KindSummary:
+    """The names of the node kinds, without rdflib: what the CLI and the queries need to read
+    and show kind names (:func:`kind_summary`).
+
+    ``kinds`` maps a class name to its ``prefix`` (CLI name), ``label``, ``is_concept``,
+    ``codeable``, ``aliases`` and ``order``; ``mentioned`` is the range of ``cg:mentions``.
+    """
+
+    def __init__(self, data):
+        self.data = data
+        self.kinds = data["kinds"]
+        self.mentioned = frozenset(data["mentioned"])
+        self.ordered = tuple(sorted(self.kinds, key=lambda k: (self.kinds[k]["order"], k)))
+        self.codeable = tuple(k for k in self.ordered if self.kinds[k]["codeable"])
+        self.concept = tuple(k for k in self.ordered if self.kinds[k]["is_concept"])
+        self.words = {}
+        for name, kind in self.kinds.items():
+            for word in (name, kind["prefix"], *kind["aliases"]):
+                self.words[word.lower()] = name
+
+
+def summarise_schema(schema):
+    """The plain-data summary of ``schema``'s node kinds that :class:`KindSummary` reads."""
+    kinds = {
+        kind.name: {"prefix": kind.prefix, "label": kind.label, "is_concept": kind.is_concept,
+                    "codeable": kind.codeable, "aliases": list(kind.aliases), "order": kind.order}
+        for kind in schema.ordered()
+    }
+    return {"kinds": kinds, "mentioned": sorted(schema.edge_kind("MENTIONS").range)}
+
+
+@functools.lru_cache(maxsize=1)
+def kind_summary():
+    """The :class:`KindSummary` of ``schema/ontology.ttl``, read without rdflib when it can be.
+
+    Parsing the ontology takes longer than most commands on the built-in dataset, so the
+    summary is kept as JSON in the user cache, named by a hash of the schema files: editing
+    the ontology makes a new name, and a cache that cannot be written is only slower.
+
+    >>> kind_summary().kinds["PartnerType"]["prefix"]
+    'partner-type'
+    """
+    import hashlib
+    import json
+    import os
+    import tempfile
+
+    from consultgraph.graph.cache import user_cache_dir
+
+    digest = hashlib.sha1()
+    for path in (schema_files.ONTOLOGY, schema_files.SHAPES):
+        digest.update(open(path, "rb").read())
+    cached = user_cache_dir() / "schema" / f"kinds-{digest.hexdigest()[:16]}.json"
+    try:
+        return KindSummary(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        pass
+    data = summarise_schema(load_schema())
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(prefix=".kinds-", dir=cached.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(scratch, cached)
+    except OSError:
+        pass  # a read-only home: the next command parses the ontology again
+    return KindSummary(data)
+
+
 def normalise_kind(word, kinds=None, *, what="kind"):
     """The node kind a person means by ``word``: a class name, a CLI name or an alias.
 
@@ -246,17 +315,27 @@ def normalise_kind(word, kinds=None, *, what="kind"):
     ...
     consultgraph.errors.UnknownNameError: unknown kind 'region'; choose one of: approach, audience, idea, ...
     """
-    schema = load_schema()
-    allowed = tuple(kinds) if kinds is not None else tuple(k.name for k in schema.ordered())
-    kind = schema.kind_words.get(str(word).strip().lower())
+    summary = kind_summary()
+    allowed = tuple(kinds) if kinds is not None else summary.ordered
+    kind = summary.words.get(str(word).strip().lower())
     if kind is None or kind not in allowed:
-        raise UnknownNameError(what, str(word).strip(), [schema.node_kinds[k].cli_name for k in allowed])
+        raise UnknownNameError(what, str(word).strip(), [summary.kinds[k]["prefix"] for k in allowed])
     return kind
 
 
 def codeable_kinds():
     """The kinds respondents raise, in display order: ``('Theme', 'Tactic', ...)``."""
-    return load_schema().codeable_kinds
+    return kind_summary().codeable
+
+
+def cli_name(kind):
+    """The CLI name of a node kind (its id prefix): ``cli_name("PartnerType") == "partner-type"``."""
+    return kind_summary().kinds[kind]["prefix"]
+
+
+def kind_label(kind):
+    """A node kind's label for people (``rdfs:label``): ``kind_label("Tactic") == "Tactic"``."""
+    return kind_summary().kinds[kind]["label"]
 
 
 def mentioned_kinds():
@@ -266,7 +345,7 @@ def mentioned_kinds():
     >>> mentioned_kinds()
     ('Theme', 'Tactic', 'Approach', 'Idea')
     """
-    mentioned = load_schema().edge_kind("MENTIONS").range
+    mentioned = kind_summary().mentioned
     return tuple(kind for kind in codeable_kinds() if kind in mentioned)
 
 
@@ -276,9 +355,9 @@ def kind_names(kinds=None):
     >>> kind_names()
     ('theme', 'tactic', 'approach', 'idea', 'partner-type', 'audience')
     """
-    schema = load_schema()
+    summary = kind_summary()
     kinds = codeable_kinds() if kinds is None else kinds
-    return tuple(schema.node_kinds[k].cli_name for k in sorted(kinds, key=lambda k: schema.node_kinds[k].order))
+    return tuple(summary.kinds[k]["prefix"] for k in sorted(kinds, key=lambda k: summary.kinds[k]["order"]))
 
 
 def node_iri(node_id):

@@ -176,7 +176,7 @@ def footnote(figure, caveats):
     import textwrap
 
     text = "\n".join(textwrap.fill(c, 150) for c in caveats)
-    figure.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444", wrap=True)
+    figure.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444")
 
 
 def dumbbell_chart(comparison, path, *, top=20, title=None):

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from consultgraph.errors import InputError, UnknownNameError
-from consultgraph.graph.model import kind_names, load_schema, normalise_kind
+from consultgraph.graph.model import cli_name, kind_names, kind_summary, normalise_kind
 from consultgraph.outputs.graph_data import (
     CONCEPT_KINDS, KIND_STYLE, GraphView, annotate, basis_text, present, quote_rows, share_cells,
     text_or_none, weighted_degree,
@@ -265,13 +265,12 @@ def resolve_node(graph, nodes, text):
         return text
     prefix, sep, rest = text.partition(":")
     kinds = None
-    schema = load_schema()
-    named = schema.kind_words.get(prefix.strip().lower()) if sep else None
+    named = kind_summary().words.get(prefix.strip().lower()) if sep else None
     if named in KIND_STYLE:
         kinds = (named,)
         text = rest.strip()
-    if kinds is not None and f"{schema.node_kinds[named].prefix}/{text}" in nodes:
-        return f"{schema.node_kinds[named].prefix}/{text}"
+    if kinds is not None and f"{cli_name(named)}/{text}" in nodes:
+        return f"{cli_name(named)}/{text}"
     found = problem = None
     if kinds != ("Respondent",):
         try:

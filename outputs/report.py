@@ -77,9 +77,9 @@ def kind_heading(by):
     >>> kind_heading("partner-type"), kind_heading("approach")
     ('Partner types', 'Approaches')
     """
-    from consultgraph.graph.model import load_schema, normalise_kind
+    from consultgraph.graph.model import kind_label, normalise_kind
 
-    label = load_schema().node_kinds[normalise_kind(by)].label
+    label = kind_label(normalise_kind(by))
     return label + ("es" if label.endswith(("ch", "sh", "s", "x")) else "s")
 
 

@@ -14,6 +14,8 @@ import json
 import math
 from functools import lru_cache
 from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 
 from consultgraph.errors import InputError
 from consultgraph.outputs.graph_data import CONCEPT_KINDS, KIND_STYLE, GraphView, quote_rows  # noqa: F401  (API)
@@ -93,9 +95,16 @@ def _positions(view):
 # ---------------------------------------------------------------------------- the page
 @lru_cache(maxsize=1)
 def vis_network_js():
-    """The vis-network script pyvis ships (standalone build: includes DataSet/DataView)."""
-    path = resources.files("pyvis") / "lib" / f"vis-{VIS_VERSION}" / "vis-network.min.js"
-    text = path.read_text(encoding="utf-8")
+    """The vis-network script pyvis ships (standalone build: includes DataSet/DataView).
+
+    The file is found through the package's location, without importing pyvis (which
+    imports IPython: half a second).
+    """
+    spec = find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pyvis is not installed: it ships the vis-network script the page inlines")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    text = (folder / "lib" / f"vis-{VIS_VERSION}" / "vis-network.min.js").read_text(encoding="utf-8")
     # inside <script> the only dangerous sequence is "</script"; the build has none, but be sure
     return text.replace("</script", "<\\/script")
 

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from consultgraph.errors import InputError
-from consultgraph.graph.model import codeable_kinds, load_schema
+from consultgraph.graph.model import cli_name, codeable_kinds
 from consultgraph.queries import shares as shares_module
 from consultgraph.queries import stats
 
 #: ``--by`` names and the node kinds they compare: the codeable kinds of schema/ontology.ttl
 #: by their CLI names, and statements (votes).
-BY_KINDS = {load_schema().node_kinds[kind].cli_name: kind for kind in (*codeable_kinds(), "Statement")}
+BY_KINDS = {cli_name(kind): kind for kind in (*codeable_kinds(), "Statement")}
 #: Bases under this are flagged "too few to compare" (the source report warns of small samples).
 SMALL_BASE = 30
 SORTS = ("divergence", "concept", "q", "p")

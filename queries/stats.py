@@ -23,7 +23,8 @@ import math
 import numpy as np
 
 from consultgraph.queries.stats_checks import (
-    StatsInputError, check_confidence, check_counts, check_shares, is_scalar, normal_quantile, normal_sf, unwrap,
+    StatsInputError, check_confidence, check_counts, check_shares, fisher_two_sided, is_scalar, normal_quantile,
+    normal_sf, unwrap,
 )
 from consultgraph.queries.stats_groups import benjamini_hochberg, chi_square_k, reweight_share
 
@@ -228,9 +229,10 @@ def _whole_number(value, name):
 def fisher_exact_2x2(c1, n1, c2, n2):
     """Two-sided p-value of Fisher's exact test on two groups' counts.
 
-    Tests the 2x2 table ``[[c1, n1 - c1], [c2, n2 - c2]]`` with
-    :func:`scipy.stats.fisher_exact`. Exact, so it is the test to use when the
-    groups are small.
+    Tests the 2x2 table ``[[c1, n1 - c1], [c2, n2 - c2]]`` as
+    :func:`scipy.stats.fisher_exact` does, in exact integer arithmetic
+    (:func:`~consultgraph.queries.stats_checks.fisher_two_sided`). Exact, so it is the
+    test to use when the groups are small.
 
     Parameters
     ----------
@@ -262,10 +264,7 @@ def fisher_exact_2x2(c1, n1, c2, n2):
         return math.nan
     c1, n1 = _whole_number(c1, "c1"), _whole_number(n1, "n1")
     c2, n2 = _whole_number(c2, "c2"), _whole_number(n2, "n2")
-    from scipy import stats as scipy_stats  # only here and in chi-square: a heavy import
-
-    result = scipy_stats.fisher_exact([[c1, n1 - c1], [c2, n2 - c2]], alternative="two-sided")
-    return float(result.pvalue)
+    return fisher_two_sided(c1, n1, c2, n2)
 
 
 def _check_scalar_pair(count, base, count_name, base_name):

@@ -78,3 +78,29 @@ def test_no_module_lists_the_codeable_kinds_by_hand():
             if len(named) >= 3:
                 found.append(f"{name}:{node.lineno} {sorted(named)}")
     assert found == []
+
+
+def test_the_kind_summary_is_the_ontologys(tmp_path, monkeypatch):
+    """The cached summary the CLI reads without rdflib says what the ontology says, and a cache
+    file is named by the schema's hash, so an edited ontology never reads an old summary."""
+    from consultgraph.graph import model
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    model.kind_summary.cache_clear()
+    try:
+        fresh = model.kind_summary()
+        (cached,) = (tmp_path / "consultgraph" / "schema").glob("kinds-*.json")
+        model.kind_summary.cache_clear()
+        again = model.kind_summary()
+        assert fresh.data == again.data == model.summarise_schema(load_schema())
+        schema = load_schema()
+        for name, kind in schema.node_kinds.items():
+            assert again.words[name.lower()] == name
+            assert (model.cli_name(name), model.kind_label(name)) == (kind.prefix, kind.label)
+        assert again.concept == schema.concept_kinds and again.codeable == schema.codeable_kinds
+        assert schema.kind_words == again.words
+        cached.write_text("{not json")  # a damaged cache is rebuilt, not trusted
+        model.kind_summary.cache_clear()
+        assert model.kind_summary().data == fresh.data
+    finally:
+        model.kind_summary.cache_clear()

@@ -46,3 +46,17 @@ def test_stats_on_the_built_in_dataset_reads_only_the_stored_views():
     code = ("from consultgraph.cli import main\n"
             "try:\n    main(['stats'])\nexcept SystemExit:\n    pass\n")
     assert imported_after(code) == []
+
+
+@pytest.mark.parametrize("argv", [["compare", "--groups", "partner,national-entity", "--by", "tactics"],
+                                  ["viz", "-o", "{tmp}/graph.html"]])
+def test_built_in_commands_need_neither_rdflib_nor_ipython(argv, tmp_path):
+    """Kind names come from the cached kind summary, and the graph page finds pyvis's script
+    without importing pyvis (which imports IPython)."""
+    argv = [part.format(tmp=tmp_path) for part in argv]
+    code = ("import sys\nfrom consultgraph.cli import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'rdflib', 'pyvis', 'IPython'}))")
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # fills the cache
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -459,3 +459,22 @@ def test_module_doctests_pass():
     result = doctest.testmod(stats_module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_fisher_and_chi_square_need_no_scipy_stats_and_agree_with_it_widely():
+    """Plain-Python Fisher and chi-square tails agree with scipy's over many tables."""
+    import random
+
+    from consultgraph.queries.stats_checks import chi_square_sf
+
+    draw = random.Random(7)
+    for _ in range(300):
+        n1, n2 = draw.randint(1, 400), draw.randint(1, 400)
+        c1, c2 = draw.randint(0, n1), draw.randint(0, n2)
+        reference = scipy_stats.fisher_exact([[c1, n1 - c1], [c2, n2 - c2]]).pvalue
+        assert fisher_exact_2x2(c1, n1, c2, n2) == pytest.approx(reference, rel=1e-9, abs=1e-300)
+    assert fisher_exact_2x2(2, 100_000, 9, 120_000) == pytest.approx(
+        scipy_stats.fisher_exact([[2, 99_998], [9, 119_991]]).pvalue, rel=1e-9)
+    for dof in range(1, 9):
+        for statistic in (0.0, 0.01, 0.5, 1.0, 3.84, 10.0, 28.15, 80.0, 300.0):
+            assert chi_square_sf(statistic, dof) == pytest.approx(scipy_stats.chi2.sf(statistic, dof), rel=1e-9)
