@@ -104,7 +104,10 @@ class Consultation:
 
     def save(self, path, *, load=None):
         """Write this graph and its derived views as the project at ``path`` (atomically; see :mod:`store`)."""
-        views = {"respondents": self.respondents(), "concepts": self.concepts, "summary": self.summary()}
+        from consultgraph.graph.counts import share_counts
+
+        views = {"respondents": self.respondents(), "concepts": self.concepts, "summary": self.summary(),
+                 "share_counts": share_counts(self, coder=AUTO)}
         project = Project(path)
         manifest = project.write(self.nodes, self.edges, load=load, name=self.name, views=views)
         self.manifest = manifest

@@ -249,10 +249,12 @@ def coding_counts(graph, kind, groups, *, stance=None, region=None):
 def share_counts(graph, *, region=None):
     """Respondent counts for the shares table: every group (rolled up to broader groups), concept, stance.
 
-    What :mod:`consultgraph.queries.shares` needs from respondent codings, counted in
-    DuckDB: a coding counts for its concept and every broader concept, a respondent of a
-    group counts for every broader group too, and a respondent counts once per (group,
-    concept, stance). Stance ``"raised"`` counts respondents with any stance.
+    What :mod:`consultgraph.queries.shares` needs from respondent codings: a coding counts
+    for its concept and every broader concept, a respondent of a group counts for every
+    broader group too, and a respondent counts once per (group, concept, stance). Stance
+    ``"raised"`` counts respondents with any stance. A stored project holds the counts of
+    its default view (no region, the ``auto`` coder choice) with its generation; any other
+    view is counted on integer codes by :func:`consultgraph.graph.counts.share_counts`.
 
     Parameters
     ----------
@@ -265,67 +267,10 @@ def share_counts(graph, *, region=None):
     (pandas.DataFrame, dict)
         ``group, concept, stance, count`` (counts > 0 only), and ``group -> base``
         (respondents) for every group that has at least one such count.
-
-    Examples
-    --------
-    >>> from consultgraph.graph.translator import translate
-    >>> from consultgraph.graph.consultation import Consultation
-    >>> from consultgraph.graph.records import Node, Edge, Ref
-    >>> from consultgraph.graph.store import schema_concepts
-    >>> batch = translate([Node("Respondent", "respondent/a", {}), Node("Respondent", "respondent/b", {}),
-    ...                    Edge("MEMBER_OF", "respondent/a", Ref("partners")),
-    ...                    Edge("MEMBER_OF", "respondent/b", Ref("partners")),
-    ...                    Edge("MENTIONS", "respondent/a", Ref("research"), {"stance": "lead"})],
-    ...                   concepts=schema_concepts())
-    >>> counts, bases = share_counts(Consultation().merge(batch))
-    >>> counts.to_dict("records"), bases
-    ([{'group': 'group/partner', 'concept': 'tactic/research', 'stance': 'lead', 'count': 1}, {'group': 'group/partner', 'concept': 'tactic/research', 'stance': 'raised', 'count': 1}], {'group/partner': 2})
     """
-    import pyarrow as pa
+    from consultgraph.graph.counts import share_counts as count
 
-    concepts = graph.concepts
-    ids = {c.id for c in concepts.concepts}
-    pairs = [(code, hit) for code in sorted(ids) for hit in dict.fromkeys([code, *concepts.ancestors(code)]) if hit in ids]
-    rolled = pa.table({"code": pa.array([c for c, _ in pairs], pa.string()),
-                       "concept": pa.array([h for _, h in pairs], pa.string())})
-    groups = [c.id for c in concepts.concepts if c.kind == "StakeholderGroup"]
-    lineage = [(group, whole) for group in groups
-               for whole in dict.fromkeys([group, *concepts.ancestors(group)])
-               if whole in concepts and concepts[whole].kind == "StakeholderGroup"]
-    wanted = pa.table({"member_group": pa.array([g for g, _ in lineage], pa.string()),
-                       "group": pa.array([w for _, w in lineage], pa.string())})
-    where = "WHERE p.region IN (SELECT region FROM wanted_regions)" if region is not None else ""
-    query = f"""
-        WITH members AS (
-            SELECT DISTINCT p.id AS respondent, g."group" FROM respondents p
-            JOIN wanted_groups g ON p."group" = g.member_group {where}
-        ), hits AS (
-            SELECT DISTINCT m."group", r.concept, c.stance, c.respondent
-            FROM codings c JOIN rolled r ON c.concept = r.code JOIN members m ON c.respondent = m.respondent
-        ), counts AS (
-            SELECT "group", concept, stance, count(*) AS count FROM hits GROUP BY ALL
-            UNION ALL
-            SELECT "group", concept, 'raised' AS stance, count(DISTINCT respondent) AS count FROM hits GROUP BY ALL
-        )
-        SELECT 'count' AS what, "group", concept, stance, count FROM counts
-        UNION ALL
-        SELECT 'base', "group", NULL, NULL, count(*) FROM members
-        WHERE "group" IN (SELECT DISTINCT "group" FROM hits) GROUP BY "group"
-        ORDER BY 1, 2, 3, 4
-    """
-    con = connect(graph)
-    tables = {"wanted_groups": wanted, "wanted_regions": _region_table(graph, region), "rolled": rolled}
-    for name, table in tables.items():
-        con.register(name, table)
-    try:
-        frame = con.execute(query).df()
-    finally:
-        for name in tables:
-            con.unregister(name)
-    is_base = frame["what"] == "base"
-    bases = {str(g): int(n) for g, n in zip(frame.loc[is_base, "group"], frame.loc[is_base, "count"])}
-    counts = frame.loc[~is_base, ["group", "concept", "stance", "count"]].reset_index(drop=True)
-    for column in ("group", "concept", "stance"):
-        counts[column] = counts[column].astype(object)
-    counts["count"] = counts["count"].astype("int64")
-    return counts, bases
+    if region is None and graph.coder == "auto" and graph.parquet_path("share_counts") is not None:
+        counts, bases = graph.project.read_share_counts(graph.manifest)
+        return counts, bases
+    return count(graph, region=region, coder=graph.coder)

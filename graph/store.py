@@ -9,12 +9,15 @@ Format ``consultgraph-project`` version 2 (documented in README "Project store")
       edges-<gen>.parquet         source, target, kind, stance, weight, props (JSON text)
       respondents-<gen>.parquet   derived view: one row per respondent with group, region ...
       concepts-<gen>.json         derived view: the project's whole concept index
+      share-counts-<gen>.parquet  derived view: respondents per (group, concept, stance) and
+                                  each group's base, rolled up (what the shares table counts)
 
 Text columns repeated across rows (kinds, stances, endpoints, property texts) are
 Arrow dictionaries, so a reader gets categoricals and never one Python string per row.
 The derived views are written at load time with the generation they describe, so
 opening a project reads a manifest, not millions of rows. Version 1 projects (no
-views) still open; their next write upgrades them.
+views) and version 2 projects written before the share-counts view still open (what a
+missing view holds is computed when asked for); their next write adds the views.
 
 A write produces the next generation's files, then swaps ``manifest.json`` atomically
 (temp file + ``os.replace``), then removes the old generation: a reader sees the old
@@ -39,7 +42,7 @@ FORMAT = "consultgraph-project"
 VERSION = 2
 #: Versions this code reads; older ones are upgraded by their next write.
 READABLE = (1, 2)
-_STEMS = ("nodes", "edges", "respondents", "concepts")
+_STEMS = ("nodes", "edges", "respondents", "concepts", "share-counts")
 _NODE_NAMES = ("id", "kind", "label", "props")
 _EDGE_NAMES = ("source", "target", "kind", "stance", "weight", "props")
 #: Columns stored as Arrow dictionaries (categoricals in pandas).
@@ -133,7 +136,40 @@ def _sorted_by_kind(table):
     return table.take(pa.array(order))
 
 
-def _read_kinds(parquet, kinds):
+def _compact(column):
+    """A dictionary array whose dictionary holds only the values its rows use (in order of use)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    raw = column.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    codes, used = pd.factorize(raw)
+    if (used < 0).any():  # a missing value is no entry of the dictionary
+        keep = np.flatnonzero(used >= 0)
+        renumber = np.full(len(used), -1, dtype=np.int64)
+        renumber[keep] = np.arange(len(keep))
+        codes, used = renumber[codes], used[keep]
+    indices = pa.array(codes.astype(np.int32), type=pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, column.dictionary.take(pa.array(used, type=pa.int64())))
+
+
+def _write_row_groups(table, path):
+    """Write ``table`` as Parquet in row groups of :data:`_ROW_GROUP` rows.
+
+    Each row group's dictionaries hold only the values it uses: a reader of one row group
+    (or DuckDB scanning them all) never decodes a million respondent ids per group.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        for start in range(0, table.num_rows, _ROW_GROUP):
+            part = table.slice(start, _ROW_GROUP)
+            columns = [_compact(c.combine_chunks()) if pa.types.is_dictionary(c.type) else c for c in part.columns]
+            writer.write_table(pa.Table.from_arrays(columns, schema=table.schema), row_group_size=_ROW_GROUP)
+
+
+def _read_kinds(parquet, kinds, columns=None):
     """The rows of ``kinds`` only, reading just the row groups whose kind range can hold them."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -144,11 +180,13 @@ def _read_kinds(parquet, kinds):
         stats = parquet.metadata.row_group(number).column(column).statistics
         if stats is None or not stats.has_min_max or any(stats.min <= k <= stats.max for k in kinds):
             groups.append(number)
-    table = parquet.read_row_groups(groups) if groups else parquet.schema_arrow.empty_table()
+    wanted = None if columns is None else list(dict.fromkeys([*columns, "kind"]))
+    table = parquet.read_row_groups(groups, columns=wanted) if groups else parquet.schema_arrow.empty_table()
     kind = table.column("kind")
     if pa.types.is_dictionary(kind.type):
         kind = kind.cast(pa.string())
-    return table.filter(pc.is_in(kind, value_set=pa.array(kinds, pa.string())))
+    table = table.filter(pc.is_in(kind, value_set=pa.array(kinds, pa.string())))
+    return table if columns is None else table.select(list(columns))
 
 
 def _dictionary(values):
@@ -246,8 +284,9 @@ class Project:
         file = manifest["tables"].get(name)
         return self.path / file if file else None
 
-    def read_arrow(self, name, *, kinds=None, manifest=None):
-        """Table ``name`` (nodes, edges, respondents) as Arrow; ``kinds`` keeps only those kinds."""
+    def read_arrow(self, name, *, kinds=None, columns=None, manifest=None):
+        """Table ``name`` (nodes, edges, respondents) as Arrow; ``kinds`` keeps only those kinds,
+        ``columns`` only those columns."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -256,8 +295,8 @@ class Project:
             raise StoreError(f"{self.path}: no {name} table in this generation")
         try:
             if kinds is None:
-                return pq.read_table(path)
-            return _read_kinds(pq.ParquetFile(path), list(kinds))
+                return pq.read_table(path, columns=None if columns is None else list(columns))
+            return _read_kinds(pq.ParquetFile(path), list(kinds), columns)
         except (OSError, pa.ArrowInvalid) as error:
             raise StoreError(f"{self.path}: cannot read the {name} table ({error})") from None
 
@@ -275,6 +314,19 @@ class Project:
         except (OSError, ValueError, KeyError) as error:
             raise StoreError(f"{self.path}: cannot read the concepts view ({error})") from None
 
+    def read_share_counts(self, manifest=None):
+        """The stored share counts ``(counts, bases)`` (see :func:`consultgraph.graph.counts.share_counts`), or None."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self.table_path("share_counts", manifest)
+        if path is None:
+            return None
+        try:
+            return share_counts_from_arrow(pq.read_table(path))
+        except (OSError, pa.ArrowInvalid, KeyError) as error:
+            raise StoreError(f"{self.path}: cannot read the share counts view ({error})") from None
+
     def read(self):
         """``(nodes, edges, manifest)`` as pandas frames (categorical text columns)."""
         manifest = self.manifest()
@@ -284,7 +336,8 @@ class Project:
         """Write the whole project as the next generation, atomically.
 
         ``views`` holds the derived views of this generation: ``respondents`` (a pandas
-        frame), ``concepts`` (a :class:`ConceptIndex`) and ``summary`` (a JSON-ready dict).
+        frame), ``concepts`` (a :class:`ConceptIndex`), ``summary`` (a JSON-ready dict)
+        and ``share_counts`` (``(counts, bases)`` of :func:`consultgraph.graph.counts.share_counts`).
         """
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -307,14 +360,17 @@ class Project:
             for table, frame in (("nodes", nodes), ("edges", edges)):
                 # sorted by kind in modest row groups: reading one kind skips the others' groups
                 arrow = to_arrow(frame, table)
-                arrow = _sorted_by_kind(arrow)
-                pq.write_table(arrow, self.path / tables[table], compression="zstd", row_group_size=_ROW_GROUP)
+                _write_row_groups(_sorted_by_kind(arrow), self.path / tables[table])
             if views.get("respondents") is not None:
                 tables["respondents"] = f"respondents-{generation:06d}.parquet"
                 frame = views["respondents"]
                 frame = frame.astype({c: object for c in frame.columns if frame[c].dtype != object})
                 pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
                                self.path / tables["respondents"], compression="zstd")
+            if views.get("share_counts") is not None:
+                tables["share_counts"] = f"share-counts-{generation:06d}.parquet"
+                pq.write_table(share_counts_to_arrow(*views["share_counts"]), self.path / tables["share_counts"],
+                               compression="zstd")
             if views.get("concepts") is not None:
                 tables["concepts"] = f"concepts-{generation:06d}.json"
                 text = json.dumps(concepts_to_json(views["concepts"]), ensure_ascii=False)
@@ -365,6 +421,34 @@ class Project:
         manifest = self.manifest()
         files = [self.manifest_path] + [self.path / f for f in manifest["tables"].values()]
         return sum(f.stat().st_size for f in files)
+
+
+def share_counts_to_arrow(counts, bases):
+    """The share counts as one Arrow table: ``count`` rows, then one ``base`` row per group."""
+    import pyarrow as pa
+
+    groups = list(bases)
+    return pa.table({
+        "what": pa.array(["count"] * len(counts) + ["base"] * len(groups), pa.string()),
+        "group": pa.array(list(counts["group"]) + groups, pa.string()),
+        "concept": pa.array(list(counts["concept"]) + [None] * len(groups), pa.string()),
+        "stance": pa.array(list(counts["stance"]) + [None] * len(groups), pa.string()),
+        "count": pa.array([int(n) for n in counts["count"]] + [int(bases[g]) for g in groups], pa.int64()),
+    })
+
+
+def share_counts_from_arrow(table):
+    """``(counts, bases)`` from :func:`share_counts_to_arrow`'s table."""
+    import pandas as pd
+
+    rows = table.to_pylist()
+    bases = {r["group"]: int(r["count"]) for r in rows if r["what"] == "base"}
+    counts = pd.DataFrame([(r["group"], r["concept"], r["stance"], int(r["count"])) for r in rows if r["what"] == "count"],
+                          columns=["group", "concept", "stance", "count"])
+    for column in ("group", "concept", "stance"):
+        counts[column] = counts[column].astype(object)
+    counts["count"] = counts["count"].astype("int64")
+    return counts, bases
 
 
 def canonical_pandas(table, name):
