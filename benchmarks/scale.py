@@ -3,7 +3,12 @@
 Each step runs in a fresh process (peak memory is the step's own; the timer starts after
 the imports). Baselines measured in the same run: pyarrow's CSV parse of the same file for
 loads, DuckDB straight on the project's edges Parquet for stats and compare counts. The
-data is SYNTHETIC (seeded): for scale only, never for findings.
+data is SYNTHETIC (seeded): for scale only, never for findings. On a terminal, a progress
+bar on standard error shows the step running and its elapsed time.
+
+``compare`` reads the share counts the load stored with the project; ``share counts``
+counts them again from the stored codings (what compare does for a region or a coder
+choice, or on a project stored before the view existed).
 
     nice python benchmarks/scale.py --sizes 10k,100k,1M [--codings 20]
 """
@@ -49,6 +54,11 @@ elif what == "compare":
     from consultgraph.queries.compare import compare
     started = time.perf_counter()
     rows = len(compare(Consultation.open(project), ["group/partner", "group/public"], by="tactic").rows)
+elif what == "share-counts":
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.graph.counts import share_counts
+    started = time.perf_counter()
+    rows = len(share_counts(Consultation.open(project))[0])
 elif what == "counts":
     from consultgraph.graph.consultation import Consultation
     started = time.perf_counter()
@@ -87,16 +97,36 @@ STEPS = [
     ("stats", "stats"),
     ("duckdb-stats", "DuckDB count by kind (baseline)"),
     ("compare", "compare --by tactic"),
+    ("share-counts", "share counts from the codings"),
     ("counts", "coding_counts + respondent_counts"),
     ("duckdb-compare", "DuckDB compare counts (baseline)"),
 ]
 
 
-def step(what, csv_path, project):
-    out = subprocess.run([sys.executable, "-c", STEP, what, str(csv_path), str(project)], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{what} failed:\n{out.stderr[-3000:]}")
-    return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
+def progress(total, description):
+    """A tqdm bar on standard error when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="step", file=sys.stderr, leave=False,
+                bar_format="{desc} {n_fmt}/{total_fmt} steps [{elapsed}]")
+
+
+def step(what, csv_path, project, bar=None):
+    """Run one step in a fresh process; the bar (if any) ticks its elapsed time while it runs."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, "-c", STEP, what, str(csv_path), str(project)], stdout=out, stderr=err,
+                                 text=True)
+        while child.poll() is None:
+            time.sleep(0.5)
+            if bar is not None:
+                bar.refresh()
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            raise SystemExit(f"{what} failed:\n{err.read()[-3000:]}")
+        return json.loads([line for line in out.read().splitlines() if line.startswith("{")][-1])
 
 
 def size(text):
@@ -133,19 +163,32 @@ def main():
                 shutil.rmtree(project)
             print(f"\n{n:,} respondents x {args.codings} codings ({csv_path.stat().st_size / 1e6:.0f} MB CSV)")
             results[n] = {}
+            bar = progress(len(STEPS), f"{n:,} respondents")
             for what, label in STEPS:
-                figure = step(what, csv_path, project)
+                if bar is not None:
+                    bar.set_description(f"{n:,} respondents: {label}")
+                figure = step(what, csv_path, project, bar)
                 results[n][what] = figure
+                if bar is not None:
+                    bar.update()
+                    bar.clear()
                 print(f"  {label:<38} {figure['seconds']:8.2f} s wall {figure['cpu']:8.2f} s CPU   "
                       f"peak {figure['peak_mb']:8.0f} MB", flush=True)
+            if bar is not None:
+                bar.close()
             r = results[n]
             for name, a, b in (("load / pyarrow parse", "load", "parse"), ("reload / load", "reload", "load"),
+                               ("reload peak / load peak", "reload", "load"),
                                ("stats / DuckDB count by kind", "stats", "duckdb-stats"),
                                ("compare / DuckDB compare counts", "compare", "duckdb-compare"),
+                               ("share counts / DuckDB compare counts", "share-counts", "duckdb-compare"),
                                ("coding_counts / DuckDB counts", "counts", "duckdb-compare")):
+                if "peak" in name:
+                    print(f"  ratio {name:<38} {r[a]['peak_mb'] / max(r[b]['peak_mb'], 1):8.2f} x memory")
+                    continue
                 wall = r[a]["seconds"] / max(r[b]["seconds"], 1e-3)
                 cpu = r[a]["cpu"] / max(r[b]["cpu"], 1e-3)
-                print(f"  ratio {name:<33} {wall:8.2f} x wall {cpu:8.2f} x CPU")
+                print(f"  ratio {name:<38} {wall:8.2f} x wall {cpu:8.2f} x CPU")
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         print(f"\nlog-log slope, {small:,} -> {large:,} respondents (1.0 = linear): wall time, CPU time, peak memory")

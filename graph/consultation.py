@@ -470,7 +470,6 @@ class Consultation:
         return self.memo("summary", self._summary)
 
     def _summary(self):
-        import numpy as np
         import pandas as pd
 
         people = self.respondents()
@@ -479,7 +478,7 @@ class Consultation:
         for sources in coding_sources:
             values = sources.array
             if hasattr(values, "codes"):  # categorical: the distinct respondents, not every row
-                coded_ids.update(values.categories[np.unique(values.codes[values.codes >= 0])])
+                coded_ids.update(distinct(sources))
             else:
                 coded_ids.update(sources.dropna().unique())
         wrote = self.edges_of("WROTE")

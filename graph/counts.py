@@ -122,38 +122,60 @@ def _stance_codes(column, stances):
     return codes
 
 
-#: Cells of the scratch table :func:`_distinct` marks at a time (int32: 128 MB).
-_SCRATCH = 1 << 25
+#: Cells of the scratch table :func:`_tally` marks at a time (int32: 16 MB, reused block after
+#: block: a fresh page costs more than the writes to it).
+_SCRATCH = 1 << 22
 
 
-def _distinct(person, cell, width, people):
-    """The distinct ``(person, cell)`` pairs (cells numbered below ``width``), in no set order.
+def _tally(respondent, concept, stance, leaf, steps, n_stances):
+    """``cells[leaf group, hit, stance]``: distinct respondents per cell; the last stance slot is "raised".
 
-    A scratch table of (person, cell) slots, a block of people at a time, records which row
-    wrote each slot last; a row is the first of its pair when the slot still names it.
-    Linear in the rows, with no hashing and no sort of the rows themselves.
+    ``steps[d][concept]`` is the ``d``-th hit (dense number) a coding of ``concept`` counts
+    for, -1 past its last. Respondents are taken a block at a time; a scratch table of
+    (respondent, cell) slots records which row wrote each slot last, and a row counts when
+    the slot still names it: one respondent once per cell, however many codings (or
+    narrower concepts) put it there. Linear in the codings: no hashing, no sort of them.
     """
-    block = max(1, _SCRATCH // max(width, 1))
+    depth, _ = steps.shape
+    n_hits = int(steps.max(initial=-1)) + 1
+    width = n_hits * (n_stances + 1)
+    n_leaves = int(leaf.max(initial=-1)) + 1
+    cells = np.zeros(max(n_leaves, 1) * width, dtype=np.int64)
+    if not len(respondent) or not width:
+        return cells.reshape(max(n_leaves, 1), n_hits, n_stances + 1)[:n_leaves]
+    people = len(leaf)
+    block = max(1, _SCRATCH // width)
     blocks = -(-people // block)
-    if blocks > 1:
-        # rows by block of people: a stable counting sort on small block numbers
-        number = (person // block).astype(np.int16 if blocks < 2**15 else np.int64)
+    if blocks > 1 and (np.diff(respondent) < 0).any():
+        # codings by block of respondents: a stable (radix) sort of small block numbers
+        number = (respondent // block).astype(np.int16 if blocks < 2**15 else np.int64)
         order = np.argsort(number, kind="stable")
-        person, cell = person[order], cell[order]
+        respondent, concept, stance = respondent[order], concept[order], stance[order]
         bounds = np.searchsorted(number[order], np.arange(blocks + 1))
+    elif blocks > 1:
+        bounds = np.searchsorted(respondent, np.arange(blocks + 1) * block)
     else:
-        bounds = np.array([0, len(person)])
+        bounds = np.array([0, len(respondent)])
     slots = np.empty(min(block, people) * width, dtype=np.int32)
-    keep = np.zeros(len(person), dtype=bool)
     for number in range(blocks):
         start, stop = bounds[number], bounds[number + 1]
         if start == stop:
             continue
-        flat = (person[start:stop] - number * block) * width + cell[start:stop]
-        rows = np.arange(start, stop, dtype=np.int32)
-        slots[flat] = rows  # where a pair repeats, one of its rows is left in the slot
-        keep[start:stop] = slots[flat] == rows
-    return person[keep], cell[keep]
+        who, code, said = respondent[start:stop], concept[start:stop], stance[start:stop]
+        here, group = (who - number * block) * width, leaf[who] * width
+        flats, keys = [], []
+        for d in range(depth):
+            hit = steps[d][code]
+            ok = hit >= 0
+            cell = hit[ok] * (n_stances + 1)
+            for part in (cell + said[ok], cell + n_stances):  # its stance, and "raised"
+                flats.append(here[ok] + part)
+                keys.append(group[ok] + part)
+        flat, key = np.concatenate(flats), np.concatenate(keys)
+        rows = np.arange(len(flat), dtype=np.int32)
+        slots[flat] = rows  # where a (respondent, cell) repeats, one of its rows is left in the slot
+        cells += np.bincount(key[slots[flat] == rows], minlength=len(cells))
+    return cells.reshape(n_leaves, n_hits, n_stances + 1)
 
 
 def share_counts(graph, *, region=None, coder="auto"):
@@ -218,33 +240,19 @@ def share_counts(graph, *, region=None, coder="auto"):
     respondent, concept, stance = respondent[keep], concept[keep], stance[keep]
 
     # roll-up: a coding counts for its concept and every broader one ("hits", numbered densely)
-    used = np.unique(concept)
+    used = np.flatnonzero(np.bincount(concept, minlength=len(ids)))
     position = {c: i for i, c in enumerate(ids)}
     hits_of = {int(c): [position[h] for h in dict.fromkeys([ids[c], *concepts.ancestors(ids[c])]) if h in position]
                for c in used}
     hit_ids = sorted({h for hits in hits_of.values() for h in hits})
     dense = {h: i for i, h in enumerate(hit_ids)}
-    depth = max((len(h) for h in hits_of.values()), default=0)
-    n_hits, n_stances, n_leaves = len(hit_ids), len(stances), len(groups)
-    cells = np.zeros((n_leaves, n_hits, n_stances + 1), dtype=np.int64)  # the last stance slot is "raised"
-    if depth:
-        steps = np.full((depth, len(ids)), -1, dtype=np.int64)
-        for code, hits in hits_of.items():
-            steps[:len(hits), code] = [dense[h] for h in hits]
-        rolled = [steps[d][concept] for d in range(depth)]
-        found = [r >= 0 for r in rolled]
-        who = np.concatenate([respondent[f] for f in found])
-        hit = np.concatenate([r[f] for r, f in zip(rolled, found)])
-        said = np.concatenate([stance[f] for f in found])
-        del rolled, found
-        # a respondent counts once per (hit, stance), and once per hit for "raised"
-        for cell, width, slot in ((hit * n_stances + said, n_hits * n_stances, None), (hit, n_hits, n_stances)):
-            person, cell = _distinct(who, cell, width, len(leaf))
-            counted = np.bincount(leaf[person] * width + cell, minlength=n_leaves * width)
-            if slot is None:
-                cells[:, :, :n_stances] = counted.reshape(n_leaves, n_hits, n_stances)
-            else:
-                cells[:, :, slot] = counted.reshape(n_leaves, n_hits)
+    steps = np.full((max((len(h) for h in hits_of.values()), default=0), len(ids)), -1, dtype=np.int64)
+    for code, hits in hits_of.items():
+        steps[:len(hits), code] = [dense[h] for h in hits]
+    n_leaves = len(groups)
+    cells = np.zeros((n_leaves, len(hit_ids), len(stances) + 1), dtype=np.int64)
+    tallied = _tally(respondent, concept, stance, leaf, steps, len(stances))
+    cells[:len(tallied)] = tallied
     members = np.bincount(leaf[leaf >= 0], minlength=n_leaves)
 
     # a group counts its own respondents and those of every group under it

@@ -132,6 +132,8 @@ def _sorted_by_kind(table):
         return table
     labels = np.asarray(kind.dictionary.to_pylist(), dtype=object)
     rank = np.argsort(np.argsort(labels, kind="stable"), kind="stable")  # dictionary code -> sorted position
+    # a stable sort of small integers is a linear radix sort in numpy
+    rank = rank.astype(np.int16 if len(labels) < 2**15 else np.int64)
     order = np.argsort(rank[kind.indices.to_numpy(zero_copy_only=False)], kind="stable")
     return table.take(pa.array(order))
 

@@ -468,6 +468,21 @@ def _check_edges(edges, schema, known_kinds):
             )
 
 
+def first_rows(numbers):
+    """Positions of the first row of each number, for numbers given in order of first appearance
+    (as :func:`pandas.factorize` gives them): a row is first when it exceeds every number before it.
+
+    Examples
+    --------
+    >>> first_rows(np.array([0, 1, 0, 2, 1, 3])).tolist()
+    [0, 1, 3, 5]
+    """
+    if not len(numbers):
+        return np.zeros(0, dtype=np.int64)
+    running = np.maximum.accumulate(numbers)
+    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
+
+
 def _group_numbers(*columns):
     """Number each row by its combination of ``columns`` (integer codes), in order of appearance."""
     sizes = [int(codes.max(initial=-1)) + 2 for codes in columns]  # missing (-1) is a value of its own
@@ -520,7 +535,7 @@ def _canonical_edges(edges, schema):
     # codings by different coders (people, machine) of the same response stay apart
     coder_key = [_categorical(edges["coder"].astype(object)).codes] if "coder" in edges else []
     group = _group_numbers(*(edges[c].array.codes for c in ("source", "kind", "target")), stance_key, *coder_key)
-    firsts = np.unique(group, return_index=True)[1]
+    firsts = first_rows(group)
     weight, props = edges["weight"].to_numpy(), edges["props"].to_numpy()
     if len(firsts) < len(edges):
         grouped = pd.DataFrame({"weight": weight, "props": props}).groupby(group, sort=True)

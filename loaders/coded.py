@@ -20,6 +20,7 @@ import pandas as pd
 from consultgraph.errors import InputError
 from consultgraph.graph.model import codeable_kinds
 from consultgraph.graph.records import EdgeTable, NodeTable
+from consultgraph.graph.translator import first_rows
 from consultgraph.loaders.tables import read_table
 
 #: Column names we accept for each field (folded: lower case, spaces as _).
@@ -145,15 +146,16 @@ def respondent_records(frame, columns, path):
         _require(frame, columns, "group", path)
     attributes = [f for f in ("group", "region", "focus_region", "name") if f in columns]
     id_codes = ids.array.codes.astype(np.int64)  # respondents numbered in order of appearance
+    firsts = first_rows(id_codes)  # each respondent's first row
     for field in attributes:
-        # a respondent must keep one value per attribute: check on integer codes, not strings
+        # a respondent must keep one value per attribute: every row's value is its first row's
+        # (checked on integer codes, in one pass, not on strings)
         values = stripped(frame[columns[field]]).array
         value_codes = values.codes.astype(np.int64) + 1
         value_codes[np.isin(value_codes, np.flatnonzero(values.categories == "") + 1)] = 0  # blank = missing
-        pairs = np.unique(id_codes * (int(value_codes.max()) + 1) + value_codes)
-        per_id = pairs // (int(value_codes.max()) + 1)
-        if len(per_id) != len(np.unique(per_id)):
-            clash_code = per_id[np.flatnonzero(np.diff(per_id) == 0)[0]]
+        differs = value_codes != value_codes[firsts][id_codes]
+        if differs.any():
+            clash_code = id_codes[np.flatnonzero(differs)[0]]
             rows = frame[id_codes == clash_code]
             values = stripped(rows[columns[field]]).astype(object).fillna("")
             changed = values.ne(values.iloc[0]).to_numpy()
@@ -164,7 +166,7 @@ def respondent_records(frame, columns, path):
                 line=int(rows["line"][changed].iloc[0]),
                 field=columns[field],
             )
-    first = frame.iloc[np.unique(id_codes, return_index=True)[1]]  # each respondent's first row
+    first = frame.iloc[firsts]
     if "group" in columns:
         nodes = pd.DataFrame({"id": first["_id"].astype(object), "line": first["line"]})
         if "name" in columns:

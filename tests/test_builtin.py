@@ -32,6 +32,8 @@ def test_stored_copy_equals_a_fresh_translation(tmp_path, name):
     assert plain(stored.edges).astype(str).equals(plain(fresh.edges).astype(str)), hint
     assert stored.summary() == fresh.summary(), hint
     assert stored.respondents().equals(fresh.respondents()), hint
+    stored_counts, fresh_counts = stored.project.read_share_counts(), fresh.project.read_share_counts()
+    assert stored_counts[0].equals(fresh_counts[0]) and stored_counts[1] == fresh_counts[1], hint
     concepts = lambda g: sorted(json.dumps(c.__dict__, sort_keys=True, default=list) for c in g.concepts.concepts)  # noqa: E731
     assert concepts(stored) == concepts(fresh), hint
 

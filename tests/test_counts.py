@@ -8,6 +8,7 @@ opened from its store (the lazy, DuckDB path), and the built-in dataset.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -26,10 +27,13 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 KIND_OF_BY = {"theme": "Theme", "tactic": "Tactic"}
 
 
-def expected_from_csv(csv_path, graph, kind):
-    """``(bases, counts)`` from the long CSV: respondents per group, and per (group, concept, stance)."""
+def expected_from_csv(csv_path, graph, kind, region=None):
+    """``(bases, counts)`` from the long CSV(s): respondents per group, and per (group, concept, stance)."""
     concepts = graph.concepts
-    rows = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    paths = csv_path if isinstance(csv_path, list) else [csv_path]
+    rows = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths], ignore_index=True)
+    if region is not None:
+        rows = rows[[concepts.resolve(r, ("Region",)) == region for r in rows["region"]]]
     rows["group"] = [concepts.resolve(g, ("StakeholderGroup",)) for g in rows["group"]]
     rows["stance"] = rows["stance"].replace("", "mention").str.casefold() if "stance" in rows else "mention"
     bases = rows.groupby("group")["respondent"].nunique().to_dict()
@@ -46,9 +50,9 @@ def expected_from_csv(csv_path, graph, kind):
     return bases, counts
 
 
-def check_compare(graph, csv_path, groups, by):
-    bases, counts = expected_from_csv(csv_path, graph, KIND_OF_BY[by])
-    result = compare(graph, groups, by=by)
+def check_compare(graph, csv_path, groups, by, region=None):
+    bases, counts = expected_from_csv(csv_path, graph, KIND_OF_BY[by], region)
+    result = compare(graph, groups, by=by, region=region)
     checked = 0
     for row in result.rows:
         for group in groups:
@@ -114,11 +118,44 @@ def synthetic(tmp_path_factory):
 
 def test_synthetic_project_counts(synthetic):
     graph, csv_path = synthetic
+    assert graph.parquet_path("share_counts") is not None  # compare reads the counts stored at load time
     groups = ["group/partner", "group/public", "group/is-office"]
     for by in ("theme", "tactic"):
         check_compare(graph, csv_path, groups[:2], by)
         check_engine(graph, csv_path, groups, by)
+        # a region is not the stored default view: counted from the codings instead
+        check_compare(Consultation.open(graph.path), csv_path, groups[:2], by, region="region/africa")
     check_stats(graph, csv_path)
+
+
+def test_stored_counts_follow_the_generation(synthetic, tmp_path):
+    """A second load writes the next generation's counts; a project stored without them counts afresh."""
+    import shutil
+
+    from consultgraph.graph.store import Project
+
+    graph, csv_path = synthetic
+    project = tmp_path / "project"
+    shutil.copytree(graph.path, project)
+    more = tmp_path / "more.csv"
+    more.write_text("respondent,group,region,code,stance,weight\n"
+                    "late1,partner,Africa,Research,lead,1\nlate1,partner,Africa,Advocacy,,1\n"
+                    "late2,public,Europe,Research,,1\n", encoding="utf-8")
+    load([more], into=project)
+    again = Consultation.open(project)
+    assert again.manifest["generation"] == graph.manifest["generation"] + 1
+    assert again.parquet_path("share_counts").name.endswith(f"{again.manifest['generation']:06d}.parquet")
+    groups = ["group/partner", "group/public"]
+    for by in ("tactic", "theme"):
+        check_compare(again, [csv_path, more], groups, by)
+    # a version 2 project written before the view existed: the same figures, counted from the edges
+    manifest = Project(project).manifest()
+    del manifest["tables"]["share_counts"]
+    (project / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    old = Consultation.open(project)
+    assert old.parquet_path("share_counts") is None
+    for by in ("tactic", "theme"):
+        check_compare(old, [csv_path, more], groups, by)
 
 
 def test_builtin_counts_match_the_yaml():
