@@ -20,6 +20,10 @@ from consultgraph.errors import InputError
 from consultgraph.graph.concepts import Concept, ConceptIndex
 from consultgraph.graph.model import load_schema, mentioned_kinds
 from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable, Ref
+from consultgraph.graph.codes import (
+    categorical, constant, dense_numbers, distinct_rows, first_rows, from_codes, group_numbers, materialise,
+    missing, put, take, union,
+)
 from consultgraph.graph.tables import EDGE_COLUMNS, NODE_COLUMNS
 
 _EDGE_BASE = {"source", "target", "kind", "stance", "weight", "line", "file"}
@@ -82,7 +86,7 @@ def props_json(frame, columns):
         try:  # the same value of the same type in every column -> the same JSON (True is not 1)
             codes = [pd.factorize(pd.Series(list(zip(part[c].map(type), part[c])), dtype=object).to_numpy())[0]
                      if part[c].dtype == object else pd.factorize(part[c])[0] for c in columns]
-            group = _group_numbers(*codes) if len(part) else np.zeros(0, dtype=np.int64)
+            group = group_numbers(*codes) if len(part) else np.zeros(0, dtype=np.int64)
         except TypeError:  # unhashable values (lists): one JSON per row
             group = np.arange(len(part))
         firsts = np.unique(group, return_index=True)[1]
@@ -90,56 +94,6 @@ def props_json(frame, columns):
         texts = np.asarray(distinct, dtype=object)[group]
         out[some] = np.asarray(texts, dtype=object)
     return pd.Series(out, index=frame.index, dtype=object)
-
-
-def _categorical(values):
-    """``values`` (a Series) as a Categorical; a loader may hand one over already."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.array
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-    return _from_codes(codes, uniques)
-
-
-def _from_codes(codes, categories):
-    # object categories: texts from different loaders (str, object) can then be united
-    return pd.Categorical.from_codes(codes, categories=pd.Index(list(categories), dtype=object))
-
-
-def _missing(length):
-    return _from_codes(np.full(length, -1, dtype=np.int8), [])
-
-
-def _constant(value, length):
-    return _from_codes(np.zeros(length, dtype=np.int8), [value])
-
-
-def _union(parts):
-    """One Categorical of ``parts`` one after another (``pd.concat`` would make objects)."""
-    categories = pd.Index(pd.unique(np.concatenate([np.asarray(p.categories, dtype=object) for p in parts])), dtype=object)
-    codes = []
-    for part in parts:
-        recode = np.append(categories.get_indexer(part.categories), -1)  # code -1 (missing) stays -1
-        codes.append(recode[part.codes])
-    return _from_codes(np.concatenate(codes), categories)
-
-
-def _put(values, mask, value):
-    """Categorical ``values`` with ``value`` (``None``: missing) where ``mask`` is true."""
-    categories = list(values.categories)
-    if value is None:
-        code = -1
-    else:
-        if value not in categories:
-            categories.append(value)
-        code = categories.index(value)
-    codes = values.codes.astype(np.int32)
-    codes[np.asarray(mask, dtype=bool)] = code
-    return _from_codes(codes, categories)
-
-
-def _materialise(values):
-    """A Categorical as plain objects, ``None`` where missing: the canonical tables' form."""
-    return np.append(np.asarray(values.categories, dtype=object), None)[values.codes]
 
 
 def _where(frame, position):
@@ -183,10 +137,10 @@ class _Collector:
         elif isinstance(record, EdgeTable):
             frame = record.frame
             # constant columns as one-category Categoricals: 2 million copies of "CODED" cost time
-            frame["kind"] = _constant(record.kind, len(frame))
-            frame["file"] = _constant(record.file, len(frame))
+            frame["kind"] = constant(record.kind, len(frame))
+            frame["file"] = constant(record.file, len(frame))
             frame["_text"] = np.full(len(frame), record.target_is_text)
-            frame["_kinds"] = _constant(",".join(record.target_kinds), len(frame))
+            frame["_kinds"] = constant(",".join(record.target_kinds), len(frame))
             self.edge_frames.append(frame)
         else:
             raise TypeError(f"a loader yielded {type(record).__name__}, not a record")
@@ -207,8 +161,8 @@ class _Collector:
         coded = {}
         for column in _CODED_COLUMNS:
             if any(column in frame for frame in frames):
-                parts = [_categorical(f[column]) if column in f else _missing(len(f)) for f in frames]
-                coded[column] = _union(parts)
+                parts = [categorical(f[column]) if column in f else missing(len(f)) for f in frames]
+                coded[column] = union(parts)
         edges = pd.concat([f.drop(columns=[c for c in coded if c in f]) for f in frames], ignore_index=True)
         for column, values in coded.items():
             edges[column] = values
@@ -323,8 +277,17 @@ def _resolve_targets(edges, index, schema):
     categories = list(target.categories)
     number_of = {value: number for number, value in enumerate(categories)}
     targets = target.codes.astype(np.int32)
-    contexts = edges.loc[is_text, ["kind", "_kinds"]].drop_duplicates()
-    for edge_kind, kinds in contexts.itertuples(index=False, name=None):
+    # the distinct (kind, target kinds) contexts, in order of appearance, from their codes
+    kind_values, kinds_values = edges["kind"].array, edges["_kinds"].array
+    pair = kind_values.codes[is_text].astype(np.int64) * (len(kinds_values.categories) + 1) + kinds_values.codes[is_text] + 1
+    first_seen = np.full(int(pair.max(initial=0)) + 1, len(pair), dtype=np.int64)
+    np.minimum.at(first_seen, pair, np.arange(len(pair)))
+    present = np.flatnonzero(first_seen < len(pair))
+    present = present[np.argsort(first_seen[present], kind="stable")]
+    kinds_of = np.append(np.asarray(kinds_values.categories, dtype=object), None)
+    contexts = [(kind_values.categories[p // (len(kinds_values.categories) + 1)],
+                 kinds_of[p % (len(kinds_values.categories) + 1) - 1]) for p in present]
+    for edge_kind, kinds in contexts:
         kinds = kinds if isinstance(kinds, str) else ""
         allowed = tuple(k for k in kinds.split(",") if k) or tuple(sorted(schema.edge_kind(edge_kind).range))
         if "Concept" in allowed:
@@ -361,7 +324,7 @@ def _resolve_targets(edges, index, schema):
                 categories.append(concept)
             resolved[number] = number_of[concept]
         targets[positions] = resolved[codes]
-    edges["target"] = _from_codes(targets, categories)
+    edges["target"] = from_codes(targets, categories)
     return edges
 
 
@@ -384,9 +347,9 @@ def _route_codings(edges, index, schema):
     )
     kind_codes = edges["kind"].array.codes.astype(np.int32)
     kind_codes[coded] = route[target.codes[coded]]
-    edges["kind"] = _from_codes(kind_codes, kinds)
+    edges["kind"] = from_codes(kind_codes, kinds)
     if "stance" in edges:
-        edges["stance"] = _put(edges["stance"].array, coded & (kind_codes == kinds.index("PROPOSES")), None)
+        edges["stance"] = put(edges["stance"].array, coded & (kind_codes == kinds.index("PROPOSES")), None)
     return edges
 
 
@@ -468,45 +431,16 @@ def _check_edges(edges, schema, known_kinds):
             )
 
 
-def first_rows(numbers):
-    """Positions of the first row of each number, for numbers given in order of first appearance
-    (as :func:`pandas.factorize` gives them): a row is first when it exceeds every number before it.
-
-    Examples
-    --------
-    >>> first_rows(np.array([0, 1, 0, 2, 1, 3])).tolist()
-    [0, 1, 3, 5]
-    """
-    if not len(numbers):
-        return np.zeros(0, dtype=np.int64)
-    running = np.maximum.accumulate(numbers)
-    return np.flatnonzero(np.concatenate([[True], running[1:] > running[:-1]]))
-
-
-def _group_numbers(*columns):
-    """Number each row by its combination of ``columns`` (integer codes), in order of appearance."""
-    sizes = [int(codes.max(initial=-1)) + 2 for codes in columns]  # missing (-1) is a value of its own
-    if math.prod(sizes) < 2**62:  # one int64 key per row: a single hashing pass
-        key = np.zeros(len(columns[0]), dtype=np.int64)
-        for codes, size in zip(columns, sizes):
-            key = key * size + (codes.astype(np.int64) + 1)
-        return pd.factorize(key)[0]
-    numbers = np.zeros(len(columns[0]), dtype=np.int64)
-    for codes, size in zip(columns, sizes):
-        numbers, _ = pd.factorize(numbers * size + (codes.astype(np.int64) + 1))
-    return numbers
-
-
 def _canonical_edges(edges, schema):
     """Sum the weights of repeated codings and check functional relationships."""
     if not len(edges):
         return empty_edges()
-    stance = edges["stance"].array if "stance" in edges else _missing(len(edges))
+    stance = edges["stance"].array if "stance" in edges else missing(len(edges))
     if "weight" not in edges:
         edges["weight"] = np.nan
     edges["weight"] = pd.to_numeric(edges["weight"], errors="coerce")
     with_stance = {k for k, v in schema.edge_kinds.items() if "stance" in v.properties}
-    stance = _put(stance, edges["kind"].isin(with_stance).to_numpy() & stance.isna(), "mention")
+    stance = put(stance, edges["kind"].isin(with_stance).to_numpy() & stance.isna(), "mention")
     edges["stance"] = stance
     weighted = {k for k, v in schema.edge_kinds.items() if "weight" in v.properties}
     needs_weight = edges["kind"].isin(weighted) & edges["weight"].isna()
@@ -517,7 +451,7 @@ def _canonical_edges(edges, schema):
     functional = {k for k, v in schema.edge_kinds.items() if v.functional}
     fn = edges[edges["kind"].isin(functional)]
     if len(fn):
-        fn = fn.assign(**{c: _materialise(fn[c].array) for c in ("source", "kind", "target")})
+        fn = fn.assign(**{c: materialise(fn[c].array) for c in ("source", "kind", "target")})
         clash = fn.groupby(["source", "kind"])["target"].nunique()
         clash = clash[clash > 1]
         if len(clash):
@@ -533,18 +467,23 @@ def _canonical_edges(edges, schema):
     stance_key = stance.codes.copy()
     stance_key[np.isin(stance_key, np.flatnonzero(stance.categories == ""))] = -1
     # codings by different coders (people, machine) of the same response stay apart
-    coder_key = [_categorical(edges["coder"].astype(object)).codes] if "coder" in edges else []
-    group = _group_numbers(*(edges[c].array.codes for c in ("source", "kind", "target")), stance_key, *coder_key)
-    firsts = first_rows(group)
+    coder_key = [categorical(edges["coder"].astype(object)).codes] if "coder" in edges else []
+    # most loads repeat no coding: check that in one linear pass before numbering groups by hashing
+    rest = dense_numbers(*(edges[c].array.codes for c in ("kind", "target")), stance_key, *coder_key)
+    source = edges["source"].array
+    firsts = np.arange(len(edges))
     weight, props = edges["weight"].to_numpy(), edges["props"].to_numpy()
-    if len(firsts) < len(edges):
+    width = int(rest.max(initial=0)) + 1
+    if not distinct_rows(source.codes.astype(np.int64) + 1, rest, width, len(source.categories) + 1).all():
+        group = group_numbers(source.codes, rest)
+        firsts = first_rows(group)
         grouped = pd.DataFrame({"weight": weight, "props": props}).groupby(group, sort=True)
         weight = grouped["weight"].sum(min_count=1).to_numpy()
         props = grouped["props"].last().to_numpy()
     # text columns stay categorical (one Python string per distinct value, never per row)
-    columns = {c: pd.Series(edges[c].array[firsts].remove_unused_categories()) for c in ("source", "target", "kind", "stance")}
+    columns = {c: pd.Series(take(edges[c].array, firsts)) for c in ("source", "target", "kind", "stance")}
     columns["weight"] = pd.Series(weight, dtype=float)
-    columns["props"] = pd.Series(_categorical(pd.Series(props, dtype=object)))
+    columns["props"] = pd.Series(categorical(pd.Series(props, dtype=object)))
     return pd.DataFrame(columns, copy=False)[EDGE_COLUMNS]
 
 

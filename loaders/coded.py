@@ -20,7 +20,7 @@ import pandas as pd
 from consultgraph.errors import InputError
 from consultgraph.graph.model import codeable_kinds
 from consultgraph.graph.records import EdgeTable, NodeTable
-from consultgraph.graph.translator import first_rows
+from consultgraph.graph.codes import first_rows
 from consultgraph.loaders.tables import read_table
 
 #: Column names we accept for each field (folded: lower case, spaces as _).

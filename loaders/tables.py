@@ -104,6 +104,30 @@ def _csv_exact(path, delimiter, header):
     return frame
 
 
+def _to_pandas(table):
+    """A parsed CSV as pandas; dictionary columns become categoricals built from the parser's own
+    codes, with plain Python strings as categories (one per distinct value; pandas' Arrow-backed
+    strings are slow to iterate and to look up one by one)."""
+    import numpy as np
+    import pyarrow as pa
+
+    table = table.unify_dictionaries()
+    names = table.column_names
+    plain = [n for n in names if not pa.types.is_dictionary(table.schema.field(n).type)]
+    frame = table.select(plain).to_pandas() if plain else pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    for name in names:
+        column = table.column(name)
+        if name in plain:
+            continue
+        chunks = column.chunks
+        dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+        codes = (np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks])
+                 if chunks else np.zeros(0, dtype=np.int32))
+        categories = pd.Index(dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        frame[name] = pd.Categorical.from_codes(codes.astype(np.int32, copy=False), categories=categories)
+    return frame[names]
+
+
 def read_csv(path, delimiter=None, categorical=(), numeric=()):
     """A CSV/TSV file as a frame of strings (empty cells are None) plus ``line``.
 
@@ -142,7 +166,8 @@ def read_csv(path, delimiter=None, categorical=(), numeric=()):
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return _csv_exact(path, delimiter, header)
-    frame = table.to_pandas()
+    frame = _to_pandas(table)
+    del table
     with open(path, "rb") as handle:
         physical = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     if physical - 1 > len(frame) + 1 or (len(frame) and physical < len(frame)):
