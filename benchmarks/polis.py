@@ -91,7 +91,7 @@ def main():
     print("-" * len(header))
     exports = {}
     for name in CONVERSATIONS:
-        read_s, export = best_of(args.repeat, read_polis_export, args.data / name)
+        read_s, export = best_of(args.repeat, read_polis_export, args.data / name, reuse=False)
         from consultgraph.loaders import load
 
         # the whole `consultgraph load`: read, opinion groups, records, translation into the graph

@@ -38,6 +38,52 @@ def stamp(engine, engine_version):
     return digest.hexdigest()[:10]
 
 
+def derived_json(name, sources, derive):
+    """JSON-ready data derived from files, kept in the user cache so it is derived once.
+
+    For what commands need from ``schema/`` without parsing Turtle (rdflib and the parse
+    take longer than most commands on the built-in dataset). The cache file is named by
+    a hash of consultgraph's version and of every file in ``sources`` (list the modules
+    whose code derives the data too): an edited ontology or module never reads an old
+    copy. A damaged copy is derived again; a cache that cannot be written is only slower.
+
+    Parameters
+    ----------
+    name : str
+        What the data is (``"kinds"``): the start of the file name.
+    sources : iterable of path
+        The files the data is derived from.
+    derive : callable
+        Returns the data (anything :func:`json.dumps` takes).
+    """
+    import json
+
+    from consultgraph import __version__
+
+    digest = hashlib.sha1(__version__.encode())
+    for path in sources:
+        digest.update(Path(path).read_bytes())
+    cached = user_cache_dir() / "derived" / f"{name}-{digest.hexdigest()[:16]}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    data = derive()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(prefix=f".{name}-", dir=cached.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(data, out)
+            os.replace(scratch, cached)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+    except OSError:
+        pass
+    return data
+
+
 def _writable(folder):
     folder = Path(folder)
     try:

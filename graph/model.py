@@ -2,7 +2,8 @@
 
 Node kinds, relationship kinds and their properties are declared there once; this
 module turns them into small frozen objects that the translator, the store, the RDF
-export and the Neo4j backend share.
+export and the Neo4j backend share. The Turtle is parsed once and the result kept as
+JSON in the user cache (named by a hash of the files), so commands need no rdflib.
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ class NodeKind:
     """A kind of node, e.g. ``Respondent`` (ids ``respondent/...``)."""
 
     name: str
-    iri: URIRef
+    iri_text: str
     prefix: str
     is_concept: bool
     label: str
     codeable: bool = False
     aliases: tuple = ()
     order: int = 99
+
+    @property
+    def iri(self):
+        """The class's IRI as an rdflib ``URIRef`` (rdflib is imported here, not to read names)."""
+        return _uri(self.iri_text)
 
     @property
     def cli_name(self):
@@ -38,11 +44,16 @@ class EdgeKind:
     """A kind of relationship, e.g. ``MENTIONS`` from Respondent to Theme/Tactic/..."""
 
     name: str
-    iri: URIRef
+    iri_text: str
     domain: frozenset
     range: frozenset
     properties: tuple
     functional: bool = False
+
+    @property
+    def iri(self):
+        """The object property's IRI as an rdflib ``URIRef``."""
+        return _uri(self.iri_text)
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,24 @@ class Property:
     """A data property: its key in records/JSON/Neo4j and its RDF term."""
 
     key: str
-    iri: URIRef
-    datatype: URIRef | None
+    iri_text: str
+    datatype_text: str | None
+
+    @property
+    def iri(self):
+        """The data property's IRI as an rdflib ``URIRef``."""
+        return _uri(self.iri_text)
+
+    @property
+    def datatype(self):
+        """Its ``rdfs:range`` as a ``URIRef``, or None."""
+        return None if self.datatype_text is None else _uri(self.datatype_text)
+
+
+def _uri(text):
+    from rdflib import URIRef
+
+    return URIRef(text)
 
 
 @dataclass(frozen=True)
@@ -126,7 +153,8 @@ def _classes(graph, term):
 
 @functools.lru_cache(maxsize=1)
 def load_schema():
-    """Read the ontology and the shapes once and return the :class:`Schema`.
+    """The :class:`Schema` of the ontology and the shapes, parsed once (:func:`parse_schema`)
+    and then read from the user cache (:func:`consultgraph.graph.cache.derived_json`).
 
     Examples
     --------
@@ -136,6 +164,48 @@ def load_schema():
     >>> schema.node_kind("theme").name
     'Theme'
     """
+    from consultgraph.graph.cache import derived_json
+
+    sources = (schema_files.ONTOLOGY, schema_files.SHAPES, __file__)
+    data = derived_json("schema", sources, lambda: schema_to_json(parse_schema()))
+    try:
+        return schema_from_json(data)
+    except (KeyError, TypeError, ValueError):  # a copy of another shape: parse afresh
+        return parse_schema()
+
+
+def schema_to_json(schema):
+    """``schema`` as JSON-ready data (:func:`schema_from_json` reads it back)."""
+    return {
+        "node_kinds": [[k.name, k.iri_text, k.prefix, k.is_concept, k.label, k.codeable, list(k.aliases), k.order]
+                       for k in schema.node_kinds.values()],
+        "edge_kinds": [[e.name, e.iri_text, sorted(e.domain), sorted(e.range), list(e.properties), e.functional]
+                       for e in schema.edge_kinds.values()],
+        "properties": [[p.key, p.iri_text, p.datatype_text] for p in schema.properties.values()],
+        "required": {kind: sorted(keys) for kind, keys in schema.required.items()},
+        "allowed": {key: list(values) for key, values in schema.allowed.items()},
+    }
+
+
+def schema_from_json(data):
+    """The :class:`Schema` of :func:`schema_to_json`'s data."""
+    node_kinds = {}
+    for name, iri, prefix, is_concept, label, codeable, aliases, order in data["node_kinds"]:
+        node_kinds[name] = NodeKind(name, iri, prefix, is_concept, label, codeable, tuple(aliases), order)
+    edge_kinds = {}
+    for name, iri, domain, range_, properties, functional in data["edge_kinds"]:
+        edge_kinds[name] = EdgeKind(name, iri, frozenset(domain), frozenset(range_), tuple(properties), functional)
+    return Schema(
+        node_kinds=node_kinds,
+        edge_kinds=edge_kinds,
+        properties={key: Property(key, iri, datatype) for key, iri, datatype in data["properties"]},
+        required={kind: frozenset(keys) for kind, keys in data["required"].items()},
+        allowed={key: tuple(values) for key, values in data["allowed"].items()},
+    )
+
+
+def parse_schema():
+    """Parse ``schema/ontology.ttl`` and ``schema/shapes.ttl`` into a :class:`Schema` (rdflib)."""
     from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
     from rdflib.collection import Collection
     from rdflib.namespace import SH, SKOS
@@ -155,7 +225,7 @@ def load_schema():
             raise SchemaError(f"class {name} in ontology.ttl has no cg:idPrefix")
         node_kinds[name] = NodeKind(
             name=name,
-            iri=cls,
+            iri_text=str(cls),
             prefix=prefix,
             is_concept=bool(_literal(onto, cls, CG.conceptKind)),
             label=_literal(onto, cls, RDFS.label) or name,
@@ -169,8 +239,9 @@ def load_schema():
         key = _literal(onto, prop, CG.key)
         if key is None:
             raise SchemaError(f"property {prop} in ontology.ttl has no cg:key")
-        properties[key] = Property(key=key, iri=prop, datatype=onto.value(prop, RDFS.range))
-    by_iri = {p.iri: p.key for p in properties.values()}
+        datatype = onto.value(prop, RDFS.range)
+        properties[key] = Property(key=key, iri_text=str(prop), datatype_text=None if datatype is None else str(datatype))
+    by_iri = {URIRef(p.iri_text): p.key for p in properties.values()}
 
     edge_kinds = {}
     for prop in onto.subjects(RDF.type, OWL.ObjectProperty):
@@ -179,7 +250,7 @@ def load_schema():
             raise SchemaError(f"object property {prop} in ontology.ttl has no cg:relationshipType")
         edge_kinds[name] = EdgeKind(
             name=name,
-            iri=prop,
+            iri_text=str(prop),
             domain=_classes(onto, onto.value(prop, RDFS.domain)),
             range=_classes(onto, onto.value(prop, RDFS.range)),
             properties=tuple(sorted(by_iri[p] for p in onto.objects(prop, CG.edgeProperty))),
@@ -245,40 +316,12 @@ def summarise_schema(schema):
 
 @functools.lru_cache(maxsize=1)
 def kind_summary():
-    """The :class:`KindSummary` of ``schema/ontology.ttl``, read without rdflib when it can be.
-
-    Parsing the ontology takes longer than most commands on the built-in dataset, so the
-    summary is kept as JSON in the user cache, named by a hash of the schema files: editing
-    the ontology makes a new name, and a cache that cannot be written is only slower.
+    """The :class:`KindSummary` of the schema's node kinds.
 
     >>> kind_summary().kinds["PartnerType"]["prefix"]
     'partner-type'
     """
-    import hashlib
-    import json
-    import os
-    import tempfile
-
-    from consultgraph.graph.cache import user_cache_dir
-
-    digest = hashlib.sha1()
-    for path in (schema_files.ONTOLOGY, schema_files.SHAPES):
-        digest.update(open(path, "rb").read())
-    cached = user_cache_dir() / "schema" / f"kinds-{digest.hexdigest()[:16]}.json"
-    try:
-        return KindSummary(json.loads(cached.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError):
-        pass
-    data = summarise_schema(load_schema())
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(prefix=".kinds-", dir=cached.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out)
-        os.replace(scratch, cached)
-    except OSError:
-        pass  # a read-only home: the next command parses the ontology again
-    return KindSummary(data)
+    return KindSummary(summarise_schema(load_schema()))
 
 
 def normalise_kind(word, kinds=None, *, what="kind"):

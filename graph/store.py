@@ -62,14 +62,20 @@ def _schema(table):
 
 @functools.lru_cache(maxsize=1)
 def _schema_concept_list():
-    from rdflib import Graph
+    # derived once into the user cache: rdflib and the parse cost more than a small load
+    from consultgraph.graph import concepts
+    from consultgraph.graph.cache import derived_json
 
-    from consultgraph.graph.concepts import concepts_from_rdf
+    def derive():
+        from rdflib import Graph
 
-    rdf = Graph()
-    for path in schema_files.concept_files():
-        rdf.parse(path)
-    return tuple(concepts_from_rdf(rdf))
+        rdf = Graph()
+        for path in schema_files.concept_files():
+            rdf.parse(path)
+        return concepts_to_json(ConceptIndex(concepts.concepts_from_rdf(rdf)))
+
+    sources = (*schema_files.concept_files(), schema_files.ONTOLOGY, concepts.__file__, __file__)
+    return tuple(concepts_from_json(derived_json("schema-concepts", sources, derive)).concepts)
 
 
 def schema_concepts():

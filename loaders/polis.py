@@ -94,7 +94,7 @@ class PolisExport:
         return bool(self.participants["polis_group"].notna().any())
 
 
-def read_polis_export(folder):
+def read_polis_export(folder, *, reuse=True):
     """Read a Pol.is export folder, keeping each participant's latest vote per statement.
 
     Parameters
@@ -103,6 +103,10 @@ def read_polis_export(folder):
         The export folder. ``comments.csv`` and ``votes.csv`` are required;
         ``participants-votes.csv`` (or ``participant-votes.csv``), ``summary.csv`` and
         an xid file are read when present. File names may carry an export prefix.
+    reuse : bool, default True
+        Return the export read last when it is the same folder and none of its files
+        changed (name, size, modification time): ``consultgraph load`` reads a folder
+        for its records and again for its opinion groups. Treat the result as read-only.
 
     Returns
     -------
@@ -141,6 +145,21 @@ def read_polis_export(folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("no such folder", file=folder, hint=_FOLDER_HINT)
+    key = (str(folder.resolve()), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                                        for p in sorted(folder.iterdir()) if p.is_file()))
+    if reuse and _LAST_EXPORT.get("key") == key:
+        return _LAST_EXPORT["export"]
+    export = _read_export(folder)
+    _LAST_EXPORT.clear()
+    _LAST_EXPORT.update(key=key, export=export)
+    return export
+
+
+#: The export read last, and what its folder held then (see ``reuse`` above).
+_LAST_EXPORT = {}
+
+
+def _read_export(folder):
     comments_path = _find(folder, ("comments.csv",), required=True)
     votes_path = _find(folder, ("votes.csv",), required=True, exclude=("participant-votes.csv", "participants-votes.csv"))
     matrix_path = _find(folder, ("participants-votes.csv", "participant-votes.csv"))
@@ -210,7 +229,7 @@ def _find_xid_file(folder):
 # -- reading and checking ----------------------------------------------------------
 
 
-def _read(path, required):
+def _read(path, required, numeric=()):
     import warnings
 
     from consultgraph.loaders.tables import read_csv
@@ -219,7 +238,7 @@ def _read(path, required):
         # participants-votes.csv has a column per statement; pandas warns about the
         # column-by-column build of such a wide frame, which is harmless here.
         warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-        frame = read_csv(path)
+        frame = read_csv(path, numeric=numeric)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         header = [c for c in frame.columns if c != "line"]
@@ -232,15 +251,21 @@ def _read(path, required):
 
 def _numbers(frame, column, path, *, whole=True):
     """``frame[column]`` as numbers; the first bad cell raises naming its line."""
-    text = frame[column].astype(object)
-    cleaned = text.map(lambda value: value.strip() if isinstance(value, str) else value)
-    values = pd.to_numeric(cleaned, errors="coerce")
+    cells = frame[column]
+    if pd.api.types.is_numeric_dtype(cells):  # parsed as numbers by the CSV reader
+        values = cells.astype(float)
+    else:
+        values = pd.to_numeric(cells.astype(object), errors="coerce")
+        retry = (values.isna() & cells.notna()).to_numpy()
+        if retry.any():  # " 12 ": strip only the cells the parser refused
+            stripped = cells[retry].map(lambda value: value.strip() if isinstance(value, str) else value)
+            values[retry] = pd.to_numeric(stripped, errors="coerce")
     bad = values.isna().to_numpy()
     if whole:
         bad = bad | (np.mod(values.fillna(0).to_numpy(dtype=float), 1) != 0)
     if bad.any():
         row = int(np.argmax(bad))
-        raw = text.iloc[row]
+        raw = cells.iloc[row]
         line = int(frame["line"].iloc[row])
         if raw is None or pd.isna(raw) or str(raw).strip() == "":
             message = f"empty {column}, expected a number"
@@ -306,10 +331,12 @@ def _only_minus_one_to_one(values, frame, path, field, message, hint):
 
 
 def _read_votes(path):
-    frame = _read(path, VOTE_COLUMNS)
+    # numbers parsed by the CSV reader; a cell that is not one sends the file to the exact
+    # reader, where _numbers names its line
+    frame = _read(path, VOTE_COLUMNS, numeric=("timestamp", "comment-id", "voter-id", "vote"))
     votes = _numbers(frame, "vote", path, whole=False)
     _only_minus_one_to_one(votes, frame, path, "vote",
-                           lambda row: f"vote '{frame['vote'].iloc[row]}' is not one of 1, -1, 0",
+                           lambda row: f"vote '{votes.iloc[row]:g}' is not one of 1, -1, 0",
                            "1 = agree, -1 = disagree, 0 = pass")
     return pd.DataFrame(
         {

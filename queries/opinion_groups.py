@@ -133,6 +133,9 @@ def opinion_groups(
     center = np.nansum(rating, axis=0) / np.maximum(voters, 1)
     centred = np.where(np.isnan(rating), 0.0, rating - center)
 
+    # threadpool_limits limits the libraries loaded when it starts: scikit-learn's OpenMP
+    # runtime is loaded by its import, so import it first (else the limit misses it: 5 s -> 0.6 s)
+    import sklearn.cluster  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads):  # a few hundred rows: threads cost more than they save

@@ -80,27 +80,35 @@ def test_no_module_lists_the_codeable_kinds_by_hand():
     assert found == []
 
 
-def test_the_kind_summary_is_the_ontologys(tmp_path, monkeypatch):
-    """The cached summary the CLI reads without rdflib says what the ontology says, and a cache
-    file is named by the schema's hash, so an edited ontology never reads an old summary."""
+def test_the_cached_schema_is_the_ontologys(tmp_path, monkeypatch):
+    """The schema commands read from the user cache (no rdflib) is what parsing the Turtle
+    gives, IRIs included; the copy is named by the schema's hash and a damaged one is
+    derived again."""
+    from rdflib import URIRef
+
     from consultgraph.graph import model
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    model.kind_summary.cache_clear()
+    for cached_function in (model.load_schema, model.kind_summary):
+        cached_function.cache_clear()
     try:
-        fresh = model.kind_summary()
-        (cached,) = (tmp_path / "consultgraph" / "schema").glob("kinds-*.json")
-        model.kind_summary.cache_clear()
-        again = model.kind_summary()
-        assert fresh.data == again.data == model.summarise_schema(load_schema())
-        schema = load_schema()
-        for name, kind in schema.node_kinds.items():
-            assert again.words[name.lower()] == name
+        parsed = model.parse_schema()
+        first = model.load_schema()
+        (cached,) = (tmp_path / "consultgraph" / "derived").glob("schema-*.json")
+        model.load_schema.cache_clear()
+        again = model.load_schema()
+        assert first == again == parsed
+        assert isinstance(again.node_kinds["Theme"].iri, URIRef) and again.node_kinds["Theme"].iri == parsed.node_kinds["Theme"].iri
+        assert again.properties["weight"].datatype == parsed.properties["weight"].datatype is not None
+        summary = model.kind_summary()
+        for name, kind in parsed.node_kinds.items():
+            assert summary.words[name.lower()] == name
             assert (model.cli_name(name), model.kind_label(name)) == (kind.prefix, kind.label)
-        assert again.concept == schema.concept_kinds and again.codeable == schema.codeable_kinds
-        assert schema.kind_words == again.words
-        cached.write_text("{not json")  # a damaged cache is rebuilt, not trusted
-        model.kind_summary.cache_clear()
-        assert model.kind_summary().data == fresh.data
+        assert summary.concept == parsed.concept_kinds and summary.codeable == parsed.codeable_kinds
+        assert parsed.kind_words == summary.words
+        cached.write_text("{not json")
+        model.load_schema.cache_clear()
+        assert model.load_schema() == parsed
     finally:
-        model.kind_summary.cache_clear()
+        for cached_function in (model.load_schema, model.kind_summary):
+            cached_function.cache_clear()

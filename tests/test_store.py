@@ -153,3 +153,28 @@ def test_version_1_project_still_opens_and_is_upgraded_by_its_next_write(tmp_pat
     load([kite_long], into=project)
     upgraded = Project(project).manifest()
     assert upgraded["version"] == 2 and {"respondents", "concepts"} <= set(upgraded["tables"])
+
+
+def test_schema_concepts_derived_once_are_the_turtle_files(tmp_path, monkeypatch):
+    """The shipped concept schemes come from the user cache after the first parse, and are
+    exactly what rdflib reads from schema/concepts/*.ttl."""
+    from rdflib import Graph
+
+    from consultgraph import schema as schema_files
+    from consultgraph.graph import store
+    from consultgraph.graph.concepts import ConceptIndex, concepts_from_rdf
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    store._schema_concept_list.cache_clear()
+    try:
+        first = store.schema_concepts().concepts
+        (cached,) = (tmp_path / "consultgraph" / "derived").glob("schema-concepts-*.json")
+        store._schema_concept_list.cache_clear()
+        again = store.schema_concepts().concepts
+        rdf = Graph()
+        for path in schema_files.concept_files():
+            rdf.parse(path)
+        assert first == again == ConceptIndex(concepts_from_rdf(rdf)).concepts
+        assert len(again) > 50 and cached.stat().st_size > 1000
+    finally:
+        store._schema_concept_list.cache_clear()
