@@ -7,29 +7,7 @@ import time
 import click
 
 from consultgraph.cli.base import emit, main
-
-
-def _bar(total_label="coding"):
-    """A progress callback drawing one bar on stderr per step (rules, model)."""
-    state = {}
-
-    def progress(step, done, total):
-        bar = state.get(step)
-        if bar is None:
-            bar = state[step] = click.progressbar(length=max(total, 1), label=f"{total_label}: {step}",
-                                                  file=click.get_text_stream("stderr"))
-            bar.__enter__()
-            state[(step, "done")] = 0
-        bar.update(done - state[(step, "done")])
-        state[(step, "done")] = done
-
-    def close():
-        for key, bar in list(state.items()):
-            if not isinstance(key, tuple):
-                bar.update(bar.length - bar.pos)
-                bar.__exit__(None, None, None)
-
-    return progress, close
+from consultgraph.cli.progress import progress_bar
 
 
 @main.command(name="code")
@@ -81,12 +59,9 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
 
         graph, added = read_review(graph, reviewed, reviewer=reviewer)
         click.echo(f"recorded {added} reviewed codings from {reviewed}", err=True)
-    progress, close = (None, lambda: None) if quiet else _bar()
-    try:
+    with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
-                   language=language, progress=progress)
-    finally:
-        close()
+                   language=language, progress=lambda step, done, total: bar(done, total, step=step))
     run.graph.save(project)
     coders = ", ".join(filter(None, [run.rules_coder, *sorted(set(run.model_coders.values()))])) or "none"
     click.echo(f"{project}: coded {run.responses} responses, {run.machine_codings} machine codings "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from consultgraph.cli.base import emit, graph_option, main, output_options
+from consultgraph.cli.progress import progress_bar
 
 AGREEMENT_COLUMNS = ["scope", "label", "units", "kappa", "kappa_low", "kappa_high", "alpha", "alpha_low", "alpha_high",
                      "kappa_rest", "difference", "p", "q", "flag"]
@@ -37,8 +38,9 @@ def agreement(graph, fmt, output, coders, question, resamples, permutations, see
     from consultgraph.coding.agreement import graph_agreement
 
     wanted = [c for c in coders.split(",")] if coders else None
-    result = graph_agreement(graph, wanted, question=question, resamples=resamples, permutations=permutations,
-                             seed=seed)
+    with progress_bar("agreement: bootstrap and permutations", ticking=True):
+        result = graph_agreement(graph, wanted, question=question, resamples=resamples, permutations=permutations,
+                                 seed=seed)
     columns = AGREEMENT_COLUMNS if fmt in ("table", "markdown") else None
     emit(result.rows, fmt, output, columns=columns)
     if fmt == "table" and not output:
@@ -73,8 +75,9 @@ def campaigns(graph_spec, fmt, output, question, threshold, min_ratio, min_size,
     from consultgraph.coding.campaigns import campaign_rows, store_campaigns
 
     project = graph_spec
-    found, graph = store_campaigns(project, question=question, threshold=threshold, min_ratio=min_ratio,
-                                   min_size=min_size, seed=seed)
+    with progress_bar("finding campaigns", ticking=True):
+        found, graph = store_campaigns(project, question=question, threshold=threshold, min_ratio=min_ratio,
+                                       min_size=min_size, seed=seed)
     click.echo(f"{project}: {len(found)} campaign(s), {sum(c.size for c in found)} respondents in them", err=True)
     emit(campaign_rows(graph), fmt, output)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from consultgraph.cli.base import emit, graph_option, main, output_options
+from consultgraph.cli.progress import progress_bar
 
 
 def neo4j_options(function):
@@ -50,14 +51,7 @@ def push_neo4j(graph, uri, user, password, database, replace, batch_size):
       NEO4J_PASSWORD=secret consultgraph push neo4j -g my-project --replace
     """
     with connect_neo4j(uri, user, password, database) as backend:
-        total = len(graph.nodes) + len(graph.edges)
-        with click.progressbar(length=total, label="pushing", file=click.get_text_stream("stderr")) as bar:
-            last = [0]
-
-            def progress(done, _total):
-                bar.update(done - last[0])
-                last[0] = done
-
+        with progress_bar("pushing", unit="row") as progress:
             summary = backend.push(graph, replace=replace, batch_size=batch_size, progress=progress)
         nodes, rels = backend.counts()
     click.echo(
@@ -91,12 +85,7 @@ def push_sparql(graph, endpoint, graph_iri, data_url, user):
     """
     from consultgraph.graph.backends import connect
 
-    with click.progressbar(length=1, label="pushing", file=click.get_text_stream("stderr")) as bar:
-
-        def progress(done, total):
-            bar.length = total
-            bar.update(done - bar.pos)
-
+    with progress_bar("pushing", unit="triple") as progress:
         result = connect("sparql", endpoint, user=user, data_url=data_url).push(graph, graph_iri=graph_iri,
                                                                                  progress=progress)
     click.echo(f"pushed {result['triples']} triples to {endpoint} ({result['graph']})", err=True)

@@ -153,7 +153,10 @@ def report(graph, output, title, no_graph, campaigns):
       consultgraph report -g my-project --title "Our 2025 consultation" -o ours.html
       consultgraph report -g my-project --campaigns one -o report.html
     """
+    from consultgraph.cli.progress import progress_bar
     from consultgraph.outputs.report import write_report
 
-    path = write_report(graph, output, title=title, graph_section=not no_graph, campaigns=campaigns)
+    with progress_bar("report", unit="section") as progress:
+        path = write_report(graph, output, title=title, graph_section=not no_graph, campaigns=campaigns,
+                            progress=progress)
     _wrote(path, "the report")

@@ -13,62 +13,11 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html
-import math
-
-import pandas as pd
 
 from consultgraph import __version__
 from consultgraph.errors import ConsultGraphError
+from consultgraph.outputs.html import Markup, h, tag, table
 from consultgraph.queries.shares import stance_label
-
-
-class Markup(str):
-    """Text that is already HTML (built here from escaped parts); :func:`h` leaves it alone."""
-
-
-def h(value):
-    """``value`` as HTML text: escaped unless it is :class:`Markup`; None is empty.
-
-    Examples
-    --------
-    >>> h("<script>alert(1)</script>")
-    '&lt;script&gt;alert(1)&lt;/script&gt;'
-    >>> h(Markup("<b>ok</b>"))
-    '<b>ok</b>'
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, Markup):
-        return str(value)
-    if isinstance(value, float):
-        value = f"{value:.3g}"
-    return html.escape(str(value), quote=True)
-
-
-def tag(name, content="", **attrs):
-    """``<name attrs>content</name>`` with attributes and content escaped."""
-    attributes = "".join(f' {key.rstrip("_").replace("_", "-")}="{h(value)}"' for key, value in attrs.items()
-                         if value is not None)
-    if isinstance(content, (list, tuple)):
-        content = "".join(h(c) for c in content)
-    else:
-        content = h(content)
-    return Markup(f"<{name}{attributes}>{content}</{name}>")
-
-
-def table(columns, rows, *, caption=None, numeric=()):
-    """An HTML table; ``columns`` are ``(key, heading)`` pairs, cells escaped."""
-    head = "".join(f"<th scope=\"col\">{h(heading)}</th>" for _, heading in columns)
-    body = []
-    for row in rows:
-        cells = "".join(
-            f"<td class=\"num\">{h(row.get(key))}</td>" if key in numeric else f"<td>{h(row.get(key))}</td>"
-            for key, _ in columns
-        )
-        body.append(f"<tr>{cells}</tr>")
-    caption_html = f"<caption>{h(caption)}</caption>" if caption else ""
-    return Markup(f"<table>{caption_html}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def kind_heading(by):
@@ -523,7 +472,7 @@ def _campaign_section(graph, groups, mode):
     return Markup("".join(out))
 
 
-def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
+def report_html(graph, *, title=None, graph_section=True, campaigns="count", progress=None):
     """The whole report as one self-contained HTML page (no network access needed).
 
     Parameters
@@ -536,6 +485,8 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
     campaigns : {"count", "one", "exclude"}
         How campaign members count (see :func:`consultgraph.graph.campaigns.campaign_view`);
         when the graph has campaigns, a section shows the headline comparison both ways.
+    progress : callable, optional
+        ``progress(done, total, step=NAME)`` after each section (the CLI draws a bar).
 
     Returns
     -------
@@ -552,6 +503,7 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
     from consultgraph.outputs.visual import quote_rows
     from consultgraph.queries.metadata import dataset_metadata
 
+    report = progress or (lambda done, total, step=None: None)
     whole, graph = graph, campaign_view(graph, campaigns)
     quotes = quote_rows(graph)
     groups = _group_candidates(graph)
@@ -564,17 +516,22 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count"):
         toc.append('<li><a href="#campaigns">Campaigns</a></li>')
         body.append(campaign_part)
     sections = questions(graph)
+    total = len(sections) + 2 + bool(graph_section)
+    report(1, total, step="overview")
     if not sections:
         body.append('<section id="figures"><h2>Figures</h2><p class="empty">The data holds no figures to compare.'
                     '</p></section>')
     for number, question in enumerate(sections, start=1):
         toc.append(f'<li><a href="#{h(question.key)}">{h(question.title)}</a></li>')
         body.append(_question_section(graph, question, groups, quotes, number))
+        report(1 + number, total, step=question.title)
     toc.append('<li><a href="#audit">Do the published numbers add up?</a></li>')
     body.append(_audit_section(graph))
+    report(2 + len(sections), total, step="audit")
     if graph_section:
         toc.append('<li><a href="#graph">The graph</a></li>')
         body.append(_graph_section(graph))
+        report(total, total, step="graph")
     generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     intro = ("Every share is given with its count and base, \u201c69% (37 of 53)\u201d: the share of the group, "
              "how many said so, and of how many. Where the source states only a percent, the page says so. "
