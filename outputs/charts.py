@@ -18,6 +18,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
 STANCE_COLOURS = {"lead": "#009E73", "support": "#56B4E9", "drop": "#D55E00"}
 STANCES = ("lead", "support", "drop")
+HATCHES = {"lead": "", "support": "..", "drop": "//"}
 FORMATS = {".png": "png", ".svg": "svg"}
 
 
@@ -73,8 +74,14 @@ def plottable(comparison):
     return rows
 
 
-def dumbbell_figure(comparison, *, top=20, title=None):
-    """The matplotlib figure of :func:`dumbbell_chart` (for embedding)."""
+def dumbbell_plan(comparison, *, top=20, title=None):
+    """What :func:`dumbbell_chart` draws, for any renderer (matplotlib here, SVG in the report).
+
+    Returns a dict: ``rows`` (top to bottom; each with ``lines`` of its tick label,
+    ``marks`` ``(group number, share, low, high, hollow)``, ``span`` and ``note``),
+    ``legend`` ``(group number, label)``, ``end`` of the percent axis, ``xlabel``,
+    ``heading``, ``notes`` to print under the chart, and ``empty`` (a message, or None).
+    """
     rows = plottable(comparison)
     total = len(rows)
 
@@ -88,84 +95,100 @@ def dumbbell_figure(comparison, *, top=20, title=None):
     rows.sort(key=lambda r: (-divergence(r), r["label"]))
     if top:
         rows = rows[:top]
+    plan = {"rows": [], "legend": [], "end": 100, "xlabel": "", "heading": "", "notes": [], "empty": None}
+    if not rows:
+        plan["empty"] = "No concept has a share for two groups to compare."
+        return plan
     drawn = {"interval": False, "hollow": False}
     mixed = len({r["stance"] for r in rows}) > 1
-    height = 1.6 + 0.52 * max(len(rows), 1)
-    figure = _figure(9.5, height)
-    axes = figure.add_subplot(1, 1, 1)
-    labels = [comparison.group_labels[g] for g in comparison.groups]
-    if not rows:
-        axes.text(0.5, 0.5, "No concept has a share for two groups to compare.", ha="center", va="center",
-                  transform=axes.transAxes)
-        axes.set_axis_off()
-        return figure
-    for position, row in enumerate(reversed(rows)):
-        shares = [(g, row.get(f"{g}.share")) for g in comparison.groups]
-        known = [s for _, s in shares if s is not None]
-        axes.plot([min(known) * 100, max(known) * 100], [position, position], color="#bbbbbb", lw=3,
-                  solid_capstyle="round", zorder=1)
-        for number, (group, share) in enumerate(shares):
+    for row in rows:
+        marks = []
+        for number, group in enumerate(comparison.groups):
+            share = row.get(f"{group}.share")
             if share is None:
                 continue
             low, high = row.get(f"{group}.low"), row.get(f"{group}.high")
-            colour, marker = PALETTE[number % len(PALETTE)], MARKERS[number % len(MARKERS)]
-            offset = (number - (len(shares) - 1) / 2) * 0.12
-            if low is not None and high is not None:
-                drawn["interval"] = True
-                axes.errorbar(share * 100, position + offset, xerr=[[(share - low) * 100], [(high - share) * 100]],
-                              fmt="none", ecolor=colour, elinewidth=1.2, capsize=2.5, alpha=0.8, zorder=2)
-            percent_only = row.get(f"{group}.count") is None
-            drawn["hollow"] = drawn["hollow"] or percent_only
-            axes.scatter([share * 100], [position + offset], s=46, marker=marker, zorder=3,
-                         facecolors="white" if percent_only else colour, edgecolors=colour, linewidths=1.4)
+            drawn["interval"] = drawn["interval"] or (low is not None and high is not None)
+            hollow = row.get(f"{group}.count") is None  # a percent without a count
+            drawn["hollow"] = drawn["hollow"] or hollow
+            marks.append((number, share, low, high, hollow))
         note = []
         if row.get("difference_points") is not None:
             note.append(f"{row['difference_points']:+.0f} pts")
         if row.get("q_value") is not None:
             note.append(f"q={row['q_value']:.2g}")
-        if note:
-            axes.text(1.01, position, ", ".join(note), transform=axes.get_yaxis_transform(), va="center",
-                      fontsize=8, color="#333333")
-    ticks = []
-    for row in reversed(rows):
         name = row["label"] + (f" ({row['stance']})" if mixed and row["stance"] else "")
         bases = " \u00b7 ".join(row.get(f"{g}.cell") or "not reported" for g in comparison.groups)
-        ticks.append(f"{_wrap(name)}\n{bases}")
-    axes.set_yticks(range(len(rows)))
-    axes.set_yticklabels(ticks, fontsize=8)
+        shares = [mark[1] for mark in marks]
+        plan["rows"].append({"lines": [*_wrap(name).split("\n"), bases], "marks": marks,
+                             "span": (min(shares), max(shares)), "note": ", ".join(note)})
     highest = max((row.get(f"{g}.high") or row.get(f"{g}.share") or 0) for row in rows for g in comparison.groups)
-    axes.set_xlim(0, _axis_end(highest * 100))
-    axes.set_ylim(-0.7, len(rows) - 0.3)
+    plan["end"] = _axis_end(highest * 100)
     # explain only the marks this chart draws
     explained = "share of the group (%)" + (", with 95% Wilson interval" if drawn["interval"] else "")
     if drawn["hollow"]:
         explained += "; hollow marker: percent only, no count"
-    axes.set_xlabel(explained + "\ntick labels: each group's figure, in legend order", fontsize=9)
-    axes.grid(axis="x", color="#eeeeee")
-    axes.set_axisbelow(True)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    handles = []
-    from matplotlib.lines import Line2D
-
+    plan["xlabel"] = explained + "\ntick labels: each group's figure, in legend order"
     shown = {g for row in rows for g in comparison.groups if row.get(f"{g}.share") is not None}
-    for number, label in enumerate(labels):
-        if comparison.groups[number] not in shown:
-            continue
-        handles.append(Line2D([], [], linestyle="none", marker=MARKERS[number % len(MARKERS)],
-                              color=PALETTE[number % len(PALETTE)], label=label, markersize=7))
-    axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(labels), 4),
-                frameon=False, fontsize=9)
+    plan["legend"] = [(number, comparison.group_labels[group]) for number, group in enumerate(comparison.groups)
+                      if group in shown]
     heading = title or f"Shares by group, most divergent first (by {comparison.by})"
     if top and total > len(rows):
         heading += f" \u2014 top {len(rows)} of {total}"
-    axes.set_title(heading, fontsize=11, pad=26)
+    plan["heading"] = heading
     notes = list(getattr(comparison, "caveats", ()))
     if one_sided:
         names = ", ".join(dict.fromkeys(r["label"] + (f" ({r['stance']})" if r.get("stance") else "") for r in one_sided))
         notes.append(f"Not drawn: {len(one_sided)} row(s) with a share for fewer than two groups "
                      f"(qualitative or not reported for the others): {names}.")
-    footnote(figure, notes)
+    plan["notes"] = notes
+    return plan
+
+
+def dumbbell_figure(comparison, *, top=20, title=None):
+    """The matplotlib figure of :func:`dumbbell_chart` (for embedding)."""
+    plan = dumbbell_plan(comparison, top=top, title=title)
+    rows = plan["rows"]
+    figure = _figure(9.5, 1.6 + 0.52 * max(len(rows), 1))
+    axes = figure.add_subplot(1, 1, 1)
+    if plan["empty"]:
+        axes.text(0.5, 0.5, plan["empty"], ha="center", va="center", transform=axes.transAxes)
+        axes.set_axis_off()
+        return figure
+    groups = len(comparison.groups)
+    for position, row in enumerate(reversed(rows)):
+        low_end, high_end = row["span"]
+        axes.plot([low_end * 100, high_end * 100], [position, position], color="#bbbbbb", lw=3,
+                  solid_capstyle="round", zorder=1)
+        for number, share, low, high, hollow in row["marks"]:
+            colour, marker = PALETTE[number % len(PALETTE)], MARKERS[number % len(MARKERS)]
+            offset = (number - (groups - 1) / 2) * 0.12
+            if low is not None and high is not None:
+                axes.errorbar(share * 100, position + offset, xerr=[[(share - low) * 100], [(high - share) * 100]],
+                              fmt="none", ecolor=colour, elinewidth=1.2, capsize=2.5, alpha=0.8, zorder=2)
+            axes.scatter([share * 100], [position + offset], s=46, marker=marker, zorder=3,
+                         facecolors="white" if hollow else colour, edgecolors=colour, linewidths=1.4)
+        if row["note"]:
+            axes.text(1.01, position, row["note"], transform=axes.get_yaxis_transform(), va="center",
+                      fontsize=8, color="#333333")
+    axes.set_yticks(range(len(rows)))
+    axes.set_yticklabels(["\n".join(row["lines"]) for row in reversed(rows)], fontsize=8)
+    axes.set_xlim(0, plan["end"])
+    axes.set_ylim(-0.7, len(rows) - 0.3)
+    axes.set_xlabel(plan["xlabel"], fontsize=9)
+    axes.grid(axis="x", color="#eeeeee")
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], linestyle="none", marker=MARKERS[number % len(MARKERS)],
+                      color=PALETTE[number % len(PALETTE)], label=label, markersize=7)
+               for number, label in plan["legend"]]
+    axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(groups, 4),
+                frameon=False, fontsize=9)
+    axes.set_title(plan["heading"], fontsize=11, pad=26)
+    footnote(figure, plan["notes"])
     return figure
 
 
@@ -265,8 +288,14 @@ def _stance_cells_without_share(graph, groups, by, concepts):
     return out
 
 
-def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=None):
-    """The matplotlib figure of :func:`stance_chart` (for embedding)."""
+def stance_plan(graph, groups, concepts=None, *, by="theme", top=12, title=None):
+    """What :func:`stance_chart` draws, for any renderer.
+
+    Returns a dict: ``blocks`` ``(concept label, [(group label, base text, segments)])``
+    top to bottom, each segment ``(stance, share, label or None)`` left to right;
+    ``end`` of the percent axis, ``stances`` drawn (legend), ``xlabel``, ``heading``,
+    ``notes`` and ``empty`` (a message, or None).
+    """
     from consultgraph.queries.compare import resolve_groups
     from consultgraph.queries.metadata import dataset_metadata
 
@@ -284,41 +313,56 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
     if unshared:
         caveats.append(f"Not drawn: {len(unshared)} group-concept stance(s) the source gives in words only: "
                        f"{'; '.join(unshared)}.")
-    blocks = []
+    plan = {"blocks": [], "end": 100, "stances": [], "xlabel": "", "heading": title or "Lead, support or drop, by group",
+            "notes": caveats, "empty": None}
+    if not rows:
+        plan["empty"] = "No lead / support / drop figures for these groups."
+        return plan
+    plan["end"] = end = _axis_end(max(sum(per[s][0] for s in per) for _, _, per in rows) * 100)
+    counted, drawn = False, set()
     for concept, group, per in rows:
-        if not blocks or blocks[-1][0] != concept:
-            blocks.append((concept, []))
-        blocks[-1][1].append((group, per))
+        if not plan["blocks"] or plan["blocks"][-1][0] != concept:
+            plan["blocks"].append((concept, []))
+        bases = {per[s][2] for s in per if per[s][2] is not None}
+        segments = []
+        for stance in (s for s in STANCES if s in per):
+            share, count, _, _ = per[stance]
+            drawn.add(stance)
+            text = None
+            if share * 100 >= end * 0.08:  # room for its label
+                text = f"{share * 100:.0f}%" + (f" ({count})" if count is not None else "")
+                counted = counted or count is not None
+            segments.append((stance, share, text))
+        base_text = f" (of {', '.join(str(b) for b in sorted(bases))})" if bases else ""
+        plan["blocks"][-1][1].append((group, base_text, segments))
+    plan["stances"] = [s for s in STANCES if s in drawn]
+    plan["xlabel"] = "share of the group (%)" + ("; the count of respondents in brackets, where the source gives it"
+                                                 if counted else "")
+    return plan
+
+
+def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=None):
+    """The matplotlib figure of :func:`stance_chart` (for embedding)."""
+    plan = stance_plan(graph, groups, concepts, by=by, top=top, title=title)
+    blocks = plan["blocks"]
     lines = sum(len(b[1]) + 1 for b in blocks)
     figure = _figure(9.5, 1.4 + 0.34 * max(lines, 1))
     axes = figure.add_subplot(1, 1, 1)
-    if not blocks:
-        axes.text(0.5, 0.5, "No lead / support / drop figures for these groups.", ha="center", va="center",
-                  transform=axes.transAxes)
+    if plan["empty"]:
+        axes.text(0.5, 0.5, plan["empty"], ha="center", va="center", transform=axes.transAxes)
         axes.set_axis_off()
         return figure
-    widest = max(sum(per[s][0] for s in per) for _, _, per in rows) * 100
-    end = _axis_end(widest)
     y, ticks, tick_labels = 0, [], []
-    counted, drawn_stances = False, set()
     for concept, members in reversed(blocks):
-        for group, per in reversed(members):
+        for group, base_text, segments in reversed(members):
             left = 0.0
-            bases = {per[s][2] for s in per if per[s][2] is not None}
-            for stance in STANCES:
-                if stance not in per:
-                    continue
-                share, count, base, _ = per[stance]
-                drawn_stances.add(stance)
+            for stance, share, text in segments:
                 axes.barh(y, share * 100, left=left, color=STANCE_COLOURS[stance], edgecolor="white", height=0.8,
-                          hatch={"lead": "", "support": "..", "drop": "//"}[stance])
-                if share * 100 >= end * 0.08:
-                    text = f"{share * 100:.0f}%" + (f" ({count})" if count is not None else "")
-                    counted = counted or count is not None
+                          hatch=HATCHES[stance])
+                if text:
                     axes.text(left + share * 50, y, text, ha="center", va="center", fontsize=7,
                               color="white" if stance != "support" else "#111111")
                 left += share * 100
-            base_text = f" (of {', '.join(str(b) for b in sorted(bases))})" if bases else ""
             ticks.append(y)
             tick_labels.append(f"{group}{base_text}")
             y += 1
@@ -327,20 +371,19 @@ def stance_figure(graph, groups, concepts=None, *, by="theme", top=12, title=Non
         y += 1
     axes.set_yticks(ticks)
     axes.set_yticklabels(tick_labels, fontsize=8)
-    axes.set_xlim(0, end)
+    axes.set_xlim(0, plan["end"])
     axes.set_ylim(-0.7, y - 0.3)
-    axes.set_xlabel("share of the group (%)" + ("; the count of respondents in brackets, where the source gives it"
-                                                 if counted else ""))
+    axes.set_xlabel(plan["xlabel"])
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=STANCE_COLOURS[s], hatch={"lead": "", "support": "..", "drop": "//"}[s],
-                     edgecolor="white", label=s) for s in STANCES if s in drawn_stances]
+    handles = [Patch(facecolor=STANCE_COLOURS[s], hatch=HATCHES[s], edgecolor="white", label=s)
+               for s in plan["stances"]]
     axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles), frameon=False,
                 fontsize=9)
-    axes.set_title(title or "Lead, support or drop, by group", fontsize=11, pad=26)
-    footnote(figure, caveats)
+    axes.set_title(plan["heading"], fontsize=11, pad=26)
+    footnote(figure, plan["notes"])
     return figure
 
 

@@ -237,10 +237,8 @@ def _section_quotes(graph, question, parts, quotes):
     return picked, total
 
 
-def _chart_img(figure, alt):
-    from consultgraph.outputs.charts import figure_bytes
-
-    payload = base64.b64encode(figure_bytes(figure, "svg")).decode("ascii")
+def _chart_img(svg, alt):
+    payload = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return Markup(f'<img class="chart" alt="{h(alt)}" src="data:image/svg+xml;base64,{payload}">')
 
 
@@ -328,20 +326,17 @@ def _question_section(graph, question, groups, quotes, number):
                              caption="Pairs of groups, largest differences first (tested ones before those "
                                      "without counts). q-values are Benjamini-Hochberg across all concepts "
                                      "of the pair's comparison."))
-        from consultgraph.outputs.charts import plottable, dumbbell_figure
+        from consultgraph.outputs.charts import plottable
+        from consultgraph.outputs.svg_charts import dumbbell_svg, stance_svg
 
         chartable = _subset(result, part["rows"], part["numeric"])
         if len(part["numeric"]) >= 2 and len(plottable(chartable)) >= 2:
-
-            figure = dumbbell_figure(chartable, top=12,
-                                     title=f"{question.title}: {heading.lower()}, most divergent first")
-            out.append(_chart_img(figure, f"Dot-and-line chart of {heading.lower()} shares by group"))
+            svg = dumbbell_svg(chartable, top=12, title=f"{question.title}: {heading.lower()}, most divergent first")
+            out.append(_chart_img(svg, f"Dot-and-line chart of {heading.lower()} shares by group"))
         if question.stances and part["by"] == "theme" and len(part["numeric"]) >= 2:
-            from consultgraph.outputs.charts import stance_figure
-
-            figure = stance_figure(graph, part["numeric"], None, by="theme", top=10,
-                                   title="Lead, support or drop: themes by group")
-            out.append(_chart_img(figure, "Stacked bars of lead, support and drop shares per group"))
+            svg = stance_svg(graph, part["numeric"], None, by="theme", top=10,
+                             title="Lead, support or drop: themes by group")
+            out.append(_chart_img(svg, "Stacked bars of lead, support and drop shares per group"))
         agreed, split = _consensus_rows(graph, part, question)
         if agreed is not None:
             out.append(tag("h3", f"{heading}: consensus and contention"))

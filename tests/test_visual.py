@@ -324,3 +324,42 @@ def test_charts_note_what_they_leave_out_and_explain_only_what_they_draw(amnesty
     assert "Not drawn:" in text and "Partners: Environment and climate change (lead)" in text
     legend = [t.get_text() for t in stance.axes[0].get_legend().get_texts()]
     assert legend == ["lead", "support"]  # no drop bar is drawn, so none is explained
+
+
+def test_the_reports_svg_charts_draw_the_plans(hostile, amnesty):
+    """The report's charts (SVG text, no matplotlib) draw every planned mark, label and note, escaped."""
+    from consultgraph.outputs.charts import dumbbell_plan, stance_plan
+    from consultgraph.outputs.svg_charts import dumbbell_svg, stance_svg
+    from consultgraph.queries.compare import compare
+
+    for graph, groups in ((hostile, "partner,national-entity,public"), (amnesty, "partner,national-entity")):
+        result = compare(graph, groups, by="tactic")
+        plan = dumbbell_plan(result, top=12)
+        root = ElementTree.fromstring(dumbbell_svg(result, top=12))
+        text = " ".join(root.itertext())
+        marks = sum(len(row["marks"]) for row in plan["rows"])
+        shapes = [e for e in root.iter() if e.tag.endswith(("circle", "polygon"))]
+        assert len(shapes) == marks + len(plan["legend"])
+        for row in plan["rows"]:
+            assert row["lines"][0] in text and (not row["note"] or row["note"] in text)
+        for part in plan["notes"]:
+            assert part.split()[0] in text
+        assert plan["heading"] in text
+    assert "<script>" not in dumbbell_svg(compare(hostile, "partner,national-entity", by="theme"))
+    plan = stance_plan(amnesty, "partner,national-entity,IS", None)
+    svg = stance_svg(amnesty, "partner,national-entity,IS", None)
+    text = " ".join(ElementTree.fromstring(svg).itertext())
+    bars = sum(len(segments) for _, members in plan["blocks"] for _, _, segments in members)
+    assert svg.count('stroke="white"/>') == bars
+    assert "Partners: Environment and climate change (lead)" in text and "drop" not in plan["stances"]
+
+
+def test_the_report_needs_no_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom consultgraph.loaders import builtin\nfrom consultgraph.outputs.report import report_html\n"
+            "page = report_html(builtin(), graph_section=False)\n"
+            "print('matplotlib' in sys.modules, page.count('data:image/svg+xml'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "4"]
