@@ -31,17 +31,21 @@ import json
 import re
 from pathlib import Path
 
-import pyarrow as pa
-
 from consultgraph.errors import QueryError
 from consultgraph.graph import cache
 from consultgraph.graph.model import load_schema
 
 ENGINE = "cypher"
 DATABASE_FILE = "graph.lbug"
-_ARROW = {"INT64": pa.int64(), "DOUBLE": pa.float64(), "STRING": pa.string(), "BOOLEAN": pa.bool_(),
-          "STRING[]": pa.list_(pa.string())}
 _LIST_PROPERTIES = {"alt_labels"}
+
+
+def _arrow_type(kind):
+    """The Arrow type of a column type of ours (pyarrow is imported only to build: queries start faster)."""
+    import pyarrow as pa
+
+    return {"INT64": pa.int64(), "DOUBLE": pa.float64(), "STRING": pa.string(), "BOOLEAN": pa.bool_(),
+            "STRING[]": pa.list_(pa.string())}[kind]
 
 
 def engine_version():
@@ -127,11 +131,15 @@ def _convert(values, kind):
             return json.dumps(value, ensure_ascii=False)
         return str(value)
 
-    return pa.array([one(v) for v in values], type=_ARROW[kind])
+    import pyarrow as pa
+
+    return pa.array([one(v) for v in values], type=_arrow_type(kind))
 
 
 def _props_table(frame, fixed, columns):
     """An Arrow table: the ``fixed`` arrays, then one array per column in ``columns`` from the JSON props."""
+    import pyarrow as pa
+
     from consultgraph.graph.consultation import parse_props
 
     props = parse_props(frame["props"])
@@ -144,12 +152,14 @@ def _props_table(frame, fixed, columns):
         elif name in present:
             arrays[name] = _convert([p.get(name) for p in props], kind)
         else:
-            arrays[name] = pa.nulls(len(frame), type=_ARROW[kind])
+            arrays[name] = pa.nulls(len(frame), type=_arrow_type(kind))
     return pa.table(arrays)
 
 
 def _strings(series):
     """A column (object or categorical) as an Arrow string array, nulls kept."""
+    import pyarrow as pa
+
     values = series.astype(object)
     return pa.array(values.where(values.notna(), None), pa.string())
 
@@ -158,6 +168,7 @@ def build(graph, folder):
     """Create the database in ``folder`` and bulk-load ``graph``'s tables into it."""
     import ladybug
     import pandas as pd
+    import pyarrow as pa
 
     nodes, edges = graph.nodes, graph.edges
     kind_of = pd.Series(nodes["kind"].astype(object).to_numpy(), index=nodes["id"].astype(object).to_numpy())

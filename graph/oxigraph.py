@@ -46,11 +46,10 @@ def _literal(value, datatype):
     return _text(value)
 
 
-def ntriples(graph, write):
-    """Call ``write(text)`` with the graph's N-Triples, a chunk of lines at a time; returns the line count."""
+def _node_lines(graph):
+    """The N-Triples lines of the nodes (a few per node), as strings, without duplicates."""
     from consultgraph.graph.consultation import parse_props
-    from consultgraph.graph.model import edge_attributes, load_schema
-    from consultgraph.graph.rdf import statement_key
+    from consultgraph.graph.model import load_schema
     from consultgraph.schema.namespaces import ID
 
     schema = load_schema()
@@ -58,18 +57,9 @@ def ntriples(graph, write):
     classes = {name: str(kind.iri) for name, kind in schema.node_kinds.items()}
     props = {key: (str(prop.iri), str(prop.datatype) if prop.datatype is not None else None)
              for key, prop in schema.properties.items()}
-    edge_iris = {name: str(kind.iri) for name, kind in schema.edge_kinds.items()}
     concept_kinds = set(schema.concept_kinds)
     a = f"<{_RDF}type>"
     lines = []
-    count = 0
-
-    def flush():
-        nonlocal lines, count
-        count += len(lines)
-        write("".join(lines))
-        lines = []
-
     for (node_id, kind, label), extra in zip(
         graph.nodes[["id", "kind", "label"]].itertuples(index=False, name=None), parse_props(graph.nodes["props"])
     ):
@@ -98,28 +88,131 @@ def ntriples(graph, write):
                 iri, datatype = props[key]
                 literal = _text(json.dumps(value, ensure_ascii=False)) if isinstance(value, list) else _literal(value, datatype)
                 lines.append(f"{s} <{iri}> {literal} .\n")
-        if len(lines) > 100_000:
-            flush()
-    statement = f"<{_RDF}Statement>"
-    for source, target, kind, stance, weight, extra in graph.edge_rows():
-        s, o, p = f"<{base}{source}>", f"<{base}{target}>", f"<{edge_iris[kind]}>"
-        lines.append(f"{s} {p} {o} .\n")
-        if kind == "BROADER":
-            lines.append(f"{s} <{_SKOS}broader> {o} .\n")
-        elif kind == "FROM_SOURCE":
-            lines.append(f"{s} <{_PROV}wasDerivedFrom> {o} .\n")
-        qualifiers = edge_attributes(stance, weight, extra)
-        if qualifiers:
-            st = f"<{base}{statement_key(source, kind, target, stance, qualifiers.get('coder'))}>"
-            lines.append(f"{st} {a} {statement} .\n{st} <{_RDF}subject> {s} .\n"
-                         f"{st} <{_RDF}predicate> {p} .\n{st} <{_RDF}object> {o} .\n")
-            for key, value in qualifiers.items():
-                iri, datatype = props[key]
-                lines.append(f"{st} <{iri}> {_literal(value, datatype)} .\n")
-        if len(lines) > 100_000:
-            flush()
-    flush()
-    return count
+    return list(dict.fromkeys(lines))
+
+
+def _qualifier_tables(edges):
+    """Per row, the number of its (stance, weight, props) combination; per combination, its
+    coder (for the statement IRI) and the qualifier triples' predicate-object text.
+
+    Combinations are few (stances x weights x coders), so the literals are written by
+    :func:`_literal` in Python, exactly as the export writes them, and joined in DuckDB.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from consultgraph.graph.model import edge_attributes, load_schema
+
+    props = {key: (str(prop.iri), str(prop.datatype) if prop.datatype is not None else None)
+             for key, prop in load_schema().properties.items()}
+    combo = edges.groupby(["stance", "weight", "props"], dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    ids, first = np.unique(combo, return_index=True)
+    coders, tails = [], []
+    for number, row in zip(ids.tolist(), first.tolist()):
+        qualifiers = edge_attributes(edges["stance"].iat[row], edges["weight"].iat[row], edges["props"].iat[row])
+        coder = qualifiers.get("coder")
+        coders.append((number, bool(qualifiers), f"\x1f{coder}" if coder else ""))
+        for key, value in qualifiers.items():
+            iri, datatype = props[key]
+            tails.append((number, f" <{iri}> {_literal(value, datatype)} .\n"))
+    combos = pd.DataFrame(coders, columns=["combo", "qualified", "coder"])
+    tails = pd.DataFrame(tails or [(-1, "")], columns=["combo", "tail"])
+    return combo, combos, tails
+
+
+_EDGE_LINES = """
+WITH stated AS (
+    SELECT DISTINCT e.source, e.target, e.kind, e.stance, c.coder, e.combo
+    FROM edge_rows e JOIN combos c ON c.combo = e.combo WHERE c.qualified),
+statements AS (
+    SELECT concat('<{base}{statement}/', left(sha1(concat(source, chr(31), kind, chr(31), target, chr(31),
+                  COALESCE(CAST(stance AS VARCHAR), ''), coder)), 20), '>') AS st,
+           source, target, kind, stance, coder
+    FROM (SELECT DISTINCT source, target, kind, stance, coder FROM stated))
+SELECT concat('<{base}', source, '> ', k.p, ' <{base}', target, '> .', chr(10),
+              CASE WHEN k.also IS NOT NULL THEN concat('<{base}', source, '> ', k.also, ' <{base}', target, '> .', chr(10))
+              ELSE '' END) AS line,
+       1 + CAST(k.also IS NOT NULL AS INTEGER) AS triples
+FROM (SELECT DISTINCT source, target, kind FROM edge_rows) d JOIN kinds k ON k.kind = CAST(d.kind AS VARCHAR)
+UNION ALL
+SELECT concat(st, ' <{rdf}type> <{rdf}Statement> .', chr(10),
+              st, ' <{rdf}subject> <{base}', source, '> .', chr(10),
+              st, ' <{rdf}predicate> ', k.p, ' .', chr(10),
+              st, ' <{rdf}object> <{base}', target, '> .', chr(10)), 4
+FROM statements s JOIN kinds k ON k.kind = CAST(s.kind AS VARCHAR)
+UNION ALL
+SELECT concat(s.st, q.tail), 1
+FROM statements s JOIN (SELECT DISTINCT source, target, kind, stance, coder, t.tail
+                        FROM stated JOIN tails t USING (combo)) q
+     ON s.source = q.source AND s.target = q.target AND s.kind = q.kind
+        AND s.stance IS NOT DISTINCT FROM q.stance AND s.coder = q.coder
+"""
+
+
+def _write_strings(column, write):
+    """Write a string column's values back to back: its data buffer, not one Python string per value."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        for chunk in column.chunks:
+            _write_strings(chunk, write)
+        return
+    if len(column) == 0:
+        return
+    import numpy as np
+
+    _, offsets, data = column.buffers()
+    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(offsets, dtype=width)[column.offset:column.offset + len(column) + 1]
+    write(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+
+
+def _edge_lines(graph, write):
+    """Write the relationships' triples (plain, plus an ``rdf:Statement`` for qualified ones) built in
+    DuckDB from the edge table; returns the number of triples (each written once)."""
+    import duckdb
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    from consultgraph.graph.model import load_schema
+    from consultgraph.graph.rdf import STATEMENT
+    from consultgraph.schema.namespaces import ID
+
+    edges = graph.edges
+    if len(edges) == 0:
+        return 0
+    also = {"BROADER": f"<{_SKOS}broader>", "FROM_SOURCE": f"<{_PROV}wasDerivedFrom>"}
+    kinds = pd.DataFrame([(name, f"<{kind.iri}>", also.get(name)) for name, kind in load_schema().edge_kinds.items()],
+                         columns=["kind", "p", "also"])
+    combo, combos, tails = _qualifier_tables(edges)
+    edge_rows = pd.DataFrame({"source": edges["source"], "target": edges["target"], "kind": edges["kind"],
+                              "stance": edges["stance"], "combo": combo})
+    unknown = set(edges["kind"].astype(str).unique()) - set(kinds["kind"])
+    if unknown:
+        raise QueryError(f"relationship kind {sorted(unknown)[0]} is not in the ontology")
+    text = _EDGE_LINES.format(base=str(ID), statement=STATEMENT, rdf=_RDF)
+    connection = duckdb.connect()
+    try:
+        for name, frame in (("edge_rows", edge_rows), ("kinds", kinds), ("combos", combos), ("tails", tails)):
+            connection.register(name, frame)
+        count = 0
+        for batch in connection.sql(text).to_arrow_reader(1_000_000):
+            _write_strings(batch.column(0), write)
+            count += int(pc.sum(batch.column(1)).as_py() or 0)
+        return count
+    finally:
+        connection.close()
+
+
+def ntriples(graph, write):
+    """Call ``write(data)`` with the graph's N-Triples (UTF-8 bytes), a chunk at a time; returns the triple count.
+
+    Every triple is written once, so the count is the size of the RDF graph.
+    """
+    lines = _node_lines(graph)
+    for start in range(0, len(lines), 100_000):
+        write("".join(lines[start:start + 100_000]).encode("utf-8"))
+    return len(lines) + _edge_lines(graph, write)
 
 
 def build(graph, folder):
@@ -130,14 +223,15 @@ def build(graph, folder):
         chunks = []
         ntriples(graph, chunks.append)
         store = pyoxigraph.Store()
-        store.bulk_load("".join(chunks).encode(), pyoxigraph.RdfFormat.N_TRIPLES)
+        store.bulk_load(b"".join(chunks), pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
         return store
     folder = Path(folder)
     data = folder / "graph.nt"
-    with open(data, "w", encoding="utf-8") as handle:
+    with open(data, "wb") as handle:
         ntriples(graph, handle.write)
     store = pyoxigraph.Store(str(folder / STORE_FOLDER))
-    store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    # lenient: the IRIs are node ids the translator checked, the literals are escaped above
+    store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
     store.flush()
     del store
     data.unlink()

@@ -20,14 +20,13 @@ import importlib
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from consultgraph.errors import QueryError, UnknownNameError
-from consultgraph.queries.shares import format_share
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 LANGUAGES = ("python", "sparql", "cypher")
@@ -125,6 +124,8 @@ def get(name):
 
 def normalise_rows(rows, columns):
     """Rows as tuples of plain values (ints for whole numbers), sorted: comparable across languages."""
+    # only rows made with pandas can hold its missing values; the engines' rows come without importing it
+    pandas = sys.modules.get("pandas")
     out = []
     for row in rows:
         values = []
@@ -132,7 +133,8 @@ def normalise_rows(rows, columns):
             value = row.get(column)
             if hasattr(value, "toPython"):
                 value = value.toPython()
-            if value is not None and not isinstance(value, (str, list, dict, tuple)) and pd.isna(value):
+            if (pandas is not None and value is not None and not isinstance(value, (str, list, dict, tuple))
+                    and pandas.isna(value)):
                 value = None
             if hasattr(value, "item"):
                 value = value.item()
@@ -391,6 +393,8 @@ def py_percent_mismatch(graph):
 
 
 def _post_divergence(rows, params):
+    from consultgraph.queries.shares import format_share
+
     a, b = params["group_a"], params["group_b"]
     table = {}
     for row in rows:
