@@ -71,7 +71,7 @@ def push_neo4j(graph, uri, user, password, database, replace, batch_size):
 @click.option("--user", envvar="SPARQL_USER", default=None,
               help="User for a protected store (or $SPARQL_USER); the password is read from $SPARQL_PASSWORD only.")
 def push_sparql(graph, endpoint, graph_iri, data_url, user):
-    """Replace a graph in a SPARQL 1.1 store (Graph Store Protocol; big graphs in chunks, then one MOVE).
+    """Replace a graph in a SPARQL 1.1 store (Graph Store Protocol: one streamed PUT, replaced in one transaction).
 
     A password-protected store (Fuseki with basic auth, the stain/jena-fuseki image) takes
     --user and the password from $SPARQL_PASSWORD; credentials in the URL are refused.

@@ -256,16 +256,20 @@ def test_wrong_password_is_a_clear_error(neo4j_with_password):
         assert backend.version >= (5, 0)
 
 
-def test_large_push_goes_in_chunks_and_replaces_atomically(fuseki, kite_full, amnesty):
-    """Above chunk_triples the graph is staged in chunks and MOVEd over the target in one update."""
+def test_large_push_streams_in_one_request_and_replaces_the_graph(fuseki, kite_full, amnesty):
+    """A body of many blocks goes in one streamed PUT: the old graph is replaced, nothing else is left."""
     from consultgraph.graph.rdf import to_rdf
 
     fuseki.push(kite_full, graph_iri="https://example.org/chunked")
-    result = fuseki.push(amnesty, graph_iri="https://example.org/chunked", chunk_triples=1000)
+    sent = []
+    result = fuseki.push(amnesty, graph_iri="https://example.org/chunked", block_bytes=16_384,
+                         progress=lambda done, total: sent.append((done, total)))
     assert result["triples"] == len(to_rdf(amnesty)) > 1000
+    assert len(sent) > 3 and sent[-1][0] == sent[-1][1]
     assert fuseki.triples("https://example.org/chunked") == result["triples"]
-    staging = fuseki.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:consultgraph:staging')) }")
-    assert staging[0]["n"] == 0
+    graphs = fuseki.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert "https://example.org/chunked" in {row["g"] for row in graphs}
+    assert not [row for row in graphs if "staging" in row["g"]]
 
 
 
