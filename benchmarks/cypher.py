@@ -4,7 +4,8 @@ For each size: `consultgraph load` (the baseline), then `consultgraph cypher "MA
 RETURN count(n) AS n"` and `consultgraph query codings-per-group -l cypher`, each first
 (it builds the cached database) and cached. Targets: cached under 1 s at 100,000
 respondents; the first call within 3x of the load. With Neo4j reachable ($NEO4J_URI ...,
-`bash tests/servers/start.sh neo4j`), the push and the same two commands with --neo4j.
+`bash tests/servers/start.sh neo4j`), `consultgraph push neo4j --replace` and the same
+two commands with --neo4j, each twice; CPU seconds there are the client's plus the server's.
 Synthetic data is SYNTHETIC (seeded): for scale only, never for findings.
 
     python benchmarks/cypher.py [--respondents 10000 100000] [--codings 20] [--server-max 100000]
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,12 +33,9 @@ def neo4j_or_none():
 
 def main():
     sys.path.insert(0, str(HERE))
-    from engines import CODINGS, COUNT_CYPHER, command, embedded, machine, options, project, report
+    from engines import COUNT_CYPHER, Server, embedded, machine, options, project, report, server_block
 
     args = options(__doc__, "Neo4j", 100_000)
-
-    from consultgraph.graph.consultation import Consultation
-
     neo4j = neo4j_or_none()
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.respondents:
@@ -49,15 +46,8 @@ def main():
             rows = embedded(path, "cypher", COUNT_CYPHER, load, "n={n:,}", target, target)
             if neo4j is None or size > args.server_max:
                 continue
-            graph = Consultation.open(path)
-            started = time.perf_counter()
-            neo4j.push(graph, replace=True)
-            report("Neo4j push", time.perf_counter() - started, load)
-            server, server_count = command("cypher", "--neo4j", COUNT_CYPHER, "-f", "json")
-            report(f"cypher --neo4j count  n={server_count[0]['n']:,}", server)
-            server, server_rows = command(*CODINGS, "-g", path, "--neo4j")
-            report("query codings-per-group --neo4j", server,
-                   note="same rows as embedded" if server_rows == rows else "ROWS DIFFER")
+            server_block(Server("neo4j"), "Neo4j", path, load, ("neo4j", "--replace"), (("cypher", "--neo4j"), ("--neo4j",)),
+                         COUNT_CYPHER, "n={n:,}", rows)
     if neo4j is not None:
         neo4j.clear()
         neo4j.close()

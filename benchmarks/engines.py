@@ -73,6 +73,7 @@ def first_and_cached(path, engine, *args):
 
 
 def report(label, seconds, load_seconds=None, note=""):
+    """One figure: wall seconds, CPU seconds, the ratio to the load when given, and the load average now."""
     cpu = getattr(seconds, "cpu", None)
     cpu_text = f" (cpu {cpu:6.2f} s)" if cpu is not None else " " * 16
     ratio = ""
@@ -80,12 +81,55 @@ def report(label, seconds, load_seconds=None, note=""):
         ratio = f"   {seconds / load_seconds:5.1f}x load"
         if cpu is not None and getattr(load_seconds, "cpu", None):
             ratio += f" (cpu {cpu / load_seconds.cpu:4.1f}x)"
-    print(f"    {label:<46} {seconds:8.2f} s{cpu_text}{ratio}{'   ' + note if note else ''}", flush=True)
+    print(f"    {label:<46} {seconds:8.2f} s{cpu_text}{ratio}   [load {os.getloadavg()[0]:.1f}]"
+          f"{'   ' + note if note else ''}", flush=True)
 
 
 def machine():
     """One line about the machine's load, printed before the figures."""
     return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+class Server:
+    """A server process started by tests/servers/start.sh, known by its pid file: its CPU seconds so far.
+
+    A server's work does not show in the client's CPU time; this does (Linux /proc).
+    """
+
+    def __init__(self, name):
+        pidfile = HERE.parent / "tests" / "servers" / ".run" / f"{name}.pid"
+        self.pid = pidfile.read_text().strip() if pidfile.is_file() else None
+
+    def cpu(self):
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def on_server(server, *args, env=None):
+    """``command(*args)`` whose ``cpu`` is the client's plus the server's CPU seconds."""
+    before = server.cpu()
+    seconds, rows = command(*args, env=env)
+    after = server.cpu()
+    if before is not None and after is not None:
+        seconds.cpu += after - before
+    return seconds, rows
+
+
+def server_block(server, label, path, load, push_args, query_args, count_query, count_label, embedded_rows, env=None):
+    """Push the project with a whole ``consultgraph push ...`` command, then a count and codings-per-group
+    on the server, first and again; print the figures (CPU = client + server)."""
+    seconds, _ = on_server(server, "push", *push_args, "-g", path, env=env)
+    report(f"{label} push (whole command)", seconds, load)
+    for turn in ("first", "again"):
+        seconds, count = on_server(server, *query_args[0], count_query, "-f", "json", env=env)
+        report(f"{label} count, {turn}  {count_label.format(n=count[0]['n'])}", seconds)
+    for turn in ("first", "again"):
+        seconds, rows = on_server(server, *CODINGS, "-g", path, *query_args[1], env=env)
+        report(f"{label} codings-per-group, {turn}", seconds,
+               note="same rows as embedded" if rows == embedded_rows else "ROWS DIFFER")
 
 
 COUNT_CYPHER = "MATCH (n) RETURN count(n) AS n"
@@ -102,13 +146,19 @@ def options(doc, server, server_max):
     return parser.parse_args()
 
 
+TRIVIAL = {"cypher": "RETURN 1 AS n", "sparql": "SELECT (1 AS ?n) WHERE {}"}
+
+
 def embedded(path, engine, count_query, load, count_label, count_note="", codings_note=""):
     """Time one embedded engine on the project at ``path``: a count and codings-per-group,
-    first call (builds the cache) and cached; print the figures; return codings-per-group's rows
-    (the server engines' rows are checked against them)."""
+    first call (builds the cache) and cached, and a trivial query (the whole-command
+    overhead: start-up, imports, opening the cache); print the figures; return
+    codings-per-group's rows (the server engines' rows are checked against them)."""
     first, cached, count = first_and_cached(path, engine, engine, "-g", path, count_query, "-f", "json")
     report(f"{engine} count, first call (builds)  {count_label.format(n=count[0]['n'])}", first, load)
     report(f"{engine} count, cached", cached, note=count_note)
+    overhead, _ = command(engine, "-g", path, TRIVIAL[engine], "-f", "json")
+    report(f"{engine} trivial query, cached (overhead)", overhead)
     first, cached, rows = first_and_cached(path, engine, *CODINGS, "-g", path, "-l", engine)
     report(f"codings-per-group, first call  ({len(rows)} rows)", first, load)
     report("codings-per-group, cached", cached, note=codings_note)
