@@ -141,7 +141,7 @@ class SparqlEndpoint:
         new one, never a part, and neither side holds the whole text in memory.
         (Uploading in pieces to a staging graph and then ``MOVE`` took longer than the
         upload itself on Fuseki's in-memory store: it copies triple by triple.)
-        ``progress(done, total)`` is called with bytes sent.
+        ``progress(done, total)`` is called as the body goes, in triples (counted by bytes sent).
         """
         import tempfile
 
@@ -162,7 +162,7 @@ class SparqlEndpoint:
                 while block := data.read(block_bytes):
                     yield block
                     sent += len(block)
-                    report(sent, total)
+                    report(triples * sent // total, triples)
 
             self._request(url, data=body(), method="PUT", headers=headers)
         return {"triples": triples, "graph": graph_iri or "(default graph)"}
