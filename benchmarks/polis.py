@@ -7,7 +7,12 @@ Pol.is's own ``group-id`` (on the participants both clustered). Then the ARI ove
 seeds 0-9 for the Pol.is way and for variations of it. Reference: red-dwarf 0.4.0
 reports ARI 0.46 (15-per-hour-seattle) and 0.95 (scoop-hivemind.biodiversity).
 
-    python benchmarks/polis.py [--data ../shared/data/polis] [--seeds 10] [--repeat 3]
+    python benchmarks/polis.py [--data ../shared/data/polis] [--seeds 10] [--repeat 3] [--against /tmp/old]
+
+Also times the whole ``consultgraph load`` of each conversation as a fresh process (imports
+included, wall and CPU, median of --repeat), next to ``python -c pass``; ``--against
+FOLDER`` times another copy of the package too (a folder holding a ``consultgraph``
+package, e.g. an older checkout).
 
 Pol.is's group-id is used only to score, never as an input.
 """
@@ -15,7 +20,12 @@ Pol.is's group-id is used only to score, never as an input.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +42,42 @@ def best_of(repeat, function, *args, **kwargs):
         result = function(*args, **kwargs)
         times.append(time.perf_counter() - started)
     return min(times), result
+
+
+def fresh_process(argv, env, repeat):
+    """Median wall and CPU seconds of ``argv`` run as a fresh process ``repeat`` times (after a warm-up)."""
+    walls, cpus = [], []
+    for number in range(repeat + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [part.format(tmp=tmp) for part in argv]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            out = subprocess.run(command, env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if out.returncode:
+            raise SystemExit(f"{' '.join(command)} failed:\n{out.stderr[-2000:]}")
+        if number:  # the first run warms the file cache (and the schema's JSON in the user cache)
+            walls.append(wall)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def cli_loads(args):
+    """The whole `consultgraph load` of each conversation, a fresh process each time."""
+    run_cli = "import sys; from consultgraph.cli import main; main(sys.argv[1:])"
+    env = dict(os.environ)
+    base_wall, base_cpu = fresh_process([sys.executable, "-c", "pass"], env, args.repeat)
+    print(f"\nThe whole `consultgraph load FOLDER --into NEW -q` (fresh process, median of {args.repeat}); "
+          f"`python -c pass` {base_wall:.3f} s wall, {base_cpu:.3f} s CPU")
+    for name in CONVERSATIONS:
+        argv = [sys.executable, "-c", run_cli, "load", str(args.data / name), "--into", "{tmp}/project", "-q"]
+        wall, cpu = fresh_process(argv, env, args.repeat)
+        line = f"  {name:30} {wall:6.2f} s wall {cpu:6.2f} s CPU"
+        if args.against:
+            old_wall, old_cpu = fresh_process(argv, dict(env, PYTHONPATH=args.against), args.repeat)
+            line += f"   before: {old_wall:6.2f} s wall {old_cpu:6.2f} s CPU ({old_cpu / cpu:4.1f}x)"
+        print(line, flush=True)
 
 
 def statement_statistics(matrix, groups):
@@ -74,9 +120,14 @@ def main():
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding the Pol.is export folders")
     parser.add_argument("--seeds", type=int, default=10, help="seeds for the variation table (default 10)")
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs (default 3)")
+    parser.add_argument("--against", default=None, help="A folder holding another consultgraph package to time too.")
+    parser.add_argument("--only-load", action="store_true", help="Only time the whole `consultgraph load`.")
     args = parser.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"no Pol.is data at {args.data}; pass --data")
+    cli_loads(args)
+    if args.only_load:
+        return
 
     import sklearn.cluster  # noqa: F401  (import time is not the algorithm's)
 

@@ -1,4 +1,4 @@
-"""Benchmark: how long everyday commands take on the built-in dataset, start-up included.
+"""Benchmark: how long everyday commands (and the report) take on the built-in dataset, start-up included.
 
 Each command runs as a fresh process (wall and CPU seconds, median of --repeat runs)
 next to ``python -c pass`` measured in the same run, so the ratio survives a busy
@@ -24,6 +24,8 @@ COMMANDS = [
     ("stats", ["stats"]),
     ("compare --by tactic", ["compare", "--groups", "partner,national-entity", "--by", "tactic"]),
     ("viz", ["viz", "-o", "{tmp}/graph.html"]),
+    ("report", ["report", "-o", "{tmp}/report.html"]),
+    ("report --no-graph", ["report", "--no-graph", "-o", "{tmp}/report.html"]),
 ]
 RUN_CLI = "import sys; from consultgraph.cli import main; main(sys.argv[1:])"
 

@@ -98,6 +98,7 @@ class ConceptIndex:
 
     def add(self, concept):
         """Add or replace a concept (same id replaces)."""
+        self._children = None  # the broader -> narrower map changes
         old = self.by_id.get(concept.id)
         if old is not None:
             self.concepts.remove(old)
@@ -175,10 +176,12 @@ class ConceptIndex:
 
     def descendants(self, concept_id):
         """``concept_id`` and every concept below it through ``broader`` (transitively)."""
-        children = {}
-        for concept in self.concepts:
-            for parent in concept.broader:
-                children.setdefault(parent, []).append(concept.id)
+        children = getattr(self, "_children", None)
+        if children is None:  # built once per version of the index: the report asks per row
+            children = self._children = {}
+            for concept in self.concepts:
+                for parent in concept.broader:
+                    children.setdefault(parent, []).append(concept.id)
         seen, stack = {concept_id}, [concept_id]
         while stack:
             for child in children.get(stack.pop(), ()):
