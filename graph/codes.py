@@ -122,21 +122,19 @@ SCRATCH_CELLS = 1 << 22
 
 
 def distinct_rows(first, second, width, size):
-    """True for one row of each distinct ``(first, second)`` pair (which row of a repeat is not set).
+    """True for the last row of each distinct ``(first, second)`` pair.
 
     ``first`` numbers below ``size`` (respondents, sources), ``second`` below ``width``
     (a few hundred combinations at most). A scratch table of (first, second) slots, a block
-    of ``first`` values at a time, records which row wrote each slot last; a row is kept
-    when the slot still names it. Linear in the rows: no hashing, no sort of the rows.
+    of ``first`` values at a time, keeps the highest row number written to each slot; a row
+    is kept when the slot still names it. Linear in the rows: no hashing, no sort of the rows.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> keep = distinct_rows(np.array([0, 1, 0, 1]), np.array([2, 2, 2, 3]), 4, 2)
-    >>> int(keep.sum()), bool(keep[1]), bool(keep[3]), bool(keep[0] != keep[2])
-    (3, True, True, True)
+    >>> distinct_rows(np.array([0, 1, 0, 1]), np.array([2, 2, 2, 3]), 4, 2).tolist()
+    [False, True, True, True]
     """
-    first, second = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
+    first, second = np.asarray(first), np.asarray(second)
     keep = np.zeros(len(first), dtype=bool)
     if not len(first):
         return keep
@@ -156,8 +154,9 @@ def distinct_rows(first, second, width, size):
         if start == stop:
             continue
         rows = order[start:stop] if order is not None else np.arange(start, stop)
-        flat = (first[rows] - number * block) * width + second[rows]
-        marks = np.arange(len(rows), dtype=np.int32)
-        slots[flat] = marks  # where a pair repeats, one of its rows is left in the slot
+        flat = (first[rows].astype(np.int64) - number * block) * width + second[rows]
+        marks = np.arange(len(rows), dtype=np.int32)  # in row order (the block sort is stable)
+        slots[flat] = -1
+        np.maximum.at(slots, flat, marks)
         keep[rows] = slots[flat] == marks
     return keep

@@ -22,7 +22,7 @@ from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the code
 )
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
-    EDGE_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, value_counts, with_concepts,
+    EDGE_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, upsert_edges, value_counts, with_concepts,
 )
 
 #: The relationship kinds that are codings (a respondent raised a concept).
@@ -154,9 +154,6 @@ class Consultation:
 
     def merge(self, batch):
         """A new :class:`Consultation` with ``batch`` upserted (same id / key replaces)."""
-        import numpy as np
-        import pandas as pd
-
         from consultgraph.graph.model import load_schema
 
         schema = load_schema()
@@ -167,19 +164,8 @@ class Consultation:
         edges = self.edges
         if len(batch.edges):
             if len(edges):
-                # the batch's edges replace old ones with the same key: one integer key per row
-                both = concat_tables([edges, batch.edges], EDGE_COLUMNS)
-                kind = both["kind"].array
-                is_fn = kind.isin(functional)
-                target = both["target"].array.codes.astype("int64")
-                stance = both["stance"].array.codes.astype("int64")
-                target[is_fn] = -1
-                stance[is_fn] = -1
-                # codings by different coders (people, a machine) are different edges
-                coders = coder_of(both["props"].array.categories).to_numpy()
-                coder = pd.factorize(np.append(coders, ""))[0][both["props"].array.codes]
-                key = pd.MultiIndex.from_arrays([both["source"].array.codes, kind.codes, target, stance, coder])
-                edges = both[~key.duplicated(keep="last")].reset_index(drop=True)
+                # the batch's edges replace old ones with the same key (compared on integer codes)
+                edges = upsert_edges(edges, batch.edges, functional)
             else:
                 edges = batch.edges
         nodes, edges = with_concepts(nodes, edges, batch.concepts, schema)

@@ -118,3 +118,49 @@ def distinct(values):
         # the categories some row uses: a count per code, not a sort of every row
         return array.categories[np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(array.categories)))]
     return values.dropna().unique()
+
+
+def _recoded(parts):
+    """Codes of categorical ``parts`` into their united categories (no rows concatenated), and those categories."""
+    import numpy as np
+    import pandas as pd
+
+    categories = pd.Index(np.asarray(parts[0].categories, dtype=object), dtype=object)
+    for part in parts[1:]:
+        extra = part.categories[~pd.Index(part.categories).isin(categories)]
+        if len(extra):
+            categories = categories.append(pd.Index(np.asarray(extra, dtype=object), dtype=object))
+    return [np.append(categories.get_indexer(p.categories), -1)[p.codes] for p in parts], categories
+
+
+def upsert_edges(old, new, functional):
+    """``old`` edges with ``new`` ones upserted: a new edge replaces an old one with the same key.
+
+    The key is (source, kind, target, stance, coder); a functional relationship (one
+    target per source) is keyed by (source, kind). Keys are compared on integer codes;
+    only the rows kept are copied, so upserting a batch that is already there costs no
+    more memory than the batch.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from consultgraph.graph.codes import dense_numbers, distinct_rows
+    from consultgraph.graph.coders import coder_of
+
+    codes, kinds = {}, None
+    for column in ("source", "kind", "target", "stance"):
+        parts, categories = _recoded([old[column].array, new[column].array])
+        codes[column] = np.concatenate(parts)
+        if column == "kind":
+            kinds = categories
+    is_functional = np.append(np.isin(np.asarray(kinds, dtype=object), list(functional)), False)[codes["kind"]]
+    codes["target"][is_functional] = -1
+    codes["stance"][is_functional] = -1
+    # codings by different coders (people, a machine) are different edges: coder names per
+    # distinct property text, spread by code
+    names = [np.append(coder_of(part["props"].array.categories).to_numpy(dtype=object), "") for part in (old, new)]
+    coders = pd.Index(np.concatenate(names)).unique()
+    coder = np.concatenate([coders.get_indexer(n)[part["props"].array.codes] for n, part in zip(names, (old, new))])
+    rest = dense_numbers(codes["kind"], codes["target"], codes["stance"], coder)
+    keep = distinct_rows(codes["source"] + 1, rest, int(rest.max(initial=0)) + 1, int(codes["source"].max(initial=-1)) + 2)
+    return concat_tables([old[keep[:len(old)]], new[keep[len(old):]]], EDGE_COLUMNS).reset_index(drop=True)

@@ -474,7 +474,7 @@ def _canonical_edges(edges, schema):
     firsts = np.arange(len(edges))
     weight, props = edges["weight"].to_numpy(), edges["props"].to_numpy()
     width = int(rest.max(initial=0)) + 1
-    if not distinct_rows(source.codes.astype(np.int64) + 1, rest, width, len(source.categories) + 1).all():
+    if not distinct_rows(source.codes + 1, rest, width, len(source.categories) + 1).all():
         group = group_numbers(source.codes, rest)
         firsts = first_rows(group)
         grouped = pd.DataFrame({"weight": weight, "props": props}).groupby(group, sort=True)

@@ -201,7 +201,9 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
         graph = Consultation.open(into) if into is not None and Project(into).exists() else Consultation()
     if graph.name is None and into is not None:
         graph.name = Path(into).name
-    before = (len(graph.nodes), len(graph.edges))
+    stored = graph.manifest.get("counts") if graph.project is not None else None
+    # a stored project's sizes are in its manifest: its tables are read only when merging
+    before = (stored["nodes"], stored["edges"]) if stored else (len(graph.nodes), len(graph.edges))
 
     def records():
         for path in paths:
