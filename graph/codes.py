@@ -110,9 +110,11 @@ def dense_numbers(*columns):
     sizes = [int(codes.max(initial=-1)) + 2 for codes in columns]
     if math.prod(sizes) > 2**24:
         return group_numbers(*columns)
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+    key = np.zeros(len(columns[0]), dtype=np.int32)
     for codes, size in zip(columns, sizes):
-        key = key * size + (codes.astype(np.int64) + 1)
+        key *= size
+        key += codes
+        key += 1
     present = np.bincount(key, minlength=math.prod(sizes)) > 0
     return (np.cumsum(present) - 1)[key]
 

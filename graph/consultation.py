@@ -160,7 +160,14 @@ class Consultation:
         functional = [k for k, v in schema.edge_kinds.items() if v.functional]
         nodes = self.nodes
         if len(batch.nodes):
-            nodes = concat_tables([nodes[~nodes["id"].isin(batch.nodes["id"])], batch.nodes], NODE_COLUMNS)
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            # ids compared in Arrow: a stored table's ids are Arrow strings, pandas would test them one by one
+            ids = [pa.array(frame["id"].to_numpy(dtype=object) if frame["id"].dtype == object else frame["id"],
+                            pa.string(), from_pandas=True) for frame in (nodes, batch.nodes)]
+            replaced = pc.is_in(ids[0], value_set=ids[1]).to_numpy(zero_copy_only=False)
+            nodes = concat_tables([nodes[~replaced], batch.nodes], NODE_COLUMNS)
         edges = self.edges
         if len(batch.edges):
             if len(edges):

@@ -163,4 +163,9 @@ def upsert_edges(old, new, functional):
     coder = np.concatenate([coders.get_indexer(n)[part["props"].array.codes] for n, part in zip(names, (old, new))])
     rest = dense_numbers(codes["kind"], codes["target"], codes["stance"], coder)
     keep = distinct_rows(codes["source"] + 1, rest, int(rest.max(initial=0)) + 1, int(codes["source"].max(initial=-1)) + 2)
-    return concat_tables([old[keep[:len(old)]], new[keep[len(old):]]], EDGE_COLUMNS).reset_index(drop=True)
+    del codes, rest, coder
+    kept_old, kept_new = keep[:len(old)], keep[len(old):]
+    new = new if kept_new.all() else new[kept_new]  # a batch keeps all its rows unless it repeats itself
+    if not kept_old.any():  # the batch replaces every old edge (loading the same file again)
+        return new.reset_index(drop=True)
+    return concat_tables([old[kept_old], new], EDGE_COLUMNS).reset_index(drop=True)

@@ -168,6 +168,9 @@ def read_csv(path, delimiter=None, categorical=(), numeric=()):
         return _csv_exact(path, delimiter, header)
     frame = _to_pandas(table)
     del table
+    # the parser's working memory goes back to the system (Arrow's pool would keep it: a
+    # gigabyte for a million respondents, unusable by what the translation allocates next)
+    pa.default_memory_pool().release_unused()
     with open(path, "rb") as handle:
         physical = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     if physical - 1 > len(frame) + 1 or (len(frame) and physical < len(frame)):
