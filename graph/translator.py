@@ -76,9 +76,14 @@ def _row_json(columns, row):
     return json.dumps(obj, ensure_ascii=False, sort_keys=True) if obj else "{}"
 
 
-def props_json(frame, columns):
-    """One JSON object per row from ``columns``, dropping empty values ('{}' when none); made once per distinct row."""
-    out = np.full(len(frame), "{}", dtype=object)
+def props_json(frame, columns, *, as_categorical=False):
+    """One JSON object per row from ``columns``, dropping empty values ('{}' when none); made once per distinct row.
+
+    ``as_categorical`` returns the texts as a Categorical (one Python string per distinct
+    text, never one per row).
+    """
+    codes_out = np.zeros(len(frame), dtype=np.int32)  # code 0: '{}'
+    texts = ["{}"]
     if columns:
         # rows whose property cells are all missing are '{}': only the others need JSON
         some = frame[columns].notna().any(axis=1).to_numpy()
@@ -89,11 +94,16 @@ def props_json(frame, columns):
             group = group_numbers(*codes) if len(part) else np.zeros(0, dtype=np.int64)
         except TypeError:  # unhashable values (lists): one JSON per row
             group = np.arange(len(part))
-        firsts = np.unique(group, return_index=True)[1]
+        firsts = first_rows(group)
         distinct = [_row_json(columns, row) for row in part.iloc[firsts].itertuples(index=False, name=None)]
-        texts = np.asarray(distinct, dtype=object)[group]
-        out[some] = np.asarray(texts, dtype=object)
-    return pd.Series(out, index=frame.index, dtype=object)
+        # the same JSON from different rows (an empty string, a None) is one text
+        number, texts = pd.factorize(pd.Index(["{}", *distinct], dtype=object))
+        codes_out[some] = number[1:][group]
+        texts = list(texts)
+    values = from_codes(codes_out, texts)
+    if as_categorical:
+        return pd.Series(values, index=frame.index)
+    return pd.Series(np.asarray(values.categories, dtype=object)[values.codes], index=frame.index, dtype=object)
 
 
 def _where(frame, position):
@@ -146,16 +156,22 @@ class _Collector:
             raise TypeError(f"a loader yielded {type(record).__name__}, not a record")
 
     def nodes(self):
-        frames = list(self.node_frames)
+        """All nodes in one frame (the collector lets go of its parts)."""
+        frames, self.node_frames = self.node_frames, []
         if self.node_rows:
             frames.append(pd.DataFrame(self.node_rows))
+            self.node_rows = []
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "kind"])
 
     def edges(self):
-        """All edges in one frame; the columns of :data:`_CODED_COLUMNS` are Categoricals."""
-        frames = list(self.edge_frames)
+        """All edges in one frame; the columns of :data:`_CODED_COLUMNS` are Categoricals.
+
+        The collector lets go of its parts: only the joined frame stays alive.
+        """
+        frames, self.edge_frames = self.edge_frames, []
         if self.edge_rows:
             frames.append(pd.DataFrame(self.edge_rows))
+            self.edge_rows = []
         if not frames:
             frames = [pd.DataFrame(columns=["source", "target", "kind"])]
         coded = {}
@@ -164,6 +180,7 @@ class _Collector:
                 parts = [categorical(f[column]) if column in f else missing(len(f)) for f in frames]
                 coded[column] = union(parts)
         edges = pd.concat([f.drop(columns=[c for c in coded if c in f]) for f in frames], ignore_index=True)
+        frames.clear()
         for column, values in coded.items():
             edges[column] = values
         return edges
@@ -446,7 +463,7 @@ def _canonical_edges(edges, schema):
     needs_weight = edges["kind"].isin(weighted) & edges["weight"].isna()
     edges.loc[needs_weight, "weight"] = 1.0
     extra = [c for c in edges.columns if c not in _EDGE_BASE and not c.startswith("_")]
-    edges["props"] = props_json(edges, extra)
+    edges["props"] = props_json(edges, extra, as_categorical=True)
 
     functional = {k for k, v in schema.edge_kinds.items() if v.functional}
     fn = edges[edges["kind"].isin(functional)]
@@ -472,18 +489,18 @@ def _canonical_edges(edges, schema):
     rest = dense_numbers(*(edges[c].array.codes for c in ("kind", "target")), stance_key, *coder_key)
     source = edges["source"].array
     firsts = np.arange(len(edges))
-    weight, props = edges["weight"].to_numpy(), edges["props"].to_numpy()
+    weight, props = edges["weight"].to_numpy(), edges["props"].array
     width = int(rest.max(initial=0)) + 1
     if not distinct_rows(source.codes + 1, rest, width, len(source.categories) + 1).all():
         group = group_numbers(source.codes, rest)
         firsts = first_rows(group)
-        grouped = pd.DataFrame({"weight": weight, "props": props}).groupby(group, sort=True)
+        grouped = pd.DataFrame({"weight": weight, "props": props.codes}).groupby(group, sort=True)
         weight = grouped["weight"].sum(min_count=1).to_numpy()
-        props = grouped["props"].last().to_numpy()
+        props = from_codes(grouped["props"].last().to_numpy().astype(np.int32), props.categories)
     # text columns stay categorical (one Python string per distinct value, never per row)
     columns = {c: pd.Series(take(edges[c].array, firsts)) for c in ("source", "target", "kind", "stance")}
     columns["weight"] = pd.Series(weight, dtype=float)
-    columns["props"] = pd.Series(categorical(pd.Series(props, dtype=object)))
+    columns["props"] = pd.Series(take(props, np.arange(len(props))))
     return pd.DataFrame(columns, copy=False)[EDGE_COLUMNS]
 
 
@@ -524,8 +541,11 @@ def translate(records, *, concepts=None, existing=None):
     collector = _Collector()
     for record in records:
         collector.add(record)
+    record = None  # noqa: F841  (the last record, often the biggest table, is not kept alive)
+    # the collector hands its tables over: the loaders' frames are freed as they are joined
     nodes = collector.nodes().reset_index(drop=True)
     edges = collector.edges().reset_index(drop=True)
+    del collector
     _check_nodes(nodes, schema)
     index = _concepts_of(nodes, edges, schema, concepts)
     edges = _resolve_targets(edges, index, schema)
