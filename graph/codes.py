@@ -116,7 +116,7 @@ def dense_numbers(*columns):
         key += codes
         key += 1
     present = np.bincount(key, minlength=math.prod(sizes)) > 0
-    return (np.cumsum(present) - 1)[key]
+    return (np.cumsum(present, dtype=np.int32) - 1)[key]
 
 
 #: Cells of the scratch table :func:`distinct_rows` marks at a time (int32: 16 MB, reused).
@@ -143,7 +143,7 @@ def distinct_rows(first, second, width, size):
     width, size = max(int(width), 1), max(int(size), 1)
     block = max(1, SCRATCH_CELLS // width)
     blocks = -(-size // block)
-    if blocks > 1 and (np.diff(first) < 0).any():
+    if blocks > 1 and (first[1:] < first[:-1]).any():
         number = (first // block).astype(np.int16 if blocks < 2**15 else np.int64)
         order = np.argsort(number, kind="stable")  # a stable sort of small numbers: radix, linear
         bounds = np.searchsorted(number[order], np.arange(blocks + 1))

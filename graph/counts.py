@@ -146,7 +146,7 @@ def _tally(respondent, concept, stance, leaf, steps, n_stances):
     people = len(leaf)
     block = max(1, _SCRATCH // width)
     blocks = -(-people // block)
-    if blocks > 1 and (np.diff(respondent) < 0).any():
+    if blocks > 1 and (respondent[1:] < respondent[:-1]).any():
         # codings by block of respondents: a stable (radix) sort of small block numbers
         number = (respondent // block).astype(np.int16 if blocks < 2**15 else np.int64)
         order = np.argsort(number, kind="stable")

@@ -130,7 +130,8 @@ def _recoded(parts):
         extra = part.categories[~pd.Index(part.categories).isin(categories)]
         if len(extra):
             categories = categories.append(pd.Index(np.asarray(extra, dtype=object), dtype=object))
-    return [np.append(categories.get_indexer(p.categories), -1)[p.codes] for p in parts], categories
+    lookups = [np.append(categories.get_indexer(p.categories), -1).astype(np.int32) for p in parts]
+    return [lookup[p.codes] for lookup, p in zip(lookups, parts)], categories
 
 
 def upsert_edges(old, new, functional):
@@ -160,7 +161,8 @@ def upsert_edges(old, new, functional):
     # distinct property text, spread by code
     names = [np.append(coder_of(part["props"].array.categories).to_numpy(dtype=object), "") for part in (old, new)]
     coders = pd.Index(np.concatenate(names)).unique()
-    coder = np.concatenate([coders.get_indexer(n)[part["props"].array.codes] for n, part in zip(names, (old, new))])
+    coder = np.concatenate([coders.get_indexer(n).astype(np.int32)[part["props"].array.codes]
+                            for n, part in zip(names, (old, new))])
     rest = dense_numbers(codes["kind"], codes["target"], codes["stance"], coder)
     keep = distinct_rows(codes["source"] + 1, rest, int(rest.max(initial=0)) + 1, int(codes["source"].max(initial=-1)) + 2)
     del codes, rest, coder
