@@ -30,7 +30,7 @@ def _lookup(texts, universe):
     """Position of each of ``texts`` in ``universe`` (both Arrow strings); -1 where absent or missing."""
     import pyarrow.compute as pc
 
-    return pc.index_in(texts, value_set=universe).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.index_in(texts, value_set=universe).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
 
 
 def _codes(column, universe):
@@ -232,12 +232,14 @@ def share_counts(graph, *, region=None, coder="auto"):
         respondent_parts.append(_codes(respondent, people["id"]))
         concept_parts.append(_codes(concept, _strings(ids)))
         stance_parts.append(_stance_codes(stance, stances))
-    respondent = np.concatenate(respondent_parts) if respondent_parts else np.zeros(0, dtype=np.int64)
-    concept = np.concatenate(concept_parts) if concept_parts else np.zeros(0, dtype=np.int64)
-    stance = np.concatenate(stance_parts) if stance_parts else np.zeros(0, dtype=np.int64)
+    respondent, concept, stance = (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+                                   for parts in (respondent_parts, concept_parts, stance_parts))
+    del respondent_parts, concept_parts, stance_parts
     keep = (respondent >= 0) & (concept >= 0)
     keep[keep] = leaf[respondent[keep]] >= 0
-    respondent, concept, stance = respondent[keep], concept[keep], stance[keep]
+    if not keep.all():
+        respondent, concept, stance = respondent[keep], concept[keep], stance[keep]
+    del keep
 
     # roll-up: a coding counts for its concept and every broader one ("hits", numbered densely)
     used = np.flatnonzero(np.bincount(concept, minlength=len(ids)))
