@@ -128,20 +128,18 @@ def to_arrow(frame, table):
 _ROW_GROUP = 131_072
 
 
-def _sorted_by_kind(table):
-    """``table`` with its rows grouped by kind (stable: the order within a kind is kept)."""
+def _kind_order(table):
+    """Row positions that group ``table``'s rows by kind (stable: the order within a kind is kept)."""
     import numpy as np
-    import pyarrow as pa
 
     kind = table.column("kind").combine_chunks()
     if not len(kind):
-        return table
+        return np.zeros(0, dtype=np.int64)
     labels = np.asarray(kind.dictionary.to_pylist(), dtype=object)
     rank = np.argsort(np.argsort(labels, kind="stable"), kind="stable")  # dictionary code -> sorted position
     # a stable sort of small integers is a linear radix sort in numpy
     rank = rank.astype(np.int16 if len(labels) < 2**15 else np.int64)
-    order = np.argsort(rank[kind.indices.to_numpy(zero_copy_only=False)], kind="stable")
-    return table.take(pa.array(order))
+    return np.argsort(rank[kind.indices.to_numpy(zero_copy_only=False)], kind="stable")
 
 
 def _compact(column):
@@ -161,18 +159,19 @@ def _compact(column):
     return pa.DictionaryArray.from_arrays(indices, column.dictionary.take(pa.array(used, type=pa.int64())))
 
 
-def _write_row_groups(table, path):
-    """Write ``table`` as Parquet in row groups of :data:`_ROW_GROUP` rows.
+def _write_row_groups(table, path, order=None):
+    """Write ``table`` (its rows in ``order``) as Parquet in row groups of :data:`_ROW_GROUP` rows.
 
     Each row group's dictionaries hold only the values it uses: a reader of one row group
-    (or DuckDB scanning them all) never decodes a million respondent ids per group.
+    (or DuckDB scanning them all) never decodes a million respondent ids per group. Rows
+    are taken a row group at a time, so the reordered table never exists whole.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
         for start in range(0, table.num_rows, _ROW_GROUP):
-            part = table.slice(start, _ROW_GROUP)
+            part = table.slice(start, _ROW_GROUP) if order is None else table.take(pa.array(order[start:start + _ROW_GROUP]))
             columns = [_compact(c.combine_chunks()) if pa.types.is_dictionary(c.type) else c for c in part.columns]
             writer.write_table(pa.Table.from_arrays(columns, schema=table.schema), row_group_size=_ROW_GROUP)
 
@@ -368,7 +367,7 @@ class Project:
             for table, frame in (("nodes", nodes), ("edges", edges)):
                 # sorted by kind in modest row groups: reading one kind skips the others' groups
                 arrow = to_arrow(frame, table)
-                _write_row_groups(_sorted_by_kind(arrow), self.path / tables[table])
+                _write_row_groups(arrow, self.path / tables[table], _kind_order(arrow))
             if views.get("respondents") is not None:
                 tables["respondents"] = f"respondents-{generation:06d}.parquet"
                 frame = views["respondents"]
