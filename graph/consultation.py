@@ -192,8 +192,8 @@ class Consultation:
         if self._edges is None:
             return self.memo(("edges_of", kind),
                               lambda: self.project.read_pandas("edges", kinds=[kind], manifest=self.manifest))
-        groups = self.memo("edges_by_kind", lambda: {k: g for k, g in self.edges.groupby("kind", sort=False, observed=True)})
-        return groups.get(kind, self.edges.iloc[0:0])
+        # one kind at a time, as asked: splitting every kind at once would copy the whole table
+        return self.memo(("edges_of", kind), lambda: self.edges[(self.edges["kind"] == kind).to_numpy()])
 
     def read_kinds(self, kinds):
         """Read several kinds of edges from the store in one pass (later :meth:`edges_of` calls are free)."""
@@ -466,7 +466,7 @@ class Consultation:
         import pandas as pd
 
         people = self.respondents()
-        coding_sources = [self.edges_of(kind)["source"] for kind in CODING_KINDS]
+        coding_sources = self._coding_column("source")
         coded_ids = set()
         for sources in coding_sources:
             values = sources.array
@@ -497,8 +497,14 @@ class Consultation:
             "group_ids": [str(i) for i in self.table("StakeholderGroup")["id"]],
             # who coded: with no coder named and no free-text responses, every coding is a
             # respondent's own, and counting can read the stored edges directly
-            "coders": sorted({c for kind in CODING_KINDS for c in coder_of(distinct(self.edges_of(kind)["props"]))} - {""}),
+            "coders": sorted({c for part in self._coding_column("props") for c in coder_of(distinct(part))} - {""}),
         }
+
+    def _coding_column(self, column):
+        """One column of the codings (MENTIONS and PROPOSES edges) as a list of parts, copied alone."""
+        if self._edges is not None:
+            return [self.edges[column][self.edges["kind"].isin(CODING_KINDS).to_numpy()]]
+        return [self.edges_of(kind)[column] for kind in CODING_KINDS]
 
     def stats(self):
         """Counts of nodes by kind and of edges by kind."""

@@ -93,7 +93,9 @@ def _coding_columns(graph, coder):
             table = graph.project.read_arrow("edges", kinds=CODING_KINDS, columns=["source", "target", "stance"],
                                              manifest=graph.manifest)
             return [(table.column("source"), table.column("target"), table.column("stance"))]
-        return [(part["source"], part["target"], part["stance"]) for part in map(graph.edges_of, CODING_KINDS)]
+        edges = graph.edges  # in memory: the three columns of the codings, not a copy of the codings
+        is_coding = edges["kind"].isin(CODING_KINDS).to_numpy()
+        return [tuple(edges[column][is_coding] for column in ("source", "target", "stance"))]
     chosen = graph.codings(coder)
     return [(chosen["respondent"], chosen["concept"], chosen["stance"])]
 
