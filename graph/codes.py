@@ -146,7 +146,8 @@ def distinct_rows(first, second, width, size):
     if blocks > 1 and (first[1:] < first[:-1]).any():
         number = (first // block).astype(np.int16 if blocks < 2**15 else np.int64)
         order = np.argsort(number, kind="stable")  # a stable sort of small numbers: radix, linear
-        bounds = np.searchsorted(number[order], np.arange(blocks + 1))
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(number, minlength=blocks))])
+        del number
     else:
         order = None
         bounds = np.searchsorted(first, np.arange(blocks + 1) * block) if blocks > 1 else np.array([0, len(first)])

@@ -130,7 +130,8 @@ def _recoded(parts):
         extra = part.categories[~pd.Index(part.categories).isin(categories)]
         if len(extra):
             categories = categories.append(pd.Index(np.asarray(extra, dtype=object), dtype=object))
-    lookups = [np.append(categories.get_indexer(p.categories), -1).astype(np.int32) for p in parts]
+    small = np.int16 if len(categories) < 2**15 else np.int32  # kinds, concepts and stances are few
+    lookups = [np.append(categories.get_indexer(p.categories), -1).astype(small) for p in parts]
     return [lookup[p.codes] for lookup, p in zip(lookups, parts)], categories
 
 
@@ -161,7 +162,7 @@ def upsert_edges(old, new, functional):
     # distinct property text, spread by code
     names = [np.append(coder_of(part["props"].array.categories).to_numpy(dtype=object), "") for part in (old, new)]
     coders = pd.Index(np.concatenate(names)).unique()
-    coder = np.concatenate([coders.get_indexer(n).astype(np.int32)[part["props"].array.codes]
+    coder = np.concatenate([coders.get_indexer(n).astype(np.int16 if len(coders) < 2**15 else np.int32)[part["props"].array.codes]
                             for n, part in zip(names, (old, new))])
     rest = dense_numbers(codes["kind"], codes["target"], codes["stance"], coder)
     keep = distinct_rows(codes["source"] + 1, rest, int(rest.max(initial=0)) + 1, int(codes["source"].max(initial=-1)) + 2)

@@ -214,17 +214,13 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")
     merged = graph.merge(batch)
+    added = {"nodes": len(batch.nodes), "edges": len(batch.edges)}
+    del graph, batch  # the project's old tables are not kept while the new ones are written
     files = [{"file": str(p), "sha256": _sha256(p)} for p in paths]
     if into is not None:
         report("save", str(into))
-        merged.save(into, load={"files": files, "nodes": len(batch.nodes), "edges": len(batch.edges)})
-    return LoadReport(
-        graph=merged,
-        files=files,
-        nodes_before=before[0],
-        edges_before=before[1],
-        added={"nodes": len(batch.nodes), "edges": len(batch.edges)},
-    )
+        merged.save(into, load={"files": files, **added})
+    return LoadReport(graph=merged, files=files, nodes_before=before[0], edges_before=before[1], added=added)
 
 
 _BUILTIN_CACHE = {}
