@@ -95,14 +95,13 @@ def f1_scores(predicted, truth):
 
 
 def fit_predict(texts, labels, train, test, seed, primers=None):
-    from consultgraph.coding.learned import fit_model, predict
+    from consultgraph.coding.learned import decide, fit_model, predict
 
     model = fit_model([texts[i] for i in train], {c: y[train] for c, y in labels.items()}, seed=seed,
                       primers=primers)
     probabilities, matrix = predict(model, [texts[i] for i in test])
     predicted = {c: np.zeros(len(test), dtype=bool) for c in labels}
-    for concept, p in probabilities.items():
-        predicted[concept] = p >= model.codes[concept].threshold
+    predicted.update(decide(model, probabilities))
     return model, probabilities, predicted
 
 

@@ -4,9 +4,12 @@ Features are TF-IDF of words and word pairs plus TF-IDF of character 2-5-grams i
 words (robust to typos, inflection and scripts without spaces). The character n-grams
 of a text are the sum of its words' n-grams, so they are computed once per distinct
 word and combined with one sparse product: 100,000 texts take seconds, not minutes.
-Each code gets a logistic regression whose out-of-fold probabilities (k-fold, seeded)
-calibrate it (Platt), choose its decision threshold (best F1) and give a split-conformal
-prediction set at a chosen level. Everything is deterministic for a given seed.
+Each code's score mixes a logistic regression with its nearest coded neighbours (the
+share of the most similar coded texts that carry the code); out-of-fold scores (k-fold,
+seeded) calibrate it (Platt), choose its decision threshold (best F1) and calibrate a
+conformal classifier (crepes) for prediction sets at a chosen level. Where every coded
+response carries at least one code, each response gets as many codes as the coded ones
+carry on average (the most likely ones). Everything is deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ _TOKEN = r"(?u)\b\w+\b"
 MIN_POSITIVES = 2
 #: How many times each code's primer (labels and definition) joins the coded examples.
 PRIMER_COPIES = 3
+#: Weight of the nearest coded neighbours in a code's score (the rest: its logistic regression).
+NEIGHBOUR_WEIGHT = 0.5
+#: How many nearest coded texts vote.
+NEIGHBOURS = 10
+#: Rows per block when comparing texts with the coded ones (bounds memory at any size).
+BLOCK = 4096
 
 
 class Features:
@@ -65,14 +74,16 @@ class CodeModel:
 
     concept: str
     classifier: object
-    platt: tuple  # (a, b): p = 1 / (1 + exp(-(a * score + b)))
+    platt: tuple  # (a, b): p = 1 / (1 + exp(-(a * score + b))), score mixing regression and neighbours
     threshold: float
-    conformal: float  # nonconformity quantile at the chosen level
+    conformal: float  # the largest nonconformity (1 - p of the truth) crepes keeps in a set at the level
     positives: int
     f1: float  # out-of-fold F1 at the threshold
+    column: int = 0  # this code's column in ``Model.neighbour_labels``
 
-    def probability(self, features):
-        score = self.classifier.decision_function(features)
+    def probability(self, features, neighbours):
+        """Calibrated probabilities from the features and the neighbour shares of this code."""
+        score = _mix(self.classifier.decision_function(features), neighbours[:, self.column])
         a, b = self.platt
         return 1.0 / (1.0 + np.exp(-(a * score + b)))
 
@@ -86,6 +97,9 @@ class Model:
     stances: dict = field(default_factory=dict)  # concept -> (classifier, classes)
     level: float = 0.9
     digest: str = ""
+    neighbour_rows: object = None  # features of the coded texts (and primers)
+    neighbour_labels: object = None  # their 0/1 codes, one column per code
+    cardinality: int | None = None  # codes per response where every coded response had one or more
 
     @property
     def coder(self):
@@ -122,19 +136,62 @@ def _best_threshold(probabilities, labels):
     return max(0.05, min(0.95, best)), best_f1
 
 
-def conformal_quantile(nonconformity, level):
-    """The split-conformal quantile: prediction sets cover the truth with probability >= ``level``.
+def _mix(decision, neighbour_share):
+    """A code's raw score: its regression's probability and its neighbour share, weighted."""
+    return (1 - NEIGHBOUR_WEIGHT) / (1.0 + np.exp(-decision)) + NEIGHBOUR_WEIGHT * neighbour_share
+
+
+def neighbour_shares(rows, labels, queries, *, k=NEIGHBOURS, exclude=None):
+    """For each query, the similarity-weighted share of its ``k`` most similar ``rows`` carrying each code.
+
+    ``exclude`` (query index -> bool mask over ``rows``) hides rows from a query, for
+    out-of-fold scores. Blocks of queries keep memory bounded.
 
     Examples
     --------
-    >>> conformal_quantile(np.array([0.1, 0.2, 0.3, 0.4]), 0.5)
+    >>> from scipy import sparse
+    >>> rows = sparse.csr_matrix(np.array([[1.0, 0], [0.9, 0.1], [0, 1.0]]))
+    >>> labels = np.array([[1, 0], [1, 0], [0, 1]])
+    >>> neighbour_shares(rows, labels, sparse.csr_matrix(np.array([[1.0, 0.0]])), k=2).round(2).tolist()
+    [[1.0, 0.0]]
+    """
+    labels = np.asarray(labels, dtype=float)
+    out = np.zeros((queries.shape[0], labels.shape[1]))
+    k = min(k, rows.shape[0])
+    if k == 0:
+        return out
+    for start in range(0, queries.shape[0], BLOCK):
+        similarity = np.asarray((queries[start:start + BLOCK] @ rows.T).todense())
+        if exclude is not None:
+            similarity[exclude(start, similarity.shape[0])] = -np.inf
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        weight = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0, None)
+        out[start:start + BLOCK] = np.einsum("nk,nkc->nc", weight, labels[nearest]) / np.maximum(
+            weight.sum(axis=1, keepdims=True), 1e-12)
+    return out
+
+
+def conformal_cutoff(nonconformity, level):
+    """The largest nonconformity score a crepes conformal classifier keeps in its sets at ``level``.
+
+    Inclusion is monotone in the score (unsmoothed p-values), so the cut-off found on the
+    calibration scores themselves decides every later set with one comparison.
+
+    Examples
+    --------
+    >>> conformal_cutoff(np.array([0.1, 0.2, 0.3, 0.4]), 0.5)
     0.3
     """
-    n = len(nonconformity)
-    if n == 0:
+    from crepes import ConformalClassifier
+
+    nonconformity = np.asarray(nonconformity, dtype=float)
+    if len(nonconformity) == 0:
         return 1.0
-    rank = int(np.ceil((n + 1) * level)) - 1
-    return float(np.sort(nonconformity)[min(rank, n - 1)])
+    # 1 - p never exceeds 1: a set that keeps 1 keeps everything (too few calibration scores)
+    candidates = np.unique(np.append(nonconformity, 1.0))
+    kept = ConformalClassifier().fit(nonconformity).predict_set(
+        candidates.reshape(-1, 1), confidence=level, smoothing=False)[:, 0].astype(bool)
+    return float(candidates[kept].max()) if kept.any() else 0.0
 
 
 def primed(texts, labels, primers, copies=PRIMER_COPIES):
@@ -171,33 +228,45 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     level : float
         Coverage of the conformal prediction sets.
     """
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import KFold, StratifiedKFold
 
     coded = len(texts)
+    counts = sum((np.asarray(y, dtype=int) for y in labels.values()), np.zeros(coded, dtype=int))
     if primers:
         texts, labels = primed(texts, labels, primers)
     features = Features().fit(texts)
     matrix = features.transform(texts)
-    model = Model(features=features, level=level)
-    digest = hashlib.sha256(f"{seed}\x1f{level}".encode())
+    concepts = sorted(labels)
+    model = Model(features=features, level=level, neighbour_rows=matrix,
+                  neighbour_labels=np.column_stack([np.asarray(labels[c], dtype=np.int8) for c in concepts]))
+    if coded and counts.min() >= 1:
+        model.cardinality = max(1, int(round(counts.mean())))
+    # out-of-fold neighbour shares: a text never votes for itself nor for its fold
+    fold = np.zeros(len(texts), dtype=int)
+    for number, (_, test) in enumerate(KFold(min(folds, len(texts)), shuffle=True, random_state=seed).split(matrix)):
+        fold[test] = number
+    shares = neighbour_shares(matrix, model.neighbour_labels, matrix,
+                              exclude=lambda start, n: fold[start:start + n, None] == fold[None, :])
+    digest = hashlib.sha256(f"{seed}\x1f{level}\x1f{NEIGHBOUR_WEIGHT}\x1f{NEIGHBOURS}".encode())
     for text in texts:
         digest.update(text.encode() + b"\x1e")
-    for number, concept in enumerate(sorted(labels)):
+    for number, concept in enumerate(concepts):
         y = np.asarray(labels[concept], dtype=int)
         digest.update(concept.encode() + y.tobytes())
         positives = int(y.sum())
         if positives < MIN_POSITIVES or positives > len(y) - MIN_POSITIVES:
             continue
         k = max(2, min(folds, positives, len(y) - positives))
-        scores = np.zeros(len(y))
+        decision = np.zeros(len(y))
         for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(matrix, y):
-            scores[test] = _classifier(seed).fit(matrix[train], y[train]).decision_function(matrix[test])
+            decision[test] = _classifier(seed).fit(matrix[train], y[train]).decision_function(matrix[test])
+        scores = _mix(decision, shares[:, number])
         platt = _platt(scores, y)
         probability = 1.0 / (1.0 + np.exp(-(platt[0] * scores + platt[1])))
         threshold, f1 = _best_threshold(probability, y)
         nonconformity = np.where(y == 1, 1 - probability, probability)
         model.codes[concept] = CodeModel(concept, _classifier(seed).fit(matrix, y), platt, threshold,
-                                         conformal_quantile(nonconformity, level), positives, f1)
+                                         conformal_cutoff(nonconformity, level), positives, f1, number)
         if stances is not None and concept in stances:
             _fit_stance(model, concept, matrix[:coded], y[:coded], stances[concept], seed)
         if progress:
@@ -218,7 +287,28 @@ def _fit_stance(model, concept, matrix, y, stance, seed):
 def predict(model, texts, matrix=None):
     """Probabilities of every code for ``texts``: ``{concept: array}``, and the feature matrix."""
     matrix = model.features.transform(texts) if matrix is None else matrix
-    return {concept: code.probability(matrix) for concept, code in model.codes.items()}, matrix
+    shares = neighbour_shares(model.neighbour_rows, model.neighbour_labels, matrix)
+    return {concept: code.probability(matrix, shares) for concept, code in model.codes.items()}, matrix
+
+
+def decide(model, probabilities):
+    """Which codes each text gets: ``{concept: bool array}``.
+
+    Where every coded response carried a code, each text gets the ``model.cardinality``
+    most likely codes (as many as people gave on average); otherwise a code is given
+    where its probability reaches its threshold.
+    """
+    concepts = list(probabilities)
+    if not concepts:
+        return {}
+    if model.cardinality is None:
+        return {c: probabilities[c] >= model.codes[c].threshold for c in concepts}
+    table = np.column_stack([probabilities[c] for c in concepts])
+    keep = min(model.cardinality, len(concepts))
+    chosen = np.zeros(table.shape, dtype=bool)
+    # stable order on ties: the first concept (sorted ids) wins, run after run
+    np.put_along_axis(chosen, np.argsort(-table, axis=1, kind="stable")[:, :keep], True, axis=1)
+    return {c: chosen[:, j] for j, c in enumerate(concepts)}
 
 
 def predict_stances(model, concept, matrix):
@@ -250,7 +340,7 @@ def top_terms(model, concept, rows, n=5):
 
 
 def prediction_set(model, concept, probability):
-    """Split-conformal prediction sets: 1 = the code is in the set, 0 = its absence is."""
+    """Conformal prediction sets (crepes' cut-off): ``has`` = the code is in the set, ``lacks`` = its absence is."""
     q = model.codes[concept].conformal
     has, lacks = (1 - probability) <= q, probability <= q
     return has, lacks

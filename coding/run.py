@@ -94,7 +94,8 @@ def primers_of(concepts, ids):
 
 
 def _model_codings(responses, coded, seed, level, progress, concepts):
-    from consultgraph.coding.learned import clean, fit_model, predict, predict_stances, prediction_set, top_terms
+    from consultgraph.coding.learned import (clean, decide, fit_model, predict, predict_stances, prediction_set,
+                                             top_terms)
 
     out, models = [], {}
     for question, group in responses.groupby("question", sort=True, dropna=False):
@@ -114,10 +115,10 @@ def _model_codings(responses, coded, seed, level, progress, concepts):
             progress("model", 0, len(ids))
         probabilities, matrix = predict(model, texts)
         models[question] = (ids, probabilities, model)
+        decided = decide(model, probabilities)
         for concept, probability in probabilities.items():
-            code = model.codes[concept]
             has, lacks = prediction_set(model, concept, probability)
-            picked = np.flatnonzero(probability >= code.threshold)
+            picked = np.flatnonzero(decided[concept])
             if not len(picked):
                 continue
             stance = predict_stances(model, concept, matrix[picked])
