@@ -481,7 +481,8 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count", pro
         How campaign members count (see :func:`consultgraph.graph.campaigns.campaign_view`);
         when the graph has campaigns, a section shows the headline comparison both ways.
     progress : callable, optional
-        ``progress(done, total, step=NAME)`` after each section (the CLI draws a bar).
+        ``progress(done, total, step=NAME)`` as each section starts: ``done`` sections
+        written, NAME the one being written (the CLI draws a bar).
 
     Returns
     -------
@@ -500,6 +501,9 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count", pro
 
     report = progress or (lambda done, total, step=None: None)
     whole, graph = graph, campaign_view(graph, campaigns)
+    sections = questions(graph)
+    total = len(sections) + 2 + bool(graph_section)
+    report(0, total, step="overview")
     quotes = quote_rows(graph)
     groups = _group_candidates(graph)
     meta = dataset_metadata(graph)
@@ -510,23 +514,21 @@ def report_html(graph, *, title=None, graph_section=True, campaigns="count", pro
     if campaign_part is not None:
         toc.append('<li><a href="#campaigns">Campaigns</a></li>')
         body.append(campaign_part)
-    sections = questions(graph)
-    total = len(sections) + 2 + bool(graph_section)
-    report(1, total, step="overview")
     if not sections:
         body.append('<section id="figures"><h2>Figures</h2><p class="empty">The data holds no figures to compare.'
                     '</p></section>')
     for number, question in enumerate(sections, start=1):
+        report(number, total, step=question.title)
         toc.append(f'<li><a href="#{h(question.key)}">{h(question.title)}</a></li>')
         body.append(_question_section(graph, question, groups, quotes, number))
-        report(1 + number, total, step=question.title)
+    report(1 + len(sections), total, step="audit")
     toc.append('<li><a href="#audit">Do the published numbers add up?</a></li>')
     body.append(_audit_section(graph))
-    report(2 + len(sections), total, step="audit")
     if graph_section:
+        report(2 + len(sections), total, step="the graph")
         toc.append('<li><a href="#graph">The graph</a></li>')
         body.append(_graph_section(graph))
-        report(total, total, step="graph")
+    report(total, total, step="done")
     generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     intro = ("Every share is given with its count and base, \u201c69% (37 of 53)\u201d: the share of the group, "
              "how many said so, and of how many. Where the source states only a percent, the page says so. "

@@ -52,8 +52,8 @@ def test_the_report_reports_every_section_in_order():
     calls = []
     report_html(graph, graph_section=False, progress=lambda done, total, step=None: calls.append((done, total, step)))
     sections = [q.title for q in questions(graph)]
-    assert [c[2] for c in calls] == ["overview", *sections, "audit"]
-    assert [c[0] for c in calls] == list(range(1, len(sections) + 3))
+    assert [c[2] for c in calls] == ["overview", *sections, "audit", "done"]
+    assert [c[0] for c in calls] == list(range(0, len(sections) + 3))
     assert {c[1] for c in calls} == {len(sections) + 2}
 
 
