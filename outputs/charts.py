@@ -193,13 +193,19 @@ def dumbbell_figure(comparison, *, top=20, title=None):
 
 
 def footnote(figure, caveats):
-    """Print the source's caveats once under a chart."""
+    """Print the source's caveats once under a chart, below its x label (never over it)."""
     if not caveats:
         return
     import textwrap
 
     text = "\n".join(textwrap.fill(c, 150) for c in caveats)
-    figure.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444")
+    if not figure.axes:
+        figure.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444")
+        return
+    # x at the figure's left edge, y under the bottom of the x label, whatever its number of lines
+    figure.axes[0].annotate(text, xy=(0.01, 0), xycoords=("figure fraction", figure.axes[0].xaxis.label),
+                            xytext=(0, -8), textcoords="offset points", ha="left", va="top", fontsize=7,
+                            color="#444444", annotation_clip=False)
 
 
 def dumbbell_chart(comparison, path, *, top=20, title=None):
