@@ -22,7 +22,8 @@ from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the code
 )
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
-    EDGE_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, upsert_edges, value_counts, with_concepts,
+    EDGE_COLUMNS, KEY_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, upsert_edges, value_counts,
+    with_concepts,
 )
 
 #: The relationship kinds that are codings (a respondent raised a concept).
@@ -168,13 +169,19 @@ class Consultation:
                             pa.string(), from_pandas=True) for frame in (nodes, batch.nodes)]
             replaced = pc.is_in(ids[0], value_set=ids[1]).to_numpy(zero_copy_only=False)
             nodes = concat_tables([nodes[~replaced], batch.nodes], NODE_COLUMNS)
-        edges = self.edges
-        if len(batch.edges):
-            if len(edges):
-                # the batch's edges replace old ones with the same key (compared on integer codes)
-                edges = upsert_edges(edges, batch.edges, functional)
-            else:
-                edges = batch.edges
+        stored = self._edges is None and self.project is not None and self.manifest.get("counts", {}).get("edges")
+        if not len(batch.edges):
+            edges = self.edges
+        elif stored:
+            # the batch's edges replace old ones with the same key (compared on integer codes); the
+            # old table is read whole only if some old edge survives
+            keys = self.project.read_pandas("edges", columns=KEY_COLUMNS, manifest=self.manifest)
+            edges = upsert_edges(lambda: self.edges, batch.edges, functional, old_keys=keys)
+            del keys
+        elif len(self.edges):
+            edges = upsert_edges(self.edges, batch.edges, functional)
+        else:
+            edges = batch.edges
         nodes, edges = with_concepts(nodes, edges, batch.concepts, schema)
         return Consultation(nodes, edges, name=self.name, manifest=self.manifest, coder=self.coder)
 

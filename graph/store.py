@@ -307,9 +307,9 @@ class Project:
         except (OSError, pa.ArrowInvalid) as error:
             raise StoreError(f"{self.path}: cannot read the {name} table ({error})") from None
 
-    def read_pandas(self, name, *, kinds=None, manifest=None):
+    def read_pandas(self, name, *, kinds=None, columns=None, manifest=None):
         """Table ``name`` as pandas: dictionary columns become categoricals (see :func:`canonical_pandas`)."""
-        return canonical_pandas(self.read_arrow(name, kinds=kinds, manifest=manifest), name)
+        return canonical_pandas(self.read_arrow(name, kinds=kinds, columns=columns, manifest=manifest), name)
 
     def read_concepts(self, manifest=None):
         """The stored concept index view, or None for a version 1 project."""
@@ -482,5 +482,5 @@ def canonical_pandas(table, name):
             if column in frame and frame[column].cat.categories.dtype != object:
                 categories = frame[column].cat.categories
                 frame[column] = frame[column].cat.rename_categories(pd.Index(categories.to_numpy(dtype=object), dtype=object))
-        frame = frame[list(_NODE_NAMES if name == "nodes" else _EDGE_NAMES)]
+        frame = frame[[c for c in (_NODE_NAMES if name == "nodes" else _EDGE_NAMES) if c in frame]]
     return frame

@@ -135,13 +135,16 @@ def _recoded(parts):
     return [lookup[p.codes] for lookup, p in zip(lookups, parts)], categories
 
 
-def upsert_edges(old, new, functional):
-    """``old`` edges with ``new`` ones upserted: a new edge replaces an old one with the same key.
+#: The columns that make an edge's key (the coder is read from ``props``).
+KEY_COLUMNS = ["source", "kind", "target", "stance", "props"]
 
-    The key is (source, kind, target, stance, coder); a functional relationship (one
-    target per source) is keyed by (source, kind). Keys are compared on integer codes;
-    only the rows kept are copied, so upserting a batch that is already there costs no
-    more memory than the batch.
+
+def kept_rows(old, new, functional):
+    """Which rows survive when ``new`` edges are upserted into ``old``: ``(old mask, new mask)``.
+
+    A new edge replaces an old one with the same key (source, kind, target, stance,
+    coder); a functional relationship (one target per source) is keyed by (source, kind).
+    Only :data:`KEY_COLUMNS` are read, and keys are compared on integer codes.
     """
     import numpy as np
     import pandas as pd
@@ -165,10 +168,23 @@ def upsert_edges(old, new, functional):
     coder = np.concatenate([coders.get_indexer(n).astype(np.int16 if len(coders) < 2**15 else np.int32)[part["props"].array.codes]
                             for n, part in zip(names, (old, new))])
     rest = dense_numbers(codes["kind"], codes["target"], codes["stance"], coder)
-    keep = distinct_rows(codes["source"] + 1, rest, int(rest.max(initial=0)) + 1, int(codes["source"].max(initial=-1)) + 2)
-    del codes, rest, coder
-    kept_old, kept_new = keep[:len(old)], keep[len(old):]
+    del is_functional, coder
+    source = codes.pop("source")
+    del codes
+    keep = distinct_rows(source + 1, rest, int(rest.max(initial=0)) + 1, int(source.max(initial=-1)) + 2)
+    return keep[:len(old)], keep[len(old):]
+
+
+def upsert_edges(old, new, functional, *, old_keys=None):
+    """``old`` edges with ``new`` ones upserted (which rows survive: :func:`kept_rows`).
+
+    ``old`` may be a callable that returns the old table, with ``old_keys`` (its
+    :data:`KEY_COLUMNS`) given: it is called only when some old edge survives, so
+    upserting a batch that is already there never reads the old table whole.
+    """
+    kept_old, kept_new = kept_rows(old if old_keys is None else old_keys, new, functional)
     new = new if kept_new.all() else new[kept_new]  # a batch keeps all its rows unless it repeats itself
     if not kept_old.any():  # the batch replaces every old edge (loading the same file again)
         return new.reset_index(drop=True)
+    old = old() if callable(old) else old
     return concat_tables([old[kept_old], new], EDGE_COLUMNS).reset_index(drop=True)
