@@ -219,7 +219,8 @@ def _respondent_rows(graph, region):
     """Rows counted from respondent codings (no zero rows yet).
 
     The counting (roll-up of codes to broader concepts and of groups to broader groups,
-    one respondent once per group, concept and stance) runs in DuckDB over the store:
+    one respondent once per group, concept and stance) is read from the project's stored
+    share counts for the default view, else counted on integer codes:
     :func:`consultgraph.graph.engine.share_counts`.
     """
     from consultgraph.graph.engine import share_counts
