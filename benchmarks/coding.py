@@ -97,8 +97,10 @@ def f1_scores(predicted, truth):
 def fit_predict(texts, labels, train, test, seed, primers=None):
     from consultgraph.coding.learned import decide, fit_model, predict
 
+    # the uncoded texts lend their words (never their labels), as in ``code``
+    uncoded = np.setdiff1d(np.arange(len(texts)), train)
     model = fit_model([texts[i] for i in train], {c: y[train] for c, y in labels.items()}, seed=seed,
-                      primers=primers)
+                      primers=primers, uncoded=[texts[i] for i in uncoded])
     probabilities, matrix = predict(model, [texts[i] for i in test])
     predicted = {c: np.zeros(len(test), dtype=bool) for c in labels}
     predicted.update(decide(model, probabilities))

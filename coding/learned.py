@@ -30,6 +30,9 @@ NEIGHBOUR_WEIGHT = 0.5
 NEIGHBOURS = 10
 #: Rows per block when comparing texts with the coded ones (bounds memory at any size).
 BLOCK = 4096
+#: Texts are compared with the coded ones in the space of the coded texts' leading directions
+#: (exact when fewer coded texts and primers than this; 100,000 texts in seconds either way).
+NEIGHBOUR_DIMENSIONS = 128
 
 
 class Features:
@@ -97,7 +100,7 @@ class Model:
     stances: dict = field(default_factory=dict)  # concept -> (classifier, classes)
     level: float = 0.9
     digest: str = ""
-    neighbour_rows: object = None  # features of the coded texts (and primers)
+    neighbour_space: object = None  # NeighbourSpace of the coded texts (and primers)
     neighbour_labels: object = None  # their 0/1 codes, one column per code
     cardinality: int | None = None  # codes per response where every coded response had one or more
 
@@ -141,34 +144,69 @@ def _mix(decision, neighbour_share):
     return (1 - NEIGHBOUR_WEIGHT) / (1.0 + np.exp(-decision)) + NEIGHBOUR_WEIGHT * neighbour_share
 
 
+class NeighbourSpace:
+    """The span of the coded texts' features, cut to its ``dimensions`` leading directions.
+
+    Inner products with the coded texts are kept exactly while they span no more than
+    ``dimensions`` directions; projecting a text costs one product with a small dense basis
+    restricted to the features the coded texts use.
+    """
+
+    def __init__(self, rows, dimensions=NEIGHBOUR_DIMENSIONS):
+        from threadpoolctl import threadpool_limits
+
+        rows = rows.tocsc()
+        self.columns = np.flatnonzero(np.diff(rows.indptr))
+        rows = rows[:, self.columns].tocsr()
+        with threadpool_limits(limits=1):  # a matrix of about a thousand rows: threads cost more than they save
+            values, vectors = np.linalg.eigh(np.asarray((rows @ rows.T).todense(), dtype=float))
+        top = np.argsort(-values, kind="stable")[:dimensions]
+        top = top[values[top] > 1e-9 * max(values.max(), 1e-12)]
+        # basis = rows^T u / sqrt(lambda): orthonormal directions inside the rows' span
+        self.basis = np.asarray(rows.T @ (vectors[:, top] / np.sqrt(values[top])), dtype=np.float32)
+        self.rows = self.project(rows, restricted=True)
+
+    def project(self, matrix, restricted=False):
+        """Coordinates of ``matrix``'s rows (features of texts) in this space."""
+        matrix = matrix if restricted else matrix[:, self.columns]
+        return np.asarray(matrix @ self.basis, dtype=np.float32)
+
+
 def neighbour_shares(rows, labels, queries, *, k=NEIGHBOURS, exclude=None):
     """For each query, the similarity-weighted share of its ``k`` most similar ``rows`` carrying each code.
 
-    ``exclude`` (query index -> bool mask over ``rows``) hides rows from a query, for
-    out-of-fold scores. Blocks of queries keep memory bounded.
+    ``rows`` and ``queries`` are dense coordinates (see :class:`NeighbourSpace`);
+    ``exclude(start, n)`` gives a bool mask (queries ``start..start+n`` x rows) of rows hidden
+    from those queries, for out-of-fold scores. Blocks of queries keep memory bounded.
 
     Examples
     --------
-    >>> from scipy import sparse
-    >>> rows = sparse.csr_matrix(np.array([[1.0, 0], [0.9, 0.1], [0, 1.0]]))
+    >>> rows = np.array([[1.0, 0], [0.9, 0.1], [0, 1.0]])
     >>> labels = np.array([[1, 0], [1, 0], [0, 1]])
-    >>> neighbour_shares(rows, labels, sparse.csr_matrix(np.array([[1.0, 0.0]])), k=2).round(2).tolist()
+    >>> neighbour_shares(rows, labels, np.array([[1.0, 0.0]]), k=2).round(2).tolist()
     [[1.0, 0.0]]
     """
+    from threadpoolctl import threadpool_limits
+
     labels = np.asarray(labels, dtype=float)
     out = np.zeros((queries.shape[0], labels.shape[1]))
     k = min(k, rows.shape[0])
     if k == 0:
         return out
+    with threadpool_limits(limits=1):  # small products: threads cost more than they save
+        _shares_into(out, rows, labels, queries, k, exclude)
+    return out
+
+
+def _shares_into(out, rows, labels, queries, k, exclude):
     for start in range(0, queries.shape[0], BLOCK):
-        similarity = np.asarray((queries[start:start + BLOCK] @ rows.T).todense())
+        similarity = queries[start:start + BLOCK] @ rows.T
         if exclude is not None:
             similarity[exclude(start, similarity.shape[0])] = -np.inf
         nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
         weight = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0, None)
         out[start:start + BLOCK] = np.einsum("nk,nkc->nc", weight, labels[nearest]) / np.maximum(
             weight.sum(axis=1, keepdims=True), 1e-12)
-    return out
 
 
 def conformal_cutoff(nonconformity, level):
@@ -210,7 +248,7 @@ def primed(texts, labels, primers, copies=PRIMER_COPIES):
     return texts, labels
 
 
-def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progress=None, primers=None):
+def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progress=None, primers=None, uncoded=None):
     """Train per-code models on people's codings.
 
     Parameters
@@ -227,6 +265,8 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
         Seeds the folds and the solvers: the same input and seed give the same model.
     level : float
         Coverage of the conformal prediction sets.
+    uncoded : list of str, optional
+        Texts nobody coded yet: their words join the vocabulary and its weights (no labels).
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -234,10 +274,11 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     counts = sum((np.asarray(y, dtype=int) for y in labels.values()), np.zeros(coded, dtype=int))
     if primers:
         texts, labels = primed(texts, labels, primers)
-    features = Features().fit(texts)
+    features = Features().fit(list(texts) + list(uncoded or []))
     matrix = features.transform(texts)
     concepts = sorted(labels)
-    model = Model(features=features, level=level, neighbour_rows=matrix,
+    space = NeighbourSpace(matrix)
+    model = Model(features=features, level=level, neighbour_space=space,
                   neighbour_labels=np.column_stack([np.asarray(labels[c], dtype=np.int8) for c in concepts]))
     if coded and counts.min() >= 1:
         model.cardinality = max(1, int(round(counts.mean())))
@@ -245,7 +286,7 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     fold = np.zeros(len(texts), dtype=int)
     for number, (_, test) in enumerate(KFold(min(folds, len(texts)), shuffle=True, random_state=seed).split(matrix)):
         fold[test] = number
-    shares = neighbour_shares(matrix, model.neighbour_labels, matrix,
+    shares = neighbour_shares(space.rows, model.neighbour_labels, space.rows,
                               exclude=lambda start, n: fold[start:start + n, None] == fold[None, :])
     digest = hashlib.sha256(f"{seed}\x1f{level}\x1f{NEIGHBOUR_WEIGHT}\x1f{NEIGHBOURS}".encode())
     for text in texts:
@@ -287,7 +328,8 @@ def _fit_stance(model, concept, matrix, y, stance, seed):
 def predict(model, texts, matrix=None):
     """Probabilities of every code for ``texts``: ``{concept: array}``, and the feature matrix."""
     matrix = model.features.transform(texts) if matrix is None else matrix
-    shares = neighbour_shares(model.neighbour_rows, model.neighbour_labels, matrix)
+    space = model.neighbour_space
+    shares = neighbour_shares(space.rows, model.neighbour_labels, space.project(matrix))
     return {concept: code.probability(matrix, shares) for concept, code in model.codes.items()}, matrix
 
 

@@ -23,6 +23,8 @@ from consultgraph.graph.records import EdgeTable, NodeTable
 MACHINE_QUOTES = "quote/machine/"
 #: Where machine codings come from, in error messages (the translator names a file).
 WHERE = "consultgraph code"
+#: At most this many uncoded responses (a seeded sample) lend their words to a question's model.
+UNCODED_VOCABULARY = 2_000
 #: Rule precision before any human coding is seen (a Beta prior worth this many codings).
 RULE_PRIOR, RULE_PRIOR_WEIGHT = 0.7, 4.0
 
@@ -107,8 +109,11 @@ def _model_codings(responses, coded, seed, level, progress, concepts):
         concepts_used = sorted({c for i in trained for c in coded[ids[i]]})
         labels = {c: np.array([c in coded[ids[i]] for i in trained], dtype=int) for c in concepts_used}
         stances = {c: [coded[ids[i]].get(c) for i in trained] for c in concepts_used}
+        uncoded = np.setdiff1d(np.arange(len(ids)), trained)
+        if len(uncoded) > UNCODED_VOCABULARY:
+            uncoded = np.sort(np.random.default_rng(seed).choice(uncoded, UNCODED_VOCABULARY, replace=False))
         model = fit_model([texts[i] for i in trained], labels, stances=stances, seed=seed, level=level,
-                          primers=primers_of(concepts, concepts_used))
+                          primers=primers_of(concepts, concepts_used), uncoded=[texts[i] for i in uncoded])
         if not model.codes:
             continue
         if progress:

@@ -213,3 +213,28 @@ def test_nothing_to_code_with_says_what_to_load(tmp_path):
         code(graph)
     with pytest.raises(InputError, match="no free-text responses"):
         code(Consultation())
+
+
+def test_neighbour_space_keeps_inner_products_with_the_coded_texts():
+    import numpy as np
+
+    from consultgraph.coding.learned import Features, NeighbourSpace
+
+    coded = ["ban the ads now", "sports need the money", "protect children from betting ads", "fund grassroots clubs"]
+    features = Features().fit(coded)
+    rows = features.transform(coded)
+    space = NeighbourSpace(rows)
+    queries = features.transform(["ban betting ads for children", "clubs need money", "nothing in common xyz"])
+    # four coded texts span at most four directions (< NEIGHBOUR_DIMENSIONS): exact
+    np.testing.assert_allclose(space.project(queries) @ space.rows.T, (queries @ rows.T).toarray(), atol=1e-5)
+
+
+def test_decide_gives_as_many_codes_as_people_gave_on_average():
+    import numpy as np
+
+    from consultgraph.coding.learned import Model, decide
+
+    model = Model(features=None, cardinality=2)
+    probabilities = {"a": np.array([0.9, 0.1]), "b": np.array([0.2, 0.3]), "c": np.array([0.8, 0.05])}
+    chosen = decide(model, probabilities)
+    assert [sorted(c for c in chosen if chosen[c][row]) for row in (0, 1)] == [["a", "c"], ["a", "b"]]
