@@ -191,8 +191,9 @@ def _edge_lines(graph, write):
     if unknown:
         raise QueryError(f"relationship kind {sorted(unknown)[0]} is not in the ontology")
     text = _EDGE_LINES.format(base=str(ID), statement=STATEMENT, rdf=_RDF)
-    connection = duckdb.connect(config={"enable_progress_bar": False})  # the library never prints
+    connection = duckdb.connect()
     try:
+        connection.execute("SET enable_progress_bar = false")  # the library never prints
         for name, frame in (("edge_rows", edge_rows), ("kinds", kinds), ("combos", combos), ("tails", tails)):
             connection.register(name, frame)
         count = 0
