@@ -130,8 +130,9 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
                 respondent_of_source[source.guid] = respondent(source.guid, source.name, dict(source.variables))
     yield from records
 
-    # ---- selections: quotes and codings
-    mentions = {}
+    # ---- selections: quotes and codings (each coding keeps who made it: its user, else the selection's)
+    coder_of = {user.guid: user.name or user.id or user.guid for user in project.users}
+    mentions = {}  # (speaker, concept) -> {coder: count}
     for selection in project.selections:
         speaker = respondent_of_source.get(selection.source)
         codes = [concept_of[c] for c in selection.codes if c in concept_of]
@@ -139,7 +140,10 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
             quote = f"quote/{ns}/{selection.guid}"
             text = selection.text.strip()
             source_name = project.source(selection.source).name if selection.source else None
-            yield Node("Quote", quote, {"text": text, "label": text[:80], "section": source_name or ""}, file=file)
+            props = {"text": text, "label": text[:80], "section": source_name or ""}
+            if getattr(selection, "start_position", None) is not None:  # offsets in the source's plain text
+                props.update(start=int(selection.start_position), end=int(selection.end_position))
+            yield Node("Quote", quote, props, file=file)
             for concept in dict.fromkeys(codes):
                 yield Edge("ILLUSTRATES", quote, concept, file=file)
             if speaker:
@@ -149,12 +153,23 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
             if source_id:
                 yield Edge("FROM_SOURCE", quote, source_id, file=file)
         if speaker:
-            for concept in codes:
-                mentions[(speaker, concept)] = mentions.get((speaker, concept), 0) + 1
+            for coding in selection.codings:
+                if coding.code in concept_of:
+                    coder = coder_of.get(coding.creating_user or selection.creating_user)
+                    counts = mentions.setdefault((speaker, concept_of[coding.code]), {})
+                    counts[coder] = counts.get(coder, 0) + 1
     # in consultgraph's own export a case's codes are its codings and a quote's codes say only
     # what the quote illustrates; from other tools, coded text is a coding of its speaker
     own_export = project.origin == "consultgraph"
     for key in sorted(set(case_codings) if own_export else set(mentions) | set(case_codings)):
         speaker, concept = key
+        by_coder = {} if own_export else mentions.get(key, {})
         for stance in case_codings.get(key) or ["mention"]:
-            yield Edge("CODED", speaker, concept, {"stance": stance, "weight": float(mentions.get(key, 1))}, file=file)
+            if not by_coder:
+                weight = float(sum(mentions.get(key, {}).values()) or 1)
+                yield Edge("CODED", speaker, concept, {"stance": stance, "weight": weight}, file=file)
+            for coder, count in sorted(by_coder.items(), key=lambda item: str(item[0])):
+                props = {"stance": stance, "weight": float(count)}
+                if coder is not None:
+                    props["coder"] = str(coder)
+                yield Edge("CODED", speaker, concept, props, file=file)

@@ -92,3 +92,21 @@ def test_builtin_exports_to_a_valid_qdpx(tmp_path, amnesty, shared_data):
     with zipfile.ZipFile(path) as archive:
         qde = next(n for n in archive.namelist() if n.endswith(".qde"))
         schema.validate(archive.read(qde).decode("utf-8"))
+
+
+@pytest.mark.parametrize("name", ["qc_demo_school_board.qdpx", "atlasti8_refi_standard_project.qdpx"])
+def test_codings_keep_who_coded_them(shared_data, name):
+    from consultgraph.loaders.qdpx import read_qdpx
+
+    path = shared_data / "qdpx" / name
+    project = read_qdpx(path)
+    users = {u.guid: u.name or u.id or u.guid for u in project.users}
+    expected = {users[c.creating_user or s.creating_user] for s in project.selections if s.source
+                for c in s.codings if (c.creating_user or s.creating_user) in users}
+    graph = load([path], options={"respondent_per_source": True}).graph
+    codings = graph.codings("all")
+    assert expected  # the sample names its coders
+    assert set(codings["coder"].dropna()) == expected
+    quotes = graph.table("Quote")  # the ATLAS.ti sample has no plain text, so no quotes
+    if len(quotes):
+        assert quotes["start"].notna().all() and (quotes["end"] > quotes["start"]).all()
