@@ -36,6 +36,8 @@ ALIASES = {
     "quote": ("quote", "text", "segment", "coded_text"),
     "coder": ("coder", "coded_by"),
     "question": ("question", "question_id"),
+    "start": ("start", "start_offset", "quote_start"),
+    "end": ("end", "end_offset", "quote_end"),
 }
 STANCES = ("lead", "support", "drop", "mention")
 
@@ -250,6 +252,9 @@ def _quotes_from_codings(frame, columns, path):
         "quote/" + hashlib.sha1(f"{r}\x1f{t}".encode()).hexdigest()[:16] for r, t in zip(respondents, texts)
     ]
     nodes = pd.DataFrame({"id": ids, "text": texts.values, "line": sub["line"].values})
+    for field in ("start", "end"):  # where the quote sits in its response or document, if the file says
+        if field in columns and "start" in columns and "end" in columns:
+            nodes[field] = _offsets(sub, columns[field], path)
     nodes["label"] = nodes["text"].str.slice(0, 80)
     nodes = nodes.drop_duplicates("id")
     yield NodeTable("Quote", nodes, file=str(path))
@@ -270,6 +275,18 @@ def _quotes_from_codings(frame, columns, path):
     yield EdgeTable("ILLUSTRATES", illustrates, file=str(path), target_is_text=True, target_kinds=codeable_kinds())
 
 
+def _offsets(rows, column, path):
+    """A quote's start or end offset column as integers (empty stays empty); anything else is refused."""
+    raw = rows[column]
+    number = pd.to_numeric(raw, errors="coerce")
+    bad = (raw.notna() & (raw.astype(str).str.strip() != "") & number.isna()) | (number < 0) | (number.notna() & (number % 1 != 0))
+    if bad.any():
+        row = rows[bad].iloc[0]
+        raise InputError(f"offset '{row[column]}' is not a whole number >= 0", file=path, line=int(row["line"]),
+                         field=column)
+    return number.astype("Int64").to_numpy()
+
+
 def read_wide(path, *, namespace=None, source_id=None):
     """Yield records for a wide file: one row per respondent, one column per code."""
     frame = read_table(path)
@@ -278,6 +295,8 @@ def read_wide(path, *, namespace=None, source_id=None):
     columns.pop("stance", None)
     columns.pop("weight", None)
     columns.pop("quote", None)
+    columns.pop("start", None)
+    columns.pop("end", None)
     _require(frame, columns, "respondent", path)
     frame[columns["respondent"]] = case_from_label(frame[columns["respondent"]])
     yield from respondent_records(frame, columns, path)

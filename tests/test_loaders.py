@@ -270,3 +270,18 @@ def test_polis_folder_missing_votes(tmp_path):
     (folder / "comments.csv").write_text("timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body\n")
     with pytest.raises(InputError, match="votes"):
         load([folder], fmt="polis")
+
+
+def test_long_file_quotes_keep_their_offsets(tmp_path):
+    path = tmp_path / "codings.csv"
+    path.write_text("respondent,group,code,quote,start,end\n"
+                    "p1,partner,Research,more research,8,21\n"
+                    "p2,partner,Advocacy,lobbying works,,\n")
+    quotes = load([path]).graph.table("Quote").set_index("text")
+    assert (quotes.loc["more research", "start"], quotes.loc["more research", "end"]) == (8, 21)
+    assert quotes["start"].isna().sum() == 1  # no offsets given: none made up
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent,group,code,quote,start,end\np1,partner,Research,more research,eight,21\n")
+    with pytest.raises(InputError) as error:
+        load([bad])
+    assert "line 2" in str(error.value) and "start" in str(error.value)
