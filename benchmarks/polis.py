@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from startup import timed  # the scripts' folder is on sys.path when run as a script
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
 CONVERSATIONS = ["15-per-hour-seattle", "scoop-hivemind.biodiversity"]
@@ -44,38 +43,19 @@ def best_of(repeat, function, *args, **kwargs):
     return min(times), result
 
 
-def fresh_process(argv, env, repeat):
-    """Median wall and CPU seconds of ``argv`` run as a fresh process ``repeat`` times (after a warm-up)."""
-    walls, cpus = [], []
-    for number in range(repeat + 1):
-        with tempfile.TemporaryDirectory() as tmp:
-            command = [part.format(tmp=tmp) for part in argv]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            out = subprocess.run(command, env=env, capture_output=True, text=True)
-            wall = time.perf_counter() - started
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if out.returncode:
-            raise SystemExit(f"{' '.join(command)} failed:\n{out.stderr[-2000:]}")
-        if number:  # the first run warms the file cache (and the schema's JSON in the user cache)
-            walls.append(wall)
-            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
-
-
 def cli_loads(args):
     """The whole `consultgraph load` of each conversation, a fresh process each time."""
     run_cli = "import sys; from consultgraph.cli import main; main(sys.argv[1:])"
     env = dict(os.environ)
-    base_wall, base_cpu = fresh_process([sys.executable, "-c", "pass"], env, args.repeat)
+    base_wall, base_cpu = timed([sys.executable, "-c", "pass"], env, args.repeat)
     print(f"\nThe whole `consultgraph load FOLDER --into NEW -q` (fresh process, median of {args.repeat}); "
           f"`python -c pass` {base_wall:.3f} s wall, {base_cpu:.3f} s CPU")
     for name in CONVERSATIONS:
         argv = [sys.executable, "-c", run_cli, "load", str(args.data / name), "--into", "{tmp}/project", "-q"]
-        wall, cpu = fresh_process(argv, env, args.repeat)
+        wall, cpu = timed(argv, env, args.repeat)
         line = f"  {name:30} {wall:6.2f} s wall {cpu:6.2f} s CPU"
         if args.against:
-            old_wall, old_cpu = fresh_process(argv, dict(env, PYTHONPATH=args.against), args.repeat)
+            old_wall, old_cpu = timed(argv, dict(env, PYTHONPATH=args.against), args.repeat)
             line += f"   before: {old_wall:6.2f} s wall {old_cpu:6.2f} s CPU ({old_cpu / cpu:4.1f}x)"
         print(line, flush=True)
 

@@ -31,17 +31,22 @@ RUN_CLI = "import sys; from consultgraph.cli import main; main(sys.argv[1:])"
 
 
 def timed(argv, env, repeat):
-    """Median wall and CPU seconds of ``argv`` over ``repeat`` runs (after one warm-up)."""
+    """Median wall and CPU seconds of ``argv`` run as a fresh process ``repeat`` times (after a warm-up).
+
+    ``{tmp}`` in an argument becomes a new temporary folder for each run.
+    """
     walls, cpus = [], []
     for number in range(repeat + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        out = subprocess.run(argv, env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [part.format(tmp=tmp) for part in argv]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            out = subprocess.run(command, env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if out.returncode:
-            raise SystemExit(f"{' '.join(argv)} failed:\n{out.stderr[-2000:]}")
-        if number:  # the first run warms the file cache
+            raise SystemExit(f"{' '.join(command)} failed:\n{out.stderr[-2000:]}")
+        if number:  # the first run warms the file cache (and the schema's JSON in the user cache)
             walls.append(wall)
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return statistics.median(walls), statistics.median(cpus)
@@ -53,23 +58,22 @@ def main():
     parser.add_argument("--against", default=None, help="A folder holding another consultgraph package to time too.")
     args = parser.parse_args()
     env = dict(os.environ)
-    with tempfile.TemporaryDirectory() as tmp:
-        base_wall, base_cpu = timed([sys.executable, "-c", "pass"], env, args.repeat)
-        print(f"baseline `python -c pass`: {base_wall:.3f} s wall, {base_cpu:.3f} s CPU (median of {args.repeat})\n")
-        header = f"{'command':24} {'wall s':>8} {'cpu s':>7} {'x pass':>7}"
+    base_wall, base_cpu = timed([sys.executable, "-c", "pass"], env, args.repeat)
+    print(f"baseline `python -c pass`: {base_wall:.3f} s wall, {base_cpu:.3f} s CPU (median of {args.repeat})\n")
+    header = f"{'command':24} {'wall s':>8} {'cpu s':>7} {'x pass':>7}"
+    if args.against:
+        header += f" {'before wall s':>14} {'before cpu s':>13} {'speed-up':>9}"
+    print(header)
+    print("-" * len(header))
+    for label, command in COMMANDS:
+        argv = [sys.executable, "-c", RUN_CLI, *command]
+        wall, cpu = timed(argv, env, args.repeat)
+        line = f"{label:24} {wall:8.3f} {cpu:7.3f} {wall / base_wall:7.1f}"
         if args.against:
-            header += f" {'before wall s':>14} {'before cpu s':>13} {'speed-up':>9}"
-        print(header)
-        print("-" * len(header))
-        for label, command in COMMANDS:
-            argv = [sys.executable, "-c", RUN_CLI, *[part.format(tmp=tmp) for part in command]]
-            wall, cpu = timed(argv, env, args.repeat)
-            line = f"{label:24} {wall:8.3f} {cpu:7.3f} {wall / base_wall:7.1f}"
-            if args.against:
-                old_env = dict(env, PYTHONPATH=args.against)
-                old_wall, old_cpu = timed(argv, old_env, args.repeat)
-                line += f" {old_wall:14.3f} {old_cpu:13.3f} {old_cpu / cpu:8.1f}x"
-            print(line, flush=True)
+            old_env = dict(env, PYTHONPATH=args.against)
+            old_wall, old_cpu = timed(argv, old_env, args.repeat)
+            line += f" {old_wall:14.3f} {old_cpu:13.3f} {old_cpu / cpu:8.1f}x"
+        print(line, flush=True)
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores")
 
 
