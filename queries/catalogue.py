@@ -285,6 +285,8 @@ def py_stance_split(graph, concept):
 
 def _quote_rows(graph):
     quotes = graph.table("Quote")
+    if "text" not in quotes:  # a project without quotes has no text column
+        quotes = quotes.assign(text=None)
     own_group = dict(zip(graph.edges_of("FOR_GROUP")["source"], graph.edges_of("FOR_GROUP")["target"]))
     illustrates = graph.edges_of("ILLUSTRATES")
     return quotes, own_group, illustrates
@@ -322,7 +324,7 @@ def py_raised_by_every_group(graph, kind):
 
 
 def py_quotes_attributed(graph, concept, region):
-    quotes = graph.table("Quote")
+    quotes = _quote_rows(graph)[0]
     lines = quotes["source_line"] if "source_line" in quotes else [None] * len(quotes)
     about = set(graph.edges_of("ILLUSTRATES").query("target == @concept")["source"])
     speakers, own_regions = {}, {}

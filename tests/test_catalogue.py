@@ -97,3 +97,14 @@ def test_missing_and_unknown_parameters(kite_full):
         cat.run(kite_full, "codings-per-group", {})
     with pytest.raises(QueryError, match="has no parameter 'colour'"):
         cat.run(kite_full, "group-sizes", {"colour": "red"})
+
+
+@pytest.mark.parametrize("name", ["quotes-by-group", "quotes-by-region", "quotes-attributed"])
+def test_quote_questions_on_a_project_without_quotes(tmp_path, name):
+    from consultgraph.loaders import load
+
+    codings = tmp_path / "codings.csv"
+    codings.write_text("respondent,group,region,code\np1,partner,Europe,research\n", encoding="utf-8")
+    graph = load([codings]).graph
+    assert {lang: cat.run(graph, name, KITE_PARAMS[name], language=lang) for lang in cat.LANGUAGES} == {
+        lang: [] for lang in cat.LANGUAGES}
