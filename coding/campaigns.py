@@ -301,7 +301,7 @@ def detect_campaigns(graph, *, question=None, **options):
     nodes = graph.nodes[graph.nodes["kind"] != "Campaign"]
     edges = graph.edges[graph.edges["kind"] != "IN_CAMPAIGN"]
     base = type(graph)(nodes, edges, name=graph.name, manifest=graph.manifest)
-    batch = translate(campaign_records(campaigns), concepts=base.concepts, existing=base.node_kinds())
+    batch = translate(campaign_records(campaigns), concepts=base.concepts, existing=base.node_kinds)
     return campaigns, base.merge(batch)
 
 

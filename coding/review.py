@@ -171,7 +171,7 @@ def read_review(graph, path, *, reviewer=None):
                 records.append(Edge("CODED", response, concept, {"coder": coder}, file=str(path), line=line))
     if not records:
         return graph, 0
-    batch = translate(records, concepts=graph.concepts, existing=graph.node_kinds())
+    batch = translate(records, concepts=graph.concepts, existing=graph.node_kinds)
     return graph.merge(batch), len(records)
 
 

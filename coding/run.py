@@ -224,7 +224,7 @@ def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, lan
         columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
     base = _without_machine(graph, set(responses["id"]))
     records = list(_records(codings, quotes, author, texts))
-    batch = translate(records, concepts=base.concepts, existing=base.node_kinds())
+    batch = translate(records, concepts=base.concepts, existing=base.node_kinds)
     run.graph = base.merge(batch)
     run.summary = _summary(run.graph, codings, coded, models if model else {})
     return run

@@ -23,7 +23,7 @@ from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the code
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
     EDGE_COLUMNS, KEY_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, upsert_edges, value_counts,
-    with_concepts,
+    upsert_stored_edges, with_concepts,
 )
 
 #: The relationship kinds that are codings (a respondent raised a concept).
@@ -149,9 +149,25 @@ class Consultation:
                 )
         return index
 
-    def node_kinds(self):
-        """``node id -> kind`` for every node."""
-        return dict(zip(self.nodes["id"], self.nodes["kind"]))
+    def node_kinds(self, ids=None):
+        """``node id -> kind`` for every node, or for those of ``ids`` that are nodes.
+
+        With ``ids``, a stored graph reads just the id and kind columns and keeps the
+        rows asked for: :func:`~consultgraph.graph.translator.translate` asks for the
+        endpoints a batch does not define itself, not for a million respondents.
+        """
+        if ids is None:
+            return dict(zip(self.nodes["id"], self.nodes["kind"]))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(list(ids), pa.string())
+        if self._nodes is None:
+            table = self.project.read_arrow("nodes", columns=["id", "kind"], manifest=self.manifest)
+            table = table.filter(pc.is_in(table.column("id"), value_set=wanted))
+            return dict(zip(table.column("id").to_pylist(), table.column("kind").cast(pa.string()).to_pylist()))
+        rows = self.nodes[self.nodes["id"].isin(wanted.to_pylist())]
+        return dict(zip(rows["id"], rows["kind"]))
 
     def merge(self, batch):
         """A new :class:`Consultation` with ``batch`` upserted (same id / key replaces)."""
@@ -173,11 +189,13 @@ class Consultation:
         if not len(batch.edges):
             edges = self.edges
         elif stored:
-            # the batch's edges replace old ones with the same key (compared on integer codes); the
-            # old table is read whole only if some old edge survives
-            keys = self.project.read_pandas("edges", columns=KEY_COLUMNS, manifest=self.manifest)
-            edges = upsert_edges(lambda: self.edges, batch.edges, functional, old_keys=keys)
-            del keys
+            # the batch's edges replace stored ones with the same key, looked up a row group at a
+            # time: neither the stored table nor its keys are held whole, only the rows that survive
+            edges = upsert_stored_edges(self.project.table_path("edges", self.manifest), batch.edges, functional)
+            if edges is None:
+                keys = self.project.read_pandas("edges", columns=KEY_COLUMNS, manifest=self.manifest)
+                edges = upsert_edges(lambda: self.edges, batch.edges, functional, old_keys=keys)
+                del keys
         elif len(self.edges):
             edges = upsert_edges(self.edges, batch.edges, functional)
         else:

@@ -188,3 +188,122 @@ def upsert_edges(old, new, functional, *, old_keys=None):
         return new.reset_index(drop=True)
     old = old() if callable(old) else old
     return concat_tables([old[kept_old], new], EDGE_COLUMNS).reset_index(drop=True)
+
+
+def _edge_keys(columns, functional_kinds, lookups=None):
+    """One int64 key per edge from its key columns' codes (``-1`` missing), and a mask of
+    rows whose key cannot occur among the batch's (a value the batch does not have).
+
+    ``columns`` maps source, kind, target, stance to codes; ``lookups`` (for a stored row
+    group) recodes them into the batch's categories first (``-1`` there: not in the batch).
+    """
+    import numpy as np
+
+    rows = len(columns["kind"][0])
+    key = np.zeros(rows, dtype=np.int64)
+    absent = np.zeros(rows, dtype=bool)
+    is_functional = np.append(functional_kinds, False)
+    for name in ("source", "kind", "target", "stance", "coder"):
+        codes, size = columns[name]
+        if lookups is not None and name in lookups:
+            recoded = np.append(lookups[name], -1)[codes]
+            lacking = (codes >= 0) & (recoded < 0)
+            codes = recoded
+        else:
+            lacking = None
+        if name == "kind":
+            fn = is_functional[codes]
+        if name in ("target", "stance"):  # a functional relationship is keyed by source and kind alone
+            codes = np.where(fn, -1, codes)
+            if lacking is not None:
+                lacking &= ~fn
+        if lacking is not None:
+            absent |= lacking
+        key *= size
+        key += codes.astype(np.int64) + 1
+    return key, absent
+
+
+def _key_sizes(new, coders):
+    import math
+
+    sizes = {c: len(new[c].array.categories) + 1 for c in ("source", "kind", "target", "stance")}
+    sizes["coder"] = len(coders) + 1
+    return sizes, math.prod(sizes.values()) < 2**62
+
+
+def _dictionary_codes(column):
+    """A stored column (dictionary or plain text) as ``(codes, dictionary)``; missing is code -1."""
+    import pyarrow as pa
+
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    if not pa.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    return column.indices.fill_null(-1).to_numpy(zero_copy_only=False), column.dictionary
+
+
+def upsert_stored_edges(path, new, functional):
+    """The edges of the stored Parquet table at ``path`` with ``new`` ones upserted, as
+    :func:`upsert_edges` would give them, without reading the stored table whole.
+
+    The batch's keys (:func:`kept_rows`' keys as one integer each) are sorted once; the
+    stored keys are read a row group at a time, recoded into the batch's categories in
+    Arrow and looked up in them; only the stored rows that survive are then read. A
+    stored table holds no repeated key (every write upserts), so each of its rows
+    survives exactly when the batch lacks its key. Returns None when the keys do not fit
+    one integer (the caller then upserts in memory).
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from consultgraph.graph.coders import coder_of
+    from consultgraph.graph.store import canonical_pandas
+
+    names = np.append(coder_of(new["props"].array.categories).to_numpy(dtype=object), "")
+    coders = pd.Index(names).unique()
+    sizes, fits = _key_sizes(new, coders)
+    if not fits:
+        return None
+    kinds = new["kind"].array.categories
+    columns = {c: (new[c].array.codes, sizes[c]) for c in ("source", "kind", "target", "stance")}
+    columns["coder"] = (coders.get_indexer(names)[new["props"].array.codes], sizes["coder"])
+    functional_kinds = np.isin(np.asarray(kinds, dtype=object), list(functional))
+    key, _ = _edge_keys(columns, functional_kinds)
+    del columns
+    # the batch keeps the last row of each key (as kept_rows does); its sorted keys answer lookups
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    last = np.append(key[1:] != key[:-1], True)
+    kept_new = np.zeros(len(key), dtype=bool)
+    kept_new[order[last]] = True
+    del order, last
+    # the batch's categories, hashed once: each row group's (small) dictionary is looked up in them
+    values = {c: new[c].array.categories for c in ("source", "kind", "target", "stance")}
+
+    parquet = pq.ParquetFile(path)
+    survivors = {}
+    for group in range(parquet.metadata.num_row_groups):
+        stored = parquet.read_row_group(group, columns=KEY_COLUMNS)
+        columns, lookups = {}, {}
+        for name in ("source", "kind", "target", "stance"):
+            codes, dictionary = _dictionary_codes(stored.column(name))
+            columns[name] = (codes, sizes[name])
+            lookups[name] = values[name].get_indexer(dictionary.to_numpy(zero_copy_only=False))
+        codes, dictionary = _dictionary_codes(stored.column("props"))
+        stored_names = np.append(coder_of(dictionary.to_numpy(zero_copy_only=False)).to_numpy(dtype=object), "")
+        coder = coders.get_indexer(stored_names)[codes]  # missing props: no coder, as in the batch
+        columns["coder"] = (coder, sizes["coder"])
+        group_key, absent = _edge_keys(columns, functional_kinds, lookups)
+        absent |= coder < 0
+        place = np.searchsorted(key, group_key).clip(max=len(key) - 1) if len(key) else np.zeros(len(group_key), dtype=np.int64)
+        kept = absent | (key[place] != group_key) if len(key) else np.ones(len(group_key), dtype=bool)
+        if kept.any():
+            survivors[group] = np.flatnonzero(kept)
+    del key
+    new = new if kept_new.all() else new[kept_new]
+    if not survivors:
+        return new.reset_index(drop=True)
+    old = [canonical_pandas(parquet.read_row_group(group).take(pa.array(rows)), "edges") for group, rows in survivors.items()]
+    return concat_tables([*old, new], EDGE_COLUMNS).reset_index(drop=True)

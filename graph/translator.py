@@ -514,8 +514,10 @@ def translate(records, *, concepts=None, existing=None):
         records, as loaders yield them.
     concepts : ConceptIndex, optional
         The concepts already known (schema and project); the batch may add its own.
-    existing : mapping, optional
-        ``node id -> kind`` of nodes already in the project, which edges may point to.
+    existing : mapping or callable, optional
+        ``node id -> kind`` of nodes already in the project, which edges may point to; or
+        a function that returns that mapping for a set of ids (only the endpoints the
+        batch lacks are asked for, e.g. :meth:`Consultation.node_kinds`).
 
     Returns
     -------
@@ -551,6 +553,10 @@ def translate(records, *, concepts=None, existing=None):
     edges = _resolve_targets(edges, index, schema)
     edges = _route_codings(edges, index, schema)
 
+    if callable(existing):  # ask only for the endpoints the batch does not define itself
+        own = set(nodes["id"]) if len(nodes) else set()
+        ends = [edges[end].array.categories for end in ("source", "target")] if len(edges) else []
+        existing = existing({node for values in ends for node in values if node not in own})
     known = dict(existing or {})
     for concept in index.concepts:
         known.setdefault(concept.id, concept.kind)

@@ -211,7 +211,7 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
             path_fmt = fmt.get(str(path)) if isinstance(fmt, dict) else fmt
             yield from iter_records(path, path_fmt, namespace, options, steps, concepts=graph.concepts)
 
-    batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds())
+    batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds)
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")
     merged = graph.merge(batch)
     added = {"nodes": len(batch.nodes), "edges": len(batch.edges)}

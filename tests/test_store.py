@@ -178,3 +178,38 @@ def test_schema_concepts_derived_once_are_the_turtle_files(tmp_path, monkeypatch
         assert len(again) > 50 and cached.stat().st_size > 1000
     finally:
         store._schema_concept_list.cache_clear()
+
+
+def _edge_rows(graph):
+    """The edge table in its own row order, text as plain objects."""
+    return graph.edges.astype({c: object for c in graph.edges.columns if c != "weight"}).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("batch_rows", [
+    "same",  # loading the same file again
+    "respondent,group,code\np1,public,research\n",  # a functional edge changes target
+    "respondent,group,code,stance\np1,partner,research,lead\nz9,partner,climate,\n",  # a new stance, a new respondent
+    "machine",  # a machine coder's codings beside the people's
+])
+def test_upsert_into_a_stored_project_is_the_in_memory_upsert(tmp_path, kite_long, batch_rows):
+    from consultgraph.graph.records import Edge, Ref
+    from consultgraph.graph.translator import translate
+    from consultgraph.loaders.pipeline import iter_records
+
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    stored = Consultation.open(project)
+    if batch_rows == "same":
+        records = list(iter_records(kite_long))
+    elif batch_rows == "machine":
+        records = [Edge("MENTIONS", "respondent/p1", Ref("research"), {"coder": "machine:rules"}),
+                   Edge("MENTIONS", "respondent/n2", Ref("climate"), {"coder": "machine:rules", "stance": "lead"})]
+    else:
+        more = tmp_path / "more.csv"
+        more.write_text(batch_rows)
+        records = list(iter_records(more))
+    batch = translate(records, concepts=stored.concepts, existing=stored.node_kinds())
+    in_memory = Consultation(stored.nodes, stored.edges).merge(batch)
+    from_store = Consultation.open(project).merge(batch)
+    assert _edge_rows(from_store).equals(_edge_rows(in_memory))
+    assert len(from_store.edges) > len(batch.edges) or batch_rows == "same"
