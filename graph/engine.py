@@ -213,6 +213,8 @@ def coding_counts(graph, kind, groups, *, stance=None, region=None):
      {'group': 'group/partner', 'concept': 'tactic/research', 'stance': 'mention', 'count': 1},
      {'group': 'group/partner', 'concept': 'tactic/research', 'stance': 'raised', 'count': 2}]
     """
+    if region is None and graph.coder == "auto" and graph.parquet_path("share_counts") is not None:
+        return _stored_coding_counts(graph, kind, groups, stance)
     stance_filter = "WHERE c.stance = $stance" if stance is not None else ""
     raised = "" if stance is not None else """
         UNION ALL
@@ -244,6 +246,19 @@ def coding_counts(graph, kind, groups, *, stance=None, region=None):
         frame[column] = frame[column].astype(object)
     frame["count"] = frame["count"].astype("int64")
     return frame
+
+
+def _stored_coding_counts(graph, kind, groups, stance):
+    """:func:`coding_counts` read from the share counts stored with the project (its default
+    view: no region, the ``auto`` coder choice), which hold every concept and broader group."""
+    from consultgraph.graph.counts import RAISED
+
+    counts, _ = share_counts(graph)
+    kind_of = {c.id: c.kind for c in graph.concepts.concepts}
+    keep = counts["group"].isin(list(groups)) & (counts["concept"].map(kind_of) == kind)
+    if stance is not None:  # one stance asked for: "raised" is no stance a coding has
+        keep &= (counts["stance"] == stance) & (counts["stance"] != RAISED)
+    return counts[keep].sort_values(["group", "concept", "stance"]).reset_index(drop=True)
 
 
 def share_counts(graph, *, region=None):

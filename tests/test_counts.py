@@ -128,6 +128,21 @@ def test_synthetic_project_counts(synthetic):
     check_stats(graph, csv_path)
 
 
+def test_coding_counts_from_the_stored_view_are_duckdb_counts(synthetic, amnesty):
+    """coding_counts reads the stored share counts; without the view DuckDB counts the codings."""
+    graph, _ = synthetic
+    for stored in (graph, Consultation.open(amnesty.path)):
+        counted = Consultation.open(stored.path)
+        counted.manifest = {**counted.manifest, "tables": {k: v for k, v in counted.manifest["tables"].items()
+                                                            if k != "share_counts"}}
+        groups = [c.id for c in stored.concepts.concepts if c.kind == "StakeholderGroup"]
+        for kind in ("Theme", "Tactic"):
+            for stance in (None, "mention", "lead", "raised"):
+                from_view = stored.coding_counts(kind, groups, stance=stance)
+                assert from_view.equals(counted.coding_counts(kind, groups, stance=stance)), (kind, stance)
+                assert len(from_view) or stance is not None or stored is not graph  # amnesty: findings, no codings
+
+
 def test_stored_counts_follow_the_generation(synthetic, tmp_path):
     """A second load writes the next generation's counts; a project stored without them counts afresh."""
     import shutil
