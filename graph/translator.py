@@ -71,9 +71,28 @@ def _clean(value):
     return value
 
 
-def _row_json(columns, row):
-    obj = {k: c for k, c in ((k, _clean(v)) for k, v in zip(columns, row)) if c is not None and c != ""}
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True) if obj else "{}"
+#: One encoder for every row (``json.dumps`` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def _cleaned(values):
+    """:func:`_clean` of every value of a column; a numeric column is cleaned in one pass."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf":
+        array = values.to_numpy()
+        if array.dtype.kind in "iu":
+            return array.tolist()
+        whole = np.isfinite(array) & (array == np.floor(array))
+        return [None if x != x else int(x) if w else x for x, w in zip(array.tolist(), whole.tolist())]
+    return [_clean(v) for v in values]  # a Series yields Python scalars, as itertuples does
+
+
+def _rows_json(frame, columns):
+    obj_rows = zip(*(_cleaned(frame[c]) for c in columns))
+    texts = []
+    for row in obj_rows:
+        obj = {k: c for k, c in zip(columns, row) if c is not None and c != ""}
+        texts.append(_ENCODER.encode(obj) if obj else "{}")
+    return texts
 
 
 def props_json(frame, columns, *, as_categorical=False):
@@ -95,7 +114,7 @@ def props_json(frame, columns, *, as_categorical=False):
         except TypeError:  # unhashable values (lists): one JSON per row
             group = np.arange(len(part))
         firsts = first_rows(group)
-        distinct = [_row_json(columns, row) for row in part.iloc[firsts].itertuples(index=False, name=None)]
+        distinct = _rows_json(part.iloc[firsts], columns)
         # the same JSON from different rows (an empty string, a None) is one text
         number, texts = pd.factorize(pd.Index(["{}", *distinct], dtype=object))
         codes_out[some] = number[1:][group]

@@ -157,7 +157,9 @@ def opinion_groups(
     # Hundreds of k-means fits on a few hundred points: OpenMP/BLAS threads cost far more
     # to start than they save (13 s -> 1 s on the biodiversity export); results are the same.
     with threadpool_limits(limits=threads):
-        runs = [_cluster_once(points, base_clusters, max_groups, int(s)) for s in seeds]
+        # rounded, so that the last-bit noise of the SVD does not make copies look distinct
+        n_distinct = len(np.unique(np.round(points, 9), axis=0))
+        runs = [_cluster_once(points, n_distinct, base_clusters, max_groups, int(s)) for s in seeds]
     chosen, stability = _most_central(runs)
     labels, k, silhouette, base = runs[chosen]
 
@@ -186,8 +188,9 @@ def _principal_components(centred, n):
     return components
 
 
-def _cluster_once(points, base_k, max_groups, random_state):
-    """One Pol.is clustering: base k-means, then weighted k-means of base centres by silhouette."""
+def _cluster_once(points, n_distinct, base_k, max_groups, random_state):
+    """One Pol.is clustering: base k-means, then weighted k-means of base centres by silhouette
+    (``n_distinct``: how many distinct points there are)."""
     import warnings
 
     from sklearn.cluster import KMeans
@@ -197,8 +200,6 @@ def _cluster_once(points, base_k, max_groups, random_state):
     n = len(points)
     if n == 0:
         return np.zeros(0, dtype=int), 0, {}, np.zeros(0, dtype=int)
-    # Rounded, so that the last-bit noise of the SVD does not make copies look distinct.
-    n_distinct = len(np.unique(np.round(points, 9), axis=0))
     k_base = min(base_k, n_distinct)
     if k_base <= 1:
         return np.zeros(n, dtype=int), 1, {}, np.zeros(n, dtype=int)
@@ -246,11 +247,15 @@ def _most_central(runs):
         return 0, float("nan")
     from sklearn.metrics import adjusted_rand_score
 
-    labels = [run[0] for run in runs]
-    agreement = np.ones((len(runs), len(runs)))
-    for i in range(len(runs)):
-        for j in range(i + 1, len(runs)):
-            agreement[i, j] = agreement[j, i] = adjusted_rand_score(labels[i], labels[j])
+    # runs often find the very same labels: score each pair of distinct labellings once
+    # (identical labellings score exactly 1.0, as adjusted_rand_score gives them)
+    distinct, which = np.unique(np.array([run[0] for run in runs]), axis=0, return_inverse=True)
+    which = which.ravel()
+    scores = np.ones((len(distinct), len(distinct)))
+    for i in range(len(distinct)):
+        for j in range(i + 1, len(distinct)):
+            scores[i, j] = scores[j, i] = adjusted_rand_score(distinct[i], distinct[j])
+    agreement = scores[np.ix_(which, which)]
     mean = (agreement.sum(axis=1) - 1) / (len(runs) - 1)
     chosen = int(np.argmax(mean))
     return chosen, float(mean[chosen])
