@@ -43,7 +43,7 @@ def concat_tables(frames, columns):
             out[column] = pd.Series(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=object)
             continue
         cats = [p.array if isinstance(p.dtype, pd.CategoricalDtype) else as_categorical(p) for p in parts]
-        cats = [pd.Categorical.from_codes(c.codes, categories=pd.Index(list(c.categories), dtype=object))
+        cats = [pd.Categorical.from_codes(c.codes, categories=pd.Index(c.categories.to_numpy(dtype=object), dtype=object))
                 if c.categories.dtype != object else c for c in cats]
         out[column] = pd.Series(union_categoricals(cats) if len(cats) > 1 else cats[0])
     return pd.DataFrame(out, copy=False)[list(columns)]
