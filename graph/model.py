@@ -49,11 +49,18 @@ class EdgeKind:
     range: frozenset
     properties: tuple
     functional: bool = False
+    qualified_iri_text: str | None = None
 
     @property
     def iri(self):
         """The object property's IRI as an rdflib ``URIRef``."""
         return _uri(self.iri_text)
+
+    @property
+    def qualified_iri(self):
+        """The ``cg:qualified...`` property that links a source to a relationship of this kind
+        with its properties (``cg:qualifiedForm``), or None."""
+        return None if self.qualified_iri_text is None else _uri(self.qualified_iri_text)
 
 
 @dataclass(frozen=True)
@@ -179,8 +186,8 @@ def schema_to_json(schema):
     return {
         "node_kinds": [[k.name, k.iri_text, k.prefix, k.is_concept, k.label, k.codeable, list(k.aliases), k.order]
                        for k in schema.node_kinds.values()],
-        "edge_kinds": [[e.name, e.iri_text, sorted(e.domain), sorted(e.range), list(e.properties), e.functional]
-                       for e in schema.edge_kinds.values()],
+        "edge_kinds": [[e.name, e.iri_text, sorted(e.domain), sorted(e.range), list(e.properties), e.functional,
+                        e.qualified_iri_text] for e in schema.edge_kinds.values()],
         "properties": [[p.key, p.iri_text, p.datatype_text] for p in schema.properties.values()],
         "required": {kind: sorted(keys) for kind, keys in schema.required.items()},
         "allowed": {key: list(values) for key, values in schema.allowed.items()},
@@ -193,8 +200,9 @@ def schema_from_json(data):
     for name, iri, prefix, is_concept, label, codeable, aliases, order in data["node_kinds"]:
         node_kinds[name] = NodeKind(name, iri, prefix, is_concept, label, codeable, tuple(aliases), order)
     edge_kinds = {}
-    for name, iri, domain, range_, properties, functional in data["edge_kinds"]:
-        edge_kinds[name] = EdgeKind(name, iri, frozenset(domain), frozenset(range_), tuple(properties), functional)
+    for name, iri, domain, range_, properties, functional, qualified in data["edge_kinds"]:
+        edge_kinds[name] = EdgeKind(name, iri, frozenset(domain), frozenset(range_), tuple(properties), functional,
+                                    qualified)
     return Schema(
         node_kinds=node_kinds,
         edge_kinds=edge_kinds,
@@ -217,7 +225,7 @@ def parse_schema():
 
     node_kinds = {}
     for cls in onto.subjects(RDF.type, OWL.Class):
-        if not isinstance(cls, URIRef):
+        if not isinstance(cls, URIRef) or _literal(onto, cls, CG.qualification):
             continue
         name = str(cls).split("#")[-1]
         prefix = _literal(onto, cls, CG.idPrefix)
@@ -245,6 +253,8 @@ def parse_schema():
 
     edge_kinds = {}
     for prop in onto.subjects(RDF.type, OWL.ObjectProperty):
+        if _literal(onto, prop, CG.qualification):  # cg:target and the cg:qualified... links
+            continue
         name = _literal(onto, prop, CG.relationshipType)
         if name is None:
             raise SchemaError(f"object property {prop} in ontology.ttl has no cg:relationshipType")
@@ -255,6 +265,7 @@ def parse_schema():
             range=_classes(onto, onto.value(prop, RDFS.range)),
             properties=tuple(sorted(by_iri[p] for p in onto.objects(prop, CG.edgeProperty))),
             functional=(prop, RDF.type, OWL.FunctionalProperty) in onto,
+            qualified_iri_text=None if onto.value(prop, CG.qualifiedForm) is None else str(onto.value(prop, CG.qualifiedForm)),
         )
 
     required, allowed = {}, {}

@@ -135,10 +135,8 @@ SELECT concat('<{base}', source, '> ', k.p, ' <{base}', target, '> .', chr(10),
        1 + CAST(k.also IS NOT NULL AS INTEGER) AS triples
 FROM (SELECT DISTINCT source, target, kind FROM edge_rows) d JOIN kinds k ON k.kind = CAST(d.kind AS VARCHAR)
 UNION ALL
-SELECT concat(st, ' <{rdf}type> <{rdf}Statement> .', chr(10),
-              st, ' <{rdf}subject> <{base}', source, '> .', chr(10),
-              st, ' <{rdf}predicate> ', k.p, ' .', chr(10),
-              st, ' <{rdf}object> <{base}', target, '> .', chr(10)), 4
+SELECT concat('<{base}', source, '> ', k.qualified, ' ', st, ' .', chr(10),
+              st, ' <{cg}target> <{base}', target, '> .', chr(10)), 2
 FROM statements s JOIN kinds k ON k.kind = CAST(s.kind AS VARCHAR)
 UNION ALL
 SELECT concat(s.st, q.tail), 1
@@ -168,29 +166,35 @@ def _write_strings(column, write):
 
 
 def _edge_lines(graph, write):
-    """Write the relationships' triples (plain, plus an ``rdf:Statement`` for qualified ones) built in
-    DuckDB from the edge table; returns the number of triples (each written once)."""
+    """Write the relationships' triples (plain, plus the qualified form of those with properties) built
+    in DuckDB from the edge table; returns the number of triples (each written once)."""
     import duckdb
     import pandas as pd
     import pyarrow.compute as pc
 
-    from consultgraph.graph.model import load_schema
-    from consultgraph.graph.rdf import STATEMENT
-    from consultgraph.schema.namespaces import ID
+    from consultgraph.graph.model import edge_attributes, load_schema
+    from consultgraph.graph.rdf import STATEMENT, qualified_form
+    from consultgraph.schema.namespaces import CG, ID
 
     edges = graph.edges
     if len(edges) == 0:
         return 0
     also = {"BROADER": f"<{_SKOS}broader>", "FROM_SOURCE": f"<{_PROV}wasDerivedFrom>"}
-    kinds = pd.DataFrame([(name, f"<{kind.iri}>", also.get(name)) for name, kind in load_schema().edge_kinds.items()],
-                         columns=["kind", "p", "also"])
+    kinds = pd.DataFrame([(name, f"<{kind.iri}>", also.get(name), kind.qualified_iri_text and f"<{kind.qualified_iri}>")
+                          for name, kind in load_schema().edge_kinds.items()], columns=["kind", "p", "also", "qualified"])
     combo, combos, tails = _qualifier_tables(edges)
     edge_rows = pd.DataFrame({"source": edges["source"], "target": edges["target"], "kind": edges["kind"],
                               "stance": edges["stance"], "combo": combo})
     unknown = set(edges["kind"].astype(str).unique()) - set(kinds["kind"])
     if unknown:
         raise QueryError(f"relationship kind {sorted(unknown)[0]} is not in the ontology")
-    text = _EDGE_LINES.format(base=str(ID), statement=STATEMENT, rdf=_RDF)
+    undeclared = combos["qualified"].to_numpy()[combo] & ~edges["kind"].astype(str).isin(
+        set(kinds.loc[kinds["qualified"].notna(), "kind"])).to_numpy()
+    if undeclared.any():  # properties on a relationship kind the ontology gives no qualified form: say so
+        row = int(undeclared.nonzero()[0][0])
+        qualified_form(str(edges["kind"].iat[row]),
+                       edge_attributes(edges["stance"].iat[row], edges["weight"].iat[row], edges["props"].iat[row]))
+    text = _EDGE_LINES.format(base=str(ID), statement=STATEMENT, cg=str(CG))
     connection = duckdb.connect()
     try:
         connection.execute("SET enable_progress_bar = false")  # the library never prints

@@ -3,9 +3,11 @@
 Every node is ``ID[<node id>]`` typed with its class; properties use the ontology's
 datatype properties (``cg:count`` ...), concepts carry ``skos:prefLabel``/``altLabel``/
 ``inScheme``/``broader``. A relationship is a plain triple (``cg:mentions``); one that
-carries properties (stance, weight, source line) is also described by an
-``rdf:Statement`` with a stable IRI, so SPARQL can filter on stance and the export is
-deterministic (no blank nodes): export -> import -> export gives the same graph.
+carries properties (stance, weight, source line) also has a qualified form, a node with a
+stable IRI (PROV-O's qualification pattern, declared by ``cg:qualifiedForm`` in the
+ontology): ``r cg:qualifiedMention st . st cg:target c ; cg:stance "lead"``. So SPARQL
+can filter on stance, and the export is deterministic (no blank nodes): export -> import
+-> export gives the same graph.
 Findings and quotes link to their source with ``prov:wasDerivedFrom``.
 """
 
@@ -63,7 +65,7 @@ def _literal(value, datatype):
 
 
 def statement_key(source, kind, target, stance, coder=None):
-    """The local part of a qualified relationship's ``rdf:Statement`` IRI (stable across exports)."""
+    """The local part of a qualified relationship's IRI (stable across exports)."""
     key = f"{source}\x1f{kind}\x1f{target}\x1f{stance or ''}" + (f"\x1f{coder}" if coder else "")
     digest = hashlib.sha1(key.encode()).hexdigest()[:20]
     return f"{STATEMENT}/{digest}"
@@ -71,6 +73,18 @@ def statement_key(source, kind, target, stance, coder=None):
 
 def statement_iri(source, kind, target, stance, coder=None):
     return ID[statement_key(source, kind, target, stance, coder)]
+
+
+def qualified_form(kind, qualifiers):
+    """The ``cg:qualified...`` property of relationship ``kind``; a :class:`SchemaError` when the
+    ontology declares none and the relationship carries ``qualifiers``."""
+    iri = load_schema().edge_kind(kind).qualified_iri
+    if iri is None:
+        from consultgraph.errors import SchemaError
+
+        raise SchemaError(f"{kind} relationships carry {', '.join(sorted(qualifiers))} but ontology.ttl declares no "
+                          "cg:qualifiedForm for them: add one (and cg:edgeProperty) to store their properties in RDF")
+    return iri
 
 
 def to_rdf(graph, rdf=None, *, context=None):
@@ -119,10 +133,8 @@ def to_rdf(graph, rdf=None, *, context=None):
         qualifiers = edge_attributes(stance, weight, extra)
         if qualifiers:
             statement = statement_iri(source, kind, target, stance, qualifiers.get("coder"))
-            add((statement, RDF.type, RDF.Statement))
-            add((statement, RDF.subject, s))
-            add((statement, RDF.predicate, p))
-            add((statement, RDF.object, o))
+            add((s, qualified_form(kind, qualifiers), statement))
+            add((statement, CG.target, o))
             for key, value in qualifiers.items():
                 prop = props[key]
                 add((statement, prop.iri, _literal(value, prop.datatype)))
@@ -167,14 +179,16 @@ def from_rdf(rdf):
             values["alt_labels"] = sorted(values["alt_labels"])
         yield Node(kind, node_id, values)
     qualified = {}
-    for statement in rdf.subjects(RDF.type, RDF.Statement):
-        s, p, o = rdf.value(statement, RDF.subject), rdf.value(statement, RDF.predicate), rdf.value(statement, RDF.object)
-        quals = {}
-        for predicate, obj in rdf.predicate_objects(statement):
-            if predicate in key_of:
-                key = key_of[predicate]
-                quals[key] = int(obj.toPython()) if key in integer_keys else obj.toPython()
-        qualified.setdefault((s, p, o), []).append(quals)
+    for name, kind in schema.edge_kinds.items():
+        if kind.qualified_iri is None:
+            continue
+        for s, statement in rdf.subject_objects(kind.qualified_iri):
+            quals = {}
+            for predicate, obj in rdf.predicate_objects(statement):
+                if predicate in key_of:
+                    key = key_of[predicate]
+                    quals[key] = int(obj.toPython()) if key in integer_keys else obj.toPython()
+            qualified.setdefault((s, kind.iri, rdf.value(statement, CG.target)), []).append(quals)
     for predicate, kind in kind_of_edge.items():
         for s, o in rdf.subject_objects(predicate):
             source, target = node_id_of(s), node_id_of(o)

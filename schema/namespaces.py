@@ -38,6 +38,8 @@ class CG(DefinedNamespace):
     kind: object
     edgeProperty: object
     conceptKind: object
+    qualification: object
+    qualifiedForm: object
     codeable: object
     order: object
     # relationships
@@ -58,6 +60,15 @@ class CG(DefinedNamespace):
     voted: object
     inOpinionGroup: object
     authored: object
+    # qualified relationships
+    QualifiedRelationship: object
+    target: object
+    qualifiedMention: object
+    qualifiedProposal: object
+    qualifiedIllustration: object
+    qualifiedSource: object
+    qualifiedVote: object
+    qualifiedCampaignMembership: object
     wrote: object
     answers: object
     quotedFrom: object

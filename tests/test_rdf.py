@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
 from consultgraph.graph.consultation import Consultation
@@ -55,9 +55,49 @@ def test_stance_is_queryable_in_sparql(kite_full):
 
     rows = run_sparql(kite_full, """
         PREFIX cg: <https://w3id.org/consultgraph/ontology#>
-        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-        SELECT ?r WHERE { ?s rdf:subject ?r ; rdf:predicate cg:mentions ; cg:stance "lead" }""")
+        SELECT ?r ?c WHERE { ?r cg:qualifiedMention ?m . ?m cg:stance "lead" ; cg:target ?c . ?r cg:mentions ?c }""")
     assert [r["r"].rsplit("/", 1)[1] for r in rows] == ["n2"]
+
+
+def test_a_qualified_relationship_is_the_plain_triple_plus_two_and_one_per_property(kite_full):
+    from rdflib import URIRef
+
+    from consultgraph.schema.namespaces import CG, ID
+
+    rdf = to_rdf(kite_full)
+    lead = [s for s in rdf.subjects(CG.stance, Literal("lead")) if (None, CG.qualifiedMention, s) in rdf]
+    assert len(lead) == 1
+    (respondent, link), = rdf.subject_predicates(lead[0])
+    concept = rdf.value(lead[0], CG.target)
+    assert (link, str(respondent)) == (CG.qualifiedMention, str(ID["respondent/n2"]))
+    assert (respondent, CG.mentions, concept) in rdf
+    assert sorted(str(p) for p, _ in rdf.predicate_objects(lead[0])) == sorted(
+        str(CG[p]) for p in ("target", "stance", "weight"))
+    assert isinstance(concept, URIRef)
+
+
+def test_shacl_catches_a_qualified_relationship_without_target(kite_full):
+    from consultgraph.schema.namespaces import CG
+
+    rdf = to_rdf(kite_full)
+    qualified = next(iter(rdf.objects(None, CG.qualifiedMention)))
+    rdf.remove((qualified, CG.target, None))
+    problems = validate(kite_full, rdf=rdf)
+    assert [p["message"] for p in problems] == ["A qualified relationship points to exactly one target (cg:target)."]
+
+
+def test_properties_on_a_relationship_without_qualified_form_are_refused(kite_full):
+    from consultgraph.errors import SchemaError
+    from consultgraph.graph.oxigraph import ntriples
+
+    edges = kite_full.edges.copy()
+    edges["weight"] = edges["weight"].astype(float)
+    edges.loc[(edges["kind"] == "MEMBER_OF").to_numpy().nonzero()[0][0], "weight"] = 2.0
+    graph = Consultation(kite_full.nodes, edges)
+    with pytest.raises(SchemaError, match="MEMBER_OF relationships carry weight"):
+        to_rdf(graph)
+    with pytest.raises(SchemaError, match="MEMBER_OF relationships carry weight"):
+        ntriples(graph, lambda data: None)
 
 
 def test_valid_graphs_conform(kite_full, amnesty):
