@@ -307,3 +307,20 @@ def upsert_stored_edges(path, new, functional):
         return new.reset_index(drop=True)
     old = [canonical_pandas(parquet.read_row_group(group).take(pa.array(rows)), "edges") for group, rows in survivors.items()]
     return concat_tables([*old, new], EDGE_COLUMNS).reset_index(drop=True)
+
+
+def foreign_ends(nodes, edges):
+    """The endpoint ids of ``edges`` that are not among ``nodes`` (compared in Arrow: a batch
+    of a million respondents makes no Python string per id)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(edges):
+        return set()
+    own = pa.array(nodes["id"] if len(nodes) else [], from_pandas=True).cast(pa.string())
+    asked = set()
+    for end in ("source", "target"):
+        ends = pa.array(np.asarray(edges[end].array.categories, dtype=object), pa.string())
+        asked.update(ends.filter(pc.invert(pc.is_in(ends, value_set=own))).to_pylist())
+    return asked

@@ -24,7 +24,7 @@ from consultgraph.graph.codes import (
     categorical, constant, dense_numbers, distinct_rows, first_rows, from_codes, group_numbers, materialise,
     missing, put, take, union,
 )
-from consultgraph.graph.tables import EDGE_COLUMNS, NODE_COLUMNS
+from consultgraph.graph.tables import EDGE_COLUMNS, NODE_COLUMNS, foreign_ends
 
 _EDGE_BASE = {"source", "target", "kind", "stance", "weight", "line", "file"}
 _NODE_BASE = {"id", "kind", "label", "line", "file"}
@@ -573,9 +573,7 @@ def translate(records, *, concepts=None, existing=None):
     edges = _route_codings(edges, index, schema)
 
     if callable(existing):  # ask only for the endpoints the batch does not define itself
-        own = set(nodes["id"]) if len(nodes) else set()
-        ends = [edges[end].array.categories for end in ("source", "target")] if len(edges) else []
-        existing = existing({node for values in ends for node in values if node not in own})
+        existing = existing(foreign_ends(nodes, edges))
     known = dict(existing or {})
     for concept in index.concepts:
         known.setdefault(concept.id, concept.kind)
