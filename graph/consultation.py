@@ -175,16 +175,27 @@ class Consultation:
 
         schema = load_schema()
         functional = [k for k, v in schema.edge_kinds.items() if v.functional]
-        nodes = self.nodes
-        if len(batch.nodes):
+        if not len(batch.nodes):
+            nodes = self.nodes
+        else:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            # ids compared in Arrow: a stored table's ids are Arrow strings, pandas would test them one by one
-            ids = [pa.array(frame["id"].to_numpy(dtype=object) if frame["id"].dtype == object else frame["id"],
-                            pa.string(), from_pandas=True) for frame in (nodes, batch.nodes)]
-            replaced = pc.is_in(ids[0], value_set=ids[1]).to_numpy(zero_copy_only=False)
-            nodes = concat_tables([nodes[~replaced], batch.nodes], NODE_COLUMNS)
+            from consultgraph.graph.store import canonical_pandas
+
+            # ids compared in Arrow; a stored table is filtered in Arrow too, so only the nodes
+            # the batch does not replace become pandas rows
+            new_ids = pa.array(batch.nodes["id"], from_pandas=True).cast(pa.string())
+            if self._nodes is None and self.project is not None:
+                stored = self.project.read_arrow("nodes", manifest=self.manifest)
+                kept = pc.invert(pc.is_in(stored.column("id").cast(pa.string()), value_set=new_ids))
+                old = canonical_pandas(stored.filter(kept), "nodes")
+                del stored, kept
+            else:
+                old_ids = pa.array(self.nodes["id"], from_pandas=True).cast(pa.string())
+                old = self.nodes[~pc.is_in(old_ids, value_set=new_ids).to_numpy(zero_copy_only=False)]
+            nodes = concat_tables([old, batch.nodes], NODE_COLUMNS)
+            del old
         stored = self._edges is None and self.project is not None and self.manifest.get("counts", {}).get("edges")
         if not len(batch.edges):
             edges = self.edges

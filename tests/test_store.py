@@ -212,4 +212,6 @@ def test_upsert_into_a_stored_project_is_the_in_memory_upsert(tmp_path, kite_lon
     in_memory = Consultation(stored.nodes, stored.edges).merge(batch)
     from_store = Consultation.open(project).merge(batch)
     assert _edge_rows(from_store).equals(_edge_rows(in_memory))
+    nodes = [g.nodes.astype(object).reset_index(drop=True) for g in (from_store, in_memory)]
+    assert nodes[0].equals(nodes[1])
     assert len(from_store.edges) > len(batch.edges) or batch_rows == "same"
