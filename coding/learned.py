@@ -4,8 +4,10 @@ Features are TF-IDF of words and word pairs plus TF-IDF of character 2-5-grams i
 words (robust to typos, inflection and scripts without spaces). The character n-grams
 of a text are the sum of its words' n-grams, so they are computed once per distinct
 word and combined with one sparse product: 100,000 texts take seconds, not minutes.
-Each code's score mixes a logistic regression with its nearest coded neighbours (the
-share of the most similar coded texts that carry the code); out-of-fold scores (k-fold,
+A text's sentence embedding (WordLlama, bundled weights, offline) joins its TF-IDF
+features in each code's logistic regression, which is mixed with its nearest coded
+neighbours (the share of the most similar coded texts that carry the code) and the
+text's closeness to the code's primer (its labels and definition, embedded); out-of-fold scores (k-fold,
 seeded) calibrate it (Platt), choose its decision threshold (best F1) and calibrate a
 conformal classifier (crepes) for prediction sets at a chosen level. Where every coded
 response carries at least one code, each response gets as many codes as the coded ones
@@ -33,6 +35,13 @@ BLOCK = 4096
 #: Texts are compared with the coded ones in the space of the coded texts' leading directions
 #: (exact when fewer coded texts and primers than this; 100,000 texts in seconds either way).
 NEIGHBOUR_DIMENSIONS = 128
+#: Scale of a text's sentence embedding (unit length, see :mod:`consultgraph.coding.embedding`) beside its
+#: TF-IDF features (two unit-length blocks) in each code's regression; 0 leaves embeddings out.
+EMBEDDING_WEIGHT = 4.0
+#: Share of the embedding's cosine in the similarity that picks the nearest coded texts (the rest: TF-IDF).
+NEIGHBOUR_EMBEDDING = 0.0
+#: Weight of a text's embedding cosine to each code's primer (less its mean over the codes) in the code's score.
+PRIMER_WEIGHT = 1.0
 
 
 class Features:
@@ -83,10 +92,12 @@ class CodeModel:
     positives: int
     f1: float  # out-of-fold F1 at the threshold
     column: int = 0  # this code's column in ``Model.neighbour_labels``
+    embedding_weight: float = 0.0
 
-    def probability(self, features, neighbours):
-        """Calibrated probabilities from the features and the neighbour shares of this code."""
-        score = _mix(self.classifier.decision_function(features), neighbours[:, self.column])
+    def probability(self, features, neighbours, embedded=None, primer=None):
+        """Calibrated probabilities from the features (and embeddings), neighbour shares and primer closeness."""
+        score = _mix(_decision(self.classifier, features, embedded, self.embedding_weight), neighbours[:, self.column],
+                     None if primer is None else primer[:, self.column])
         a, b = self.platt
         return 1.0 / (1.0 + np.exp(-(a * score + b)))
 
@@ -103,6 +114,10 @@ class Model:
     neighbour_space: object = None  # NeighbourSpace of the coded texts (and primers)
     neighbour_labels: object = None  # their 0/1 codes, one column per code
     cardinality: int | None = None  # codes per response where every coded response had one or more
+    embedding_weight: float = 0.0  # scale of the sentence embeddings beside TF-IDF (0: not used)
+    neighbour_embedding: float = 0.0  # share of the embeddings' cosine in the neighbours' similarity
+    primer_vectors: object = None  # embeddings of the codes' primers, one row per code (zeros: no primer)
+    primer_weight: float = 0.0
 
     @property
     def coder(self):
@@ -139,9 +154,37 @@ def _best_threshold(probabilities, labels):
     return max(0.05, min(0.95, best)), best_f1
 
 
-def _mix(decision, neighbour_share):
-    """A code's raw score: its regression's probability and its neighbour share, weighted."""
-    return (1 - NEIGHBOUR_WEIGHT) / (1.0 + np.exp(-decision)) + NEIGHBOUR_WEIGHT * neighbour_share
+def _joined(matrix, embedded, weight):
+    """TF-IDF features with the scaled sentence embeddings as extra columns (training sets only: small)."""
+    from scipy import sparse
+
+    if not weight:
+        return matrix
+    return sparse.hstack([matrix, sparse.csr_matrix(weight * embedded)], format="csr")
+
+
+def _decision(classifier, matrix, embedded, weight):
+    """The regression's decision on ``[matrix | weight * embedded]`` without building the joined matrix."""
+    if not weight:
+        return classifier.decision_function(matrix)
+    coef = classifier.coef_[0]
+    words = matrix.shape[1]
+    return np.asarray(matrix @ coef[:words]).ravel() + weight * (embedded @ coef[words:]) + classifier.intercept_[0]
+
+
+def _mix(decision, neighbour_share, primer=None):
+    """A code's raw score: its regression's probability and its neighbour share, weighted (plus weighted primer closeness)."""
+    score = (1 - NEIGHBOUR_WEIGHT) / (1.0 + np.exp(-decision)) + NEIGHBOUR_WEIGHT * neighbour_share
+    return score if primer is None else score + primer
+
+
+def primer_closeness(primer_vectors, embedded):
+    """Each text's cosine to each code's primer, less the text's mean over the codes that have one."""
+    cosine = embedded @ primer_vectors.T
+    has = np.abs(primer_vectors).sum(axis=1) > 0
+    if not has.any():
+        return np.zeros_like(cosine)
+    return np.where(has, cosine - cosine[:, has].mean(axis=1, keepdims=True), 0.0)
 
 
 class NeighbourSpace:
@@ -152,8 +195,10 @@ class NeighbourSpace:
     restricted to the features the coded texts use.
     """
 
-    def __init__(self, rows, dimensions=NEIGHBOUR_DIMENSIONS):
+    def __init__(self, rows, dimensions=NEIGHBOUR_DIMENSIONS, embedded=None, embedding_share=0.0):
         from threadpoolctl import threadpool_limits
+
+        self.embedding_share = embedding_share if embedded is not None else 0.0
 
         rows = rows.tocsc()
         self.columns = np.flatnonzero(np.diff(rows.indptr))
@@ -164,12 +209,21 @@ class NeighbourSpace:
         top = top[values[top] > 1e-9 * max(values.max(), 1e-12)]
         # basis = rows^T u / sqrt(lambda): orthonormal directions inside the rows' span
         self.basis = np.asarray(rows.T @ (vectors[:, top] / np.sqrt(values[top])), dtype=np.float32)
-        self.rows = self.project(rows, restricted=True)
+        self.rows = self.project(rows, embedded, restricted=True)
 
-    def project(self, matrix, restricted=False):
-        """Coordinates of ``matrix``'s rows (features of texts) in this space."""
+    def project(self, matrix, embedded=None, restricted=False):
+        """Coordinates of ``matrix``'s rows (features of texts; and their embeddings) in this space.
+
+        With embeddings, inner products are ``(1 - share) / 2`` those of the TF-IDF features
+        (two unit-length blocks) plus ``share`` those of the unit-length embeddings.
+        """
         matrix = matrix if restricted else matrix[:, self.columns]
-        return np.asarray(matrix @ self.basis, dtype=np.float32)
+        coordinates = np.asarray(matrix @ self.basis, dtype=np.float32)
+        if not self.embedding_share:
+            return coordinates
+        share = self.embedding_share
+        return np.hstack([coordinates * np.float32(np.sqrt((1 - share) / 2)),
+                          np.asarray(embedded, dtype=np.float32) * np.float32(np.sqrt(share))])
 
 
 def neighbour_shares(rows, labels, queries, *, k=NEIGHBOURS, exclude=None):
@@ -277,8 +331,21 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     features = Features().fit(list(texts) + list(uncoded or []))
     matrix = features.transform(texts)
     concepts = sorted(labels)
-    space = NeighbourSpace(matrix)
-    model = Model(features=features, level=level, neighbour_space=space,
+    weight, share, closeness = EMBEDDING_WEIGHT, NEIGHBOUR_EMBEDDING, PRIMER_WEIGHT if primers else 0.0
+    embedded = primer = primer_vectors = None
+    if weight or share or closeness:
+        from consultgraph.coding.embedding import embed
+
+        embedded = embed(list(texts))
+    if closeness:
+        primer_vectors = np.zeros((len(concepts), embedded.shape[1]), dtype=np.float32)
+        with_primer = [j for j, c in enumerate(concepts) if primers.get(c)]
+        primer_vectors[with_primer] = embed([primers[concepts[j]] for j in with_primer])
+        primer = closeness * primer_closeness(primer_vectors, embedded)
+    joined = _joined(matrix, embedded, weight)
+    space = NeighbourSpace(matrix, embedded=embedded, embedding_share=share)
+    model = Model(features=features, level=level, neighbour_space=space, embedding_weight=weight,
+                  neighbour_embedding=share, primer_vectors=primer_vectors, primer_weight=closeness,
                   neighbour_labels=np.column_stack([np.asarray(labels[c], dtype=np.int8) for c in concepts]))
     if coded and counts.min() >= 1:
         model.cardinality = max(1, int(round(counts.mean())))
@@ -288,7 +355,7 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
         fold[test] = number
     shares = neighbour_shares(space.rows, model.neighbour_labels, space.rows,
                               exclude=lambda start, n: fold[start:start + n, None] == fold[None, :])
-    digest = hashlib.sha256(f"{seed}\x1f{level}\x1f{NEIGHBOUR_WEIGHT}\x1f{NEIGHBOURS}".encode())
+    digest = hashlib.sha256(f"{seed}\x1f{level}\x1f{NEIGHBOUR_WEIGHT}\x1f{NEIGHBOURS}\x1f{weight}\x1f{share}\x1f{closeness}".encode())
     for text in texts:
         digest.update(text.encode() + b"\x1e")
     for number, concept in enumerate(concepts):
@@ -299,15 +366,15 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
             continue
         k = max(2, min(folds, positives, len(y) - positives))
         decision = np.zeros(len(y))
-        for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(matrix, y):
-            decision[test] = _classifier(seed).fit(matrix[train], y[train]).decision_function(matrix[test])
-        scores = _mix(decision, shares[:, number])
+        for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(joined, y):
+            decision[test] = _classifier(seed).fit(joined[train], y[train]).decision_function(joined[test])
+        scores = _mix(decision, shares[:, number], None if primer is None else primer[:, number])
         platt = _platt(scores, y)
         probability = 1.0 / (1.0 + np.exp(-(platt[0] * scores + platt[1])))
         threshold, f1 = _best_threshold(probability, y)
         nonconformity = np.where(y == 1, 1 - probability, probability)
-        model.codes[concept] = CodeModel(concept, _classifier(seed).fit(matrix, y), platt, threshold,
-                                         conformal_cutoff(nonconformity, level), positives, f1, number)
+        model.codes[concept] = CodeModel(concept, _classifier(seed).fit(joined, y), platt, threshold,
+                                         conformal_cutoff(nonconformity, level), positives, f1, number, weight)
         if stances is not None and concept in stances:
             _fit_stance(model, concept, matrix[:coded], y[:coded], stances[concept], seed)
         if progress:
@@ -328,9 +395,15 @@ def _fit_stance(model, concept, matrix, y, stance, seed):
 def predict(model, texts, matrix=None):
     """Probabilities of every code for ``texts``: ``{concept: array}``, and the feature matrix."""
     matrix = model.features.transform(texts) if matrix is None else matrix
+    embedded = None
+    if model.embedding_weight or model.neighbour_embedding or model.primer_weight:
+        from consultgraph.coding.embedding import embed
+
+        embedded = embed(list(texts))
+    primer = model.primer_weight * primer_closeness(model.primer_vectors, embedded) if model.primer_weight else None
     space = model.neighbour_space
-    shares = neighbour_shares(space.rows, model.neighbour_labels, space.project(matrix))
-    return {concept: code.probability(matrix, shares) for concept, code in model.codes.items()}, matrix
+    shares = neighbour_shares(space.rows, model.neighbour_labels, space.project(matrix, embedded))
+    return {concept: code.probability(matrix, shares, embedded, primer) for concept, code in model.codes.items()}, matrix
 
 
 def decide(model, probabilities):
