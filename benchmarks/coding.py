@@ -15,7 +15,7 @@ tool's own labels:
 Then speed: ``code`` on N synthetic responses of ~80 words (seeded), rules and model,
 against a baseline measured in the same run (tokenising the same texts once).
 
-    python benchmarks/coding.py [--repeats 10] [--speed-responses 100000] [--skip-speed]
+    python benchmarks/coding.py [--repeats 10] [--speed-responses 100000] [--skip-speed] [--without-embeddings]
 """
 
 from __future__ import annotations
@@ -288,7 +288,13 @@ def main(argv=None):
     parser.add_argument("--skip-curves", action="store_true")
     parser.add_argument("--datasets", default="consult,taiwan,bowling-green",
                         help="Which learning curves: consult, taiwan, bowling-green (comma-separated).")
+    parser.add_argument("--without-embeddings", action="store_true",
+                        help="The learned coder as before sentence embeddings (TF-IDF only; the README's brackets).")
     args = parser.parse_args(argv)
+    if args.without_embeddings:
+        from consultgraph.coding import learned
+
+        learned.EMBEDDING_WEIGHT = learned.PRIMER_WEIGHT = learned.NEIGHBOUR_EMBEDDING = 0.0
     rows = []
     if not args.skip_curves:
         print(f"Learning curves ({args.repeats} seeded splits; mean [95% interval]):", flush=True)
