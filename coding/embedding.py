@@ -106,7 +106,9 @@ def _token_sums(wl, texts, table, words):
     plain = [_plain(text, special) for text in texts]
     split = [text.split(" ") if ok else [] for text, ok in zip(texts, plain)]
     rows = np.repeat(np.arange(len(texts)), [len(s) for s in split])
-    codes, distinct = pd.factorize(np.fromiter(itertools.chain.from_iterable(split), dtype=object, count=len(rows)))
+    # words in sorted order: a text's sum runs in the same order in any block, so a text always gets the same vector
+    codes, distinct = pd.factorize(np.fromiter(itertools.chain.from_iterable(split), dtype=object, count=len(rows)),
+                                   sort=True)
     for word in distinct:
         if word not in words:
             words[word] = [token.id for token in tokenizer.model.tokenize(_SPACE + word)]

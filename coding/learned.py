@@ -181,8 +181,9 @@ def _decision(classifier, matrix, embedded, weight):
 def decisions(codes, matrix, embedded=None):
     """Every code's regression decision on the rows of ``matrix``: one sparse product for all codes.
 
-    The same figures as each code's own ``decision_function`` (see :func:`_decision`): the
-    float32 features are widened to float64 once, not once per code.
+    The same figures as each code's own ``decision_function`` (see :func:`_decision`; summed
+    in another order, so equal to about 1e-16): the features are widened to float64 once, not
+    once per code.
     """
     codes = list(codes)
     if not codes:
@@ -190,10 +191,9 @@ def decisions(codes, matrix, embedded=None):
     words = matrix.shape[1]
     weights = np.column_stack([code.classifier.coef_[0][:words] for code in codes])
     out = np.asarray(matrix.astype(np.float64) @ weights)
-    wide = None if embedded is None else np.asarray(embedded, dtype=np.float64)
     for j, code in enumerate(codes):
         if code.embedding_weight:
-            out[:, j] += code.embedding_weight * (wide @ code.classifier.coef_[0][words:])
+            out[:, j] += code.embedding_weight * (embedded @ code.classifier.coef_[0][words:])
         out[:, j] += code.classifier.intercept_[0]
     return {code.concept: out[:, j] for j, code in enumerate(codes)}
 
