@@ -320,7 +320,8 @@ def test_cooccur_matches_a_plain_count_on_a_random_consultation(tmp_path):
 def run(*args):
     from consultgraph.cli import main
 
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    # tables wrap to the terminal's width: pin it (pytest-xdist's workers say 80 columns)
+    return CliRunner(env={"COLUMNS": "160"}).invoke(main, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

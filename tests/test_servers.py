@@ -23,6 +23,23 @@ SERVERS = Path(__file__).resolve().parent / "servers"
 CI = os.environ.get("CI") == "true"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_process_at_a_time():
+    """Every test here writes to the same Neo4j database and Fuseki dataset, and one stops and
+    restarts Neo4j: they must never run concurrently. pytest-xdist's ``--dist loadfile`` (our
+    addopts) keeps this file on one worker; the lock holds if a run distributes otherwise."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: tests/servers/start.sh does not run there either
+        yield
+        return
+    lock = SERVERS / ".run" / "tests.lock"
+    lock.parent.mkdir(exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _unavailable(what, reason):
     if CI:
         pytest.fail(f"{what} is not available under CI: {reason}")
