@@ -64,6 +64,18 @@ def kite_full(kite_long, kite_findings):
     return load([kite_long, kite_findings]).graph
 
 
+@pytest.fixture(scope="module")
+def kite_full_shared(tmp_path_factory):
+    """``kite_full`` built once per module, for tests that only query it: its query engines
+    and shares table are cached on the graph, so they are built once too."""
+    from consultgraph.loaders import load
+
+    folder = tmp_path_factory.mktemp("kite")
+    (folder / "kite.csv").write_text(KITE_LONG, encoding="utf-8")
+    (folder / "kite-findings.csv").write_text(KITE_FINDINGS, encoding="utf-8")
+    return load([folder / "kite.csv", folder / "kite-findings.csv"]).graph
+
+
 @pytest.fixture
 def kite_long(tmp_path):
     path = tmp_path / "kite.csv"

@@ -33,14 +33,20 @@ def test_every_catalogue_query_is_exercised():
     assert set(KITE_PARAMS) == set(cat.catalogue()) == set(AMNESTY_PARAMS)
 
 
-@pytest.fixture
-def kite_catalogue(kite_long, kite_findings, tmp_path):
-    """The kite plus one partner who alone raises litigation (so one group raises a concept the other never does)."""
-    from consultgraph.loaders import load
+@pytest.fixture(scope="module")
+def kite_catalogue(tmp_path_factory):
+    """The kite plus one partner who alone raises litigation (so one group raises a concept the other never does).
 
-    extra = tmp_path / "kite-extra.csv"
-    extra.write_text("respondent,group,region,code\np4,partner,Asia-Pacific,litigation\n", encoding="utf-8")
-    return load([kite_long, kite_findings, extra]).graph
+    Built once per module (the tests only query it, so its engines are built once too).
+    """
+    from consultgraph.loaders import load
+    from tests.conftest import KITE_FINDINGS, KITE_LONG
+
+    folder = tmp_path_factory.mktemp("kite-catalogue")
+    for name, text in [("kite.csv", KITE_LONG), ("kite-findings.csv", KITE_FINDINGS),
+                       ("kite-extra.csv", "respondent,group,region,code\np4,partner,Asia-Pacific,litigation\n")]:
+        (folder / name).write_text(text, encoding="utf-8")
+    return load([folder / "kite.csv", folder / "kite-findings.csv", folder / "kite-extra.csv"]).graph
 
 
 @pytest.mark.parametrize("name", sorted(KITE_PARAMS))
@@ -57,14 +63,14 @@ def test_three_languages_agree_on_the_builtin_dataset(amnesty, name):
     assert rows["python"] == rows["sparql"] == rows["cypher"]
 
 
-def test_kite_values_by_hand(kite_full):
-    divergence = cat.run(kite_full, "divergence", KITE_PARAMS["divergence"])
+def test_kite_values_by_hand(kite_full_shared):
+    divergence = cat.run(kite_full_shared, "divergence", KITE_PARAMS["divergence"])
     research = next(r for r in divergence if r["concept"] == "tactic/research")
     assert (research["count_a"], research["base_a"], research["count_b"], research["base_b"]) == (1, 3, 2, 3)
     assert research["difference_points"] == pytest.approx(-33.3)
-    codings = cat.run(kite_full, "codings-per-group", {"kind": "Tactic"})
+    codings = cat.run(kite_full_shared, "codings-per-group", {"kind": "Tactic"})
     assert {"group": "group/partner", "concept": "tactic/advocacy", "stance": "mention", "respondents": 2} in codings
-    every = cat.run(kite_full, "raised-by-every-group", {"kind": "Tactic"})
+    every = cat.run(kite_full_shared, "raised-by-every-group", {"kind": "Tactic"})
     assert [r["concept"] for r in every] == ["tactic/research"]
 
 
@@ -85,18 +91,18 @@ def test_new_questions_by_hand(kite_catalogue):
         ("We need =research", "respondent/n2", "group/national-entity")]
 
 
-def test_parameters_are_bound_not_pasted(kite_full):
+def test_parameters_are_bound_not_pasted(kite_full_shared):
     hostile = 'x" OR 1=1 //'
     with pytest.raises(InputError, match="field 'group': unknown code 'x\" OR 1=1 //'"):
-        cat.run(kite_full, "quotes-by-group", {"concept": "tactic/research", "group": hostile}, language="cypher")
-    assert cat.run_cypher(kite_full, "MATCH (n) WHERE n.id = $g RETURN n.id AS id", {"g": hostile}) == []
+        cat.run(kite_full_shared, "quotes-by-group", {"concept": "tactic/research", "group": hostile}, language="cypher")
+    assert cat.run_cypher(kite_full_shared, "MATCH (n) WHERE n.id = $g RETURN n.id AS id", {"g": hostile}) == []
 
 
-def test_missing_and_unknown_parameters(kite_full):
+def test_missing_and_unknown_parameters(kite_full_shared):
     with pytest.raises(QueryError, match="needs --param kind"):
-        cat.run(kite_full, "codings-per-group", {})
+        cat.run(kite_full_shared, "codings-per-group", {})
     with pytest.raises(QueryError, match="has no parameter 'colour'"):
-        cat.run(kite_full, "group-sizes", {"colour": "red"})
+        cat.run(kite_full_shared, "group-sizes", {"colour": "red"})
 
 
 @pytest.mark.parametrize("name", ["quotes-by-group", "quotes-by-region", "quotes-attributed"])

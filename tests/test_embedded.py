@@ -113,8 +113,8 @@ def test_ntriples_are_the_rdf_export(which, request):
     assert isomorphic(ours, reference)
 
 
-def test_sparql_values_are_python_values(kite_full):
-    found = run_sparql(kite_full, """PREFIX cg: <https://w3id.org/consultgraph/ontology#>
+def test_sparql_values_are_python_values(kite_full_shared):
+    found = run_sparql(kite_full_shared, """PREFIX cg: <https://w3id.org/consultgraph/ontology#>
         SELECT ?count ?percent ?statement WHERE { ?f cg:count ?count ; cg:reportedPercent ?percent ;
         cg:statement ?statement ; cg:about <https://w3id.org/consultgraph/id/tactic/research> ; cg:forGroup ?g }
         ORDER BY ?count LIMIT 1""")
@@ -130,19 +130,19 @@ def test_sparql_values_are_python_values(kite_full):
     ("LOAD <file:///etc/passwd>", "LOAD"),
     ("CLEAR ALL", "CLEAR"),
 ])
-def test_embedded_sparql_refuses_updates(kite_full, text, word):
+def test_embedded_sparql_refuses_updates(kite_full_shared, text, word):
     with pytest.raises(QueryError, match=f"read-only \\({word}\\)"):
-        run_sparql(kite_full, text)
+        run_sparql(kite_full_shared, text)
 
 
-def test_embedded_sparql_refuses_service(kite_full):
+def test_embedded_sparql_refuses_service(kite_full_shared):
     with pytest.raises(QueryError, match="SERVICE is refused"):
-        run_sparql(kite_full, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+        run_sparql(kite_full_shared, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
 
 
-def test_update_words_inside_strings_and_iris_are_fine(kite_full):
+def test_update_words_inside_strings_and_iris_are_fine(kite_full_shared):
     text = 'SELECT ?s WHERE { ?s <http://x/insert> "DELETE" } # LOAD in a comment'
-    assert run_sparql(kite_full, text) == []
+    assert run_sparql(kite_full_shared, text) == []
 
 
 @pytest.mark.parametrize("text, word", [
@@ -151,16 +151,16 @@ def test_update_words_inside_strings_and_iris_are_fine(kite_full):
     ("MATCH (n:Respondent) SET n.label = 'x'", "SET"),
     ("MERGE (n:Region {id: 'region/x'})", "MERGE"),
 ])
-def test_embedded_cypher_refuses_updates(kite_full, text, word):
+def test_embedded_cypher_refuses_updates(kite_full_shared, text, word):
     with pytest.raises(QueryError, match=f"read-only \\({word}\\)"):
-        run_cypher(kite_full, text)
+        run_cypher(kite_full_shared, text)
 
 
 @pytest.mark.parametrize("text", ["LOAD FROM '/etc/passwd' RETURN *", "COPY Theme FROM '/tmp/x.csv'",
                                   "INSTALL httpfs", "ATTACH '/tmp/other.lbug' AS other"])
-def test_embedded_cypher_refuses_files_and_network(kite_full, text):
+def test_embedded_cypher_refuses_files_and_network(kite_full_shared, text):
     with pytest.raises(QueryError, match="refused by the embedded engine"):
-        run_cypher(kite_full, text)
+        run_cypher(kite_full_shared, text)
 
 
 def test_allow_update_is_for_servers_only(project):
@@ -173,63 +173,63 @@ def test_allow_update_is_for_servers_only(project):
 # ------------------------------------------------------------------ dialect differences from Neo4j (README)
 
 
-def test_a_node_has_one_label_so_no_concept_label(kite_full):
+def test_a_node_has_one_label_so_no_concept_label(kite_full_shared):
     with pytest.raises(QueryError, match="Table Concept does not exist.* a node has one label"):
-        run_cypher(kite_full, "MATCH (c:Concept) RETURN count(c) AS n")
-    by_kind = run_cypher(kite_full, "MATCH (c) WHERE c.kind IN ['Theme', 'Tactic'] RETURN count(c) AS n")
+        run_cypher(kite_full_shared, "MATCH (c:Concept) RETURN count(c) AS n")
+    by_kind = run_cypher(kite_full_shared, "MATCH (c) WHERE c.kind IN ['Theme', 'Tactic'] RETURN count(c) AS n")
     # two labels mean OR here (AND in Neo4j, where no node is both a Theme and a Tactic)
-    either = run_cypher(kite_full, "MATCH (c:Theme:Tactic) RETURN count(c) AS n")
+    either = run_cypher(kite_full_shared, "MATCH (c:Theme:Tactic) RETURN count(c) AS n")
     assert either == by_kind and by_kind[0]["n"] > 0
 
 
-def test_relationship_type_is_label_not_type(kite_full):
+def test_relationship_type_is_label_not_type(kite_full_shared):
     with pytest.raises(QueryError, match="use label\\(r\\)"):
-        run_cypher(kite_full, "MATCH ()-[r]->() RETURN type(r) AS t")
-    found = run_cypher(kite_full, "MATCH ()-[r:MEMBER_OF]->() RETURN DISTINCT label(r) AS t")
+        run_cypher(kite_full_shared, "MATCH ()-[r]->() RETURN type(r) AS t")
+    found = run_cypher(kite_full_shared, "MATCH ()-[r:MEMBER_OF]->() RETURN DISTINCT label(r) AS t")
     assert found == [{"t": "MEMBER_OF"}]
 
 
-def test_missing_property_is_null_but_unknown_property_is_an_error(kite_full):
+def test_missing_property_is_null_but_unknown_property_is_an_error(kite_full_shared):
     # every ontology property exists on every node table: absent values read as null, as in Neo4j
-    assert run_cypher(kite_full, "MATCH (r:Respondent) RETURN DISTINCT r.count AS c") == [{"c": None}]
+    assert run_cypher(kite_full_shared, "MATCH (r:Respondent) RETURN DISTINCT r.count AS c") == [{"c": None}]
     with pytest.raises(QueryError, match="Cannot find property colour"):
-        run_cypher(kite_full, "MATCH (r:Respondent) RETURN r.colour AS c")
+        run_cypher(kite_full_shared, "MATCH (r:Respondent) RETURN r.colour AS c")
 
 
-def test_order_by_an_alias_that_shadows_a_node(kite_full):
+def test_order_by_an_alias_that_shadows_a_node(kite_full_shared):
     with pytest.raises(QueryError, match="rename the alias"):
-        run_cypher(kite_full, "MATCH (r:Respondent) RETURN r.id AS r ORDER BY r")
-    assert len(run_cypher(kite_full, "MATCH (r:Respondent) RETURN r.id AS rid ORDER BY rid")) == 6
+        run_cypher(kite_full_shared, "MATCH (r:Respondent) RETURN r.id AS r ORDER BY r")
+    assert len(run_cypher(kite_full_shared, "MATCH (r:Respondent) RETURN r.id AS rid ORDER BY rid")) == 6
 
 
-def test_conversion_functions_have_other_names(kite_full):
+def test_conversion_functions_have_other_names(kite_full_shared):
     with pytest.raises(QueryError, match="to_int64"):
-        run_cypher(kite_full, "RETURN toInteger('3') AS x")
-    assert run_cypher(kite_full, "RETURN to_int64('3') AS x, 7 / 2 AS half") == [{"x": 3, "half": 3}]
+        run_cypher(kite_full_shared, "RETURN toInteger('3') AS x")
+    assert run_cypher(kite_full_shared, "RETURN to_int64('3') AS x, 7 / 2 AS half") == [{"x": 3, "half": 3}]
 
 
-def test_reserved_words_need_backticks_but_parameters_keep_their_names(kite_full):
+def test_reserved_words_need_backticks_but_parameters_keep_their_names(kite_full_shared):
     with pytest.raises(QueryError, match="Parser exception"):
-        run_cypher(kite_full, "MATCH (g:StakeholderGroup) RETURN g.id AS group")
-    found = run_cypher(kite_full, "MATCH (g:StakeholderGroup) WHERE g.id = $group RETURN g.id AS `group`",
+        run_cypher(kite_full_shared, "MATCH (g:StakeholderGroup) RETURN g.id AS group")
+    found = run_cypher(kite_full_shared, "MATCH (g:StakeholderGroup) WHERE g.id = $group RETURN g.id AS `group`",
                        {"group": "group/partner"})
     assert found == [{"group": "group/partner"}]
 
 
-def test_no_db_procedures_but_show_tables(kite_full):
+def test_no_db_procedures_but_show_tables(kite_full_shared):
     with pytest.raises(QueryError, match="Parser exception"):
-        run_cypher(kite_full, "CALL db.labels() YIELD label RETURN label")
-    tables = {r["name"] for r in run_cypher(kite_full, "CALL show_tables() RETURN name")}
+        run_cypher(kite_full_shared, "CALL db.labels() YIELD label RETURN label")
+    tables = {r["name"] for r in run_cypher(kite_full_shared, "CALL show_tables() RETURN name")}
     assert {"Respondent", "Theme", "MENTIONS", "MEMBER_OF"} <= tables
 
 
-def test_unbound_parameter_names_the_fix(kite_full):
+def test_unbound_parameter_names_the_fix(kite_full_shared):
     with pytest.raises(QueryError, match="pass --param who=..."):
-        run_cypher(kite_full, "MATCH (n) WHERE n.id = $who RETURN n.id AS id")
+        run_cypher(kite_full_shared, "MATCH (n) WHERE n.id = $who RETURN n.id AS id")
 
 
-def test_nodes_come_back_as_their_properties(kite_full):
-    found = run_cypher(kite_full, "MATCH (g:StakeholderGroup) WHERE g.id = 'group/partner' RETURN g")
+def test_nodes_come_back_as_their_properties(kite_full_shared):
+    found = run_cypher(kite_full_shared, "MATCH (g:StakeholderGroup) WHERE g.id = 'group/partner' RETURN g")
     group = found[0]["g"]
     assert (group["id"], group["kind"], group["label"]) == ("group/partner", "StakeholderGroup", "Partners")
     assert "partner" in group["alt_labels"] and "count" not in group, "nulls are left out, as Neo4j does"
