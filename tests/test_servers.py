@@ -233,8 +233,12 @@ def test_cli_push_sparql_then_query_equals_embedded(fuseki):
 
 
 @pytest.fixture(scope="module")
-def neo4j_with_password():
-    """A second, password-protected Neo4j from the same launcher (built by tests/servers/start.sh)."""
+def neo4j_with_password(neo4j):
+    """A second, password-protected Neo4j from the same launcher (built by tests/servers/start.sh).
+
+    Only when the test servers run (``neo4j``): a plain test run skips every server test,
+    also in a checkout where the launcher was built once.
+    """
     import socket
     import time
 
