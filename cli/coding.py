@@ -20,6 +20,9 @@ from consultgraph.cli.progress import progress_bar
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.9, show_default=True,
               help="Coverage of the conformal prediction sets in model evidence.")
 @click.option("--language", default="en", show_default=True, help="Language of the texts (lemmatiser, negations).")
+@click.option("--embeddings/--no-embeddings", default=True, show_default=True,
+              help="Learned codes also read each text's sentence embedding (WordLlama, bundled, offline); "
+                   "--no-embeddings: words and character n-grams only (faster; the model gets another name).")
 @click.option("--review", "review_count", type=int, default=None, metavar="N",
               help="Also write the N responses the machine is least sure of to -o (csv, xlsx or qdpx).")
 @click.option("--reviewed", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -30,8 +33,8 @@ from consultgraph.cli.progress import progress_bar
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="With --review: the review file (.csv, .xlsx or .qdpx).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def code_command(graph_spec, question, no_rules, no_model, seed, level, language, review_count, reviewed, reviewer,
-                 fmt, output, quiet):
+def code_command(graph_spec, question, no_rules, no_model, seed, level, language, embeddings, review_count, reviewed,
+                 reviewer, fmt, output, quiet):
     """Machine-code a project's free-text responses: codebook rules and codes learned from people.
 
     Every machine coding is stored with its coder (machine:rules@<codebook hash> or
@@ -43,6 +46,7 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
     Examples:
       consultgraph code -g my-project
       consultgraph code -g my-project --question q1 --seed 7
+      consultgraph code -g my-project --no-embeddings
       consultgraph code -g my-project --review 20 -o review.csv
       consultgraph code -g my-project --reviewed review.csv --reviewer ann
     """
@@ -61,7 +65,8 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
         click.echo(f"recorded {added} reviewed codings from {reviewed}", err=True)
     with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
-                   language=language, progress=lambda step, done, total: bar(done, total, step=step))
+                   language=language, embeddings=embeddings,
+                   progress=lambda step, done, total: bar(done, total, step=step))
     run.graph.save(project)
     coders = ", ".join(filter(None, [run.rules_coder, *sorted(set(run.model_coders.values()))])) or "none"
     click.echo(f"{project}: coded {run.responses} responses, {run.machine_codings} machine codings "

@@ -328,7 +328,8 @@ def primed(texts, labels, primers, copies=PRIMER_COPIES):
     return texts, labels
 
 
-def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progress=None, primers=None, uncoded=None):
+def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progress=None, primers=None, uncoded=None,
+              embeddings=True):
     """Train per-code models on people's codings.
 
     Parameters
@@ -347,6 +348,9 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
         Coverage of the conformal prediction sets.
     uncoded : list of str, optional
         Texts nobody coded yet: their words join the vocabulary and its weights (no labels).
+    embeddings : bool
+        Use the texts' sentence embeddings (see :mod:`consultgraph.coding.embedding`); without
+        them the model reads words and character n-grams only, and its name (``digest``) differs.
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -358,6 +362,8 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     matrix = features.transform(texts)
     concepts = sorted(labels)
     weight, share, closeness = EMBEDDING_WEIGHT, NEIGHBOUR_EMBEDDING, PRIMER_WEIGHT if primers else 0.0
+    if not embeddings:
+        weight = share = closeness = 0.0
     embedded = primer = primer_vectors = None
     if weight or share or closeness:
         from consultgraph.coding.embedding import embed

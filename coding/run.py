@@ -95,7 +95,7 @@ def primers_of(concepts, ids):
     return out
 
 
-def _model_codings(responses, coded, seed, level, progress, concepts):
+def _model_codings(responses, coded, seed, level, progress, concepts, embeddings=True):
     from consultgraph.coding.learned import (clean, decide, fit_model, predict, predict_stances, prediction_set,
                                              top_terms)
 
@@ -113,7 +113,8 @@ def _model_codings(responses, coded, seed, level, progress, concepts):
         if len(uncoded) > UNCODED_VOCABULARY:
             uncoded = np.sort(np.random.default_rng(seed).choice(uncoded, UNCODED_VOCABULARY, replace=False))
         model = fit_model([texts[i] for i in trained], labels, stances=stances, seed=seed, level=level,
-                          primers=primers_of(concepts, concepts_used), uncoded=[texts[i] for i in uncoded])
+                          primers=primers_of(concepts, concepts_used), uncoded=[texts[i] for i in uncoded],
+                          embeddings=embeddings)
         if not model.codes:
             continue
         if progress:
@@ -156,7 +157,8 @@ def _coders(props):
     return coder_of(props)
 
 
-def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, language="en", progress=None):
+def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, language="en", progress=None,
+         embeddings=True):
     """Machine-code the free-text responses of ``graph``.
 
     Parameters
@@ -172,6 +174,9 @@ def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, lan
         Seeds every random choice: the same input and seed give the same codings.
     level : float
         Coverage of the conformal prediction sets reported in a model coding's evidence.
+    embeddings : bool
+        Let the learned models read the texts' sentence embeddings (WordLlama, bundled); off,
+        they read words and character n-grams only (faster; a different ``machine:model@`` name).
     progress : callable, optional
         ``progress(step, done, total)``.
 
@@ -211,7 +216,7 @@ def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, lan
             found.append(matches[["response", "concept", "confidence", "stance", "evidence", "coder"]])
             quotes.append(matches)
     if model:
-        learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts)
+        learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts, embeddings)
         run.predictions = models
         run.model_coders = {q: m.coder for q, (_, _, m) in models.items()}
         if len(learned):

@@ -238,3 +238,26 @@ def test_decide_gives_as_many_codes_as_people_gave_on_average():
     probabilities = {"a": np.array([0.9, 0.1]), "b": np.array([0.2, 0.3]), "c": np.array([0.8, 0.05])}
     chosen = decide(model, probabilities)
     assert [sorted(c for c in chosen if chosen[c][row]) for row in (0, 1)] == [["a", "c"], ["a", "b"]]
+
+
+def test_no_embeddings_switch_names_another_model(shared_data, tmp_path):
+    """``code --no-embeddings``: the learned codes read words only, under another machine:model@ name."""
+    from consultgraph.coding.learned import fit_model
+    from consultgraph.graph.consultation import Consultation
+
+    project = tmp_path / "gambling"
+    load([shared_data / "consultations" / "consult" / "gambling_XS"], into=project)
+    runner = CliRunner()
+    coders = {}
+    for flags in (["--embeddings"], ["--no-embeddings"], []):
+        result = runner.invoke(main, ["code", "-g", str(project), "-q", "--no-rules", "--question", "question-part-1",
+                                      *flags])
+        assert result.exit_code == 0, result.output
+        coders[" ".join(flags)] = set(Consultation.open(project).codings("machine")["coder"])
+    assert all(len(names) == 1 and next(iter(names)).startswith("machine:model@") for names in coders.values())
+    assert coders["--embeddings"] == coders[""] != coders["--no-embeddings"]
+    help_text = " ".join(runner.invoke(main, ["code", "--help"]).output.split())
+    assert "--embeddings / --no-embeddings" in help_text and "sentence embedding" in help_text
+    # the name is the library's: the same texts and labels without embeddings give it
+    texts, labels = ["ads everywhere", "ban the ads", "parks please", "more parks"], {"ads": [1, 1, 0, 0]}
+    assert fit_model(texts, labels, embeddings=False).coder != fit_model(texts, labels).coder
