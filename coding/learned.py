@@ -191,9 +191,10 @@ def decisions(codes, matrix, embedded=None):
     words = matrix.shape[1]
     weights = np.column_stack([code.classifier.coef_[0][:words] for code in codes])
     out = np.asarray(matrix.astype(np.float64) @ weights)
+    wide = None if embedded is None else np.asarray(embedded, dtype=np.float64)
     for j, code in enumerate(codes):
         if code.embedding_weight:
-            out[:, j] += code.embedding_weight * (embedded @ code.classifier.coef_[0][words:])
+            out[:, j] += code.embedding_weight * (wide @ code.classifier.coef_[0][words:])
         out[:, j] += code.classifier.intercept_[0]
     return {code.concept: out[:, j] for j, code in enumerate(codes)}
 
@@ -469,21 +470,27 @@ def predict_stances(model, concept, matrix):
 
 
 def top_terms(model, concept, rows, n=5):
-    """For each row of ``rows`` (features of texts), the ``n`` terms that pushed most towards ``concept``."""
+    """For each row of ``rows`` (features of texts), the ``n`` terms that pushed most towards ``concept``.
+
+    ``rows`` may hold the word and word-pair columns only (the first ones): cut them once for many codes.
+    """
     # words and word pairs only: character n-grams ("[ab]") say little to a reader
     words = len(model.features.words.vocabulary_)
     weights = model.codes[concept].classifier.coef_[0][:words]
-    contribution = rows[:, :words].multiply(weights.reshape(1, -1)).tocsr()
-    contribution.data[contribution.data < 0] = 0
-    contribution.eliminate_zeros()
-    terms = model.features.term_array()
-    row_of = np.repeat(np.arange(contribution.shape[0]), np.diff(contribution.indptr))
+    rows = rows.tocsr()[:, :words] if rows.shape[1] > words else rows.tocsr()
+    if not rows.has_sorted_indices:  # ties keep the column order
+        rows = rows.sorted_indices()
+    row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+    contribution = rows.data * weights[rows.indices]
+    pushed = np.flatnonzero(contribution > 0)
+    row_of, contribution, column = row_of[pushed], contribution[pushed], rows.indices[pushed]
     # one sort for all rows: by row, then by contribution, largest first
-    order = np.lexsort((-contribution.data, row_of))
-    rank = np.arange(len(order)) - contribution.indptr[row_of[order]]
-    keep = order[(rank < n) & (contribution.data[order] > 0)]
-    out = [[] for _ in range(contribution.shape[0])]
-    for row, term in zip(row_of[keep], terms[contribution.indices[keep]]):
+    order = np.lexsort((-contribution, row_of))
+    rank = np.arange(len(order)) - np.searchsorted(row_of, row_of[order])
+    keep = order[rank < n]
+    terms = model.features.term_array()
+    out = [[] for _ in range(rows.shape[0])]
+    for row, term in zip(row_of[keep], terms[column[keep]]):
         out[row].append(term)
     return out
 
