@@ -15,7 +15,8 @@ tool's own labels:
 Then speed: ``code`` on N synthetic responses of ~80 words (seeded), rules and model,
 against a baseline measured in the same run (tokenising the same texts once).
 
-    python benchmarks/coding.py [--repeats 10] [--speed-responses 100000] [--skip-speed] [--without-embeddings]
+    python benchmarks/coding.py [--repeats 10] [--active-repeats N] [--fractions 0.1,0.2,0.3,0.5]
+        [--speed-responses 100000] [--skip-speed] [--without-embeddings]
 """
 
 from __future__ import annotations
@@ -288,6 +289,10 @@ def main(argv=None):
     parser.add_argument("--skip-curves", action="store_true")
     parser.add_argument("--datasets", default="consult,taiwan,bowling-green",
                         help="Which learning curves: consult, taiwan, bowling-green (comma-separated).")
+    parser.add_argument("--fractions", default=",".join(str(f) for f in FRACTIONS),
+                        help="Shares of the responses coded by people in the curves (comma-separated).")
+    parser.add_argument("--active-repeats", type=int, default=None,
+                        help="Splits for active learning (default: half of --repeats, at least 3; 0 skips it).")
     parser.add_argument("--without-embeddings", action="store_true",
                         help="The learned coder as before sentence embeddings (TF-IDF only; the README's brackets).")
     args = parser.parse_args(argv)
@@ -296,20 +301,23 @@ def main(argv=None):
 
         learned.EMBEDDING_WEIGHT = learned.PRIMER_WEIGHT = learned.NEIGHBOUR_EMBEDDING = 0.0
     rows = []
+    fractions = tuple(float(f) for f in args.fractions.split(","))
+    active = max(3, args.repeats // 2) if args.active_repeats is None else args.active_repeats
     if not args.skip_curves:
         print(f"Learning curves ({args.repeats} seeded splits; mean [95% interval]):", flush=True)
         wanted = set(args.datasets.split(","))
         for question, texts, labels, positions, primers in (consult_questions() if "consult" in wanted else []):
-            rows += learning_curve(f"Consult gambling_XS {question}", texts, labels, args.repeats, primers)
+            rows += learning_curve(f"Consult gambling_XS {question}", texts, labels, args.repeats, primers, fractions)
             learning_curve(f"  (no codebook primers) {question}", texts, labels, args.repeats, None, (0.3,))
             position_accuracy(question, texts, positions, args.repeats)
-            active_learning(question, texts, labels, max(3, args.repeats // 2), primers)
+            if active:
+                active_learning(question, texts, labels, active, primers)
         if "taiwan" in wanted:
             texts, labels, primers = taiwan()
-            rows += learning_curve("T3C Taiwan (Mandarin)", texts, labels, args.repeats, primers)
+            rows += learning_curve("T3C Taiwan (Mandarin)", texts, labels, args.repeats, primers, fractions)
         if "bowling-green" in wanted:
             texts, labels, primers = bowling_green()
-            rows += learning_curve("Sensemaker Bowling Green", texts, labels, args.repeats, primers)
+            rows += learning_curve("Sensemaker Bowling Green", texts, labels, args.repeats, primers, fractions)
         thirty = [r for r in rows if r[1] == 0.3 and r[0].startswith("Consult")]
         met = all(r[5] >= 0.75 for r in thirty)
         if thirty:
