@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, islice
 from dataclasses import dataclass, field
 
 
@@ -200,14 +200,19 @@ class Matcher:
         hits = list(self.automaton.iter(joined))
         if not hits:
             return []
-        starts = list(accumulate((len(lemma) + 1 for lemma in lemmas), initial=1))[:-1]
-        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        if joined.count(" ") == len(lemmas) + 1:  # no lemma holds a space: a word's number is the spaces before it
+            firsts = [joined.count(" ", 0, end - len(key) + 2) - 1 if joined[end - len(key) + 1] == " " else -1
+                      for end, (key, _) in hits]
+        else:
+            starts = list(accumulate((len(lemma) + 1 for lemma in lemmas), initial=1))[:-1]
+            firsts = [bisect_right(starts, end - len(key) + 2) - 1 for end, (key, _) in hits]
+            firsts = [f if f >= 0 and starts[f] == end - len(key) + 2 else -1 for f, (end, (key, _)) in zip(firsts, hits)]
+        # where the words stand in the text, as far as the last one a hit needs
+        lasts = [first + key.count(" ") - 2 for first, (_, (key, _)) in zip(firsts, hits)]
+        words = [m.span() for m in islice(_WORD.finditer(text), max(lasts) + 1)]
         found = []
-        for end, (key, entries) in hits:
-            first_char = end - len(key) + 2  # the key starts with a space
-            first = bisect_right(starts, first_char) - 1
-            last = first + key.count(" ") - 2
-            if first < 0 or last >= len(words) or starts[first] != first_char:
+        for first, last, (_, (_, entries)) in zip(firsts, lasts, hits):
+            if first < 0 or last >= len(normal):
                 continue
             if self.negations and self._negated(text, words, normal, first):
                 continue

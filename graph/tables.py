@@ -68,7 +68,8 @@ def with_concepts(nodes, edges, index, schema):
     import pandas as pd
 
     concept_kinds = set(schema.concept_kinds)
-    present = set(nodes["id"])
+    # only concepts' ids are looked up below: find those among the nodes (no Python string per node)
+    present = set(nodes.loc[nodes["id"].isin(list(index.by_id)), "id"])
     referenced = set(distinct(edges["target"])) | set(distinct(edges["source"]))
     wanted = {c for c in referenced if c in index and c not in present}
     queue = list(wanted)
