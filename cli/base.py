@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 import sys
@@ -19,6 +20,16 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 class Root(click.Group):
     """Turns consultgraph errors into one clear line and exit code 1 (2 for usage)."""
+
+    def main(self, *args, **kwargs):
+        # A command imports large libraries (pandas, pyarrow, scikit-learn: some 135,000
+        # objects that live as long as the process) before its work; CPython's default
+        # full collections walk them all again each time they grow by a quarter (3 full
+        # collections, 0.14-0.17 s of a Pol.is load's 2.5 s). Full collections 10x rarer;
+        # young garbage is collected as before.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, 100)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
         try:

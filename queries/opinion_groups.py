@@ -156,11 +156,16 @@ def opinion_groups(
     seeds = rng.integers(0, 2**31 - 1, size=max(1, n_runs) if len(points) > 1 else 1)
     # Hundreds of k-means fits on a few hundred points: OpenMP/BLAS threads cost far more
     # to start than they save (13 s -> 1 s on the biodiversity export); results are the same.
-    with threadpool_limits(limits=threads):
+    # The points are finite (missing votes are 0) and every parameter is ours: scikit-learn's
+    # checks of both, once per fit, silhouette and ARI, are skipped (the same numbers;
+    # 0.42 -> 0.36 s, best of 5, on the biodiversity export).
+    from sklearn import config_context
+
+    with threadpool_limits(limits=threads), config_context(assume_finite=True, skip_parameter_validation=True):
         # rounded, so that the last-bit noise of the SVD does not make copies look distinct
         n_distinct = len(np.unique(np.round(points, 9), axis=0))
         runs = [_cluster_once(points, n_distinct, base_clusters, max_groups, int(s)) for s in seeds]
-    chosen, stability = _most_central(runs)
+        chosen, stability = _most_central(runs)
     labels, k, silhouette, base = runs[chosen]
 
     return OpinionGroups(
