@@ -3,7 +3,8 @@
 `.ci/run` starts both (tests/servers/start.sh). Locally a test skips with a reason when
 no server answers; under CI=true a missing server is a failure. Fuseki's credentials
 come from SPARQL_USER / SPARQL_PASSWORD, else tests/servers/.run/fuseki-password (written
-by start.sh); Neo4j Browser's address from NEO4J_BROWSER, else NEO4J_HTTP_PORT.
+by start.sh); Neo4j Browser's address from NEO4J_BROWSER, else NEO4J_HTTP_PORT, else the port start.sh
+recorded in tests/servers/.run/neo4j-http-port.
 """
 
 from __future__ import annotations
@@ -152,7 +153,9 @@ def test_neo4j_push_converges_after_a_restart_mid_push(neo4j, tmp_path):
     assert stopped and stopped[0] < len(graph.nodes) + len(graph.edges)
     # start it again on the port the tests use (NEO4J_URI), never on a default one by accident
     env = {**os.environ, "NEO4J_BOLT_PORT": neo4j.uri.rsplit(":", 1)[1]}
-    if "NEO4J_HTTP_PORT" not in os.environ and env["NEO4J_BOLT_PORT"] != "7687":
+    if _http_port() is not None:  # Browser back on the port it had, never on 7474 by accident
+        env["NEO4J_HTTP_PORT"] = _http_port()
+    elif env["NEO4J_BOLT_PORT"] != "7687":
         env["NEO4J_HTTP_PORT"] = "0"
     subprocess.run(["bash", str(SERVERS / "start.sh"), "neo4j"], check=True, env=env)
     with Neo4jBackend(timeout=30) as again:
@@ -381,10 +384,20 @@ def test_neo4j_database_is_honoured(neo4j, monkeypatch):
         assert backend.run("RETURN 1 AS one") == [{"one": 1}]
 
 
+def _http_port():
+    """Neo4j's HTTP port: $NEO4J_HTTP_PORT, else the one start.sh recorded for the Neo4j it runs, else None."""
+    if os.environ.get("NEO4J_HTTP_PORT"):
+        return os.environ["NEO4J_HTTP_PORT"]
+    recorded = SERVERS / ".run" / "neo4j-http-port"
+    if recorded.is_file() and recorded.read_text().strip():
+        return recorded.read_text().strip()
+    return None
+
+
 def _browser_url():
     if os.environ.get("NEO4J_BROWSER"):
         return os.environ["NEO4J_BROWSER"].rstrip("/")
-    return f"http://127.0.0.1:{os.environ.get('NEO4J_HTTP_PORT', '7474')}/browser"
+    return f"http://127.0.0.1:{_http_port() or '7474'}/browser"
 
 
 def test_neo4j_browser_loads_and_connects_over_bolt(neo4j):

@@ -188,6 +188,8 @@ launch_neo4j() {
         --pagecache "$NEO4J_PAGECACHE" \
         >"$RUN/neo4j.log" 2>&1 </dev/null &
     echo $! >"$RUN/neo4j.pid"
+    # the Browser's port, for tests run without NEO4J_HTTP_PORT (test_servers.py reads it)
+    echo "$NEO4J_HTTP_PORT" >"$RUN/neo4j-http-port"
     STARTED+=(neo4j)
 }
 

@@ -47,7 +47,7 @@ stop_one() {
         kill -KILL "$pid" 2>/dev/null
         sleep 0.5
     fi
-    rm -f "$pidfile"
+    rm -f "$pidfile" "$RUN/$name-http-port"
     log "$name: stopped (pid $pid)"
 }
 
