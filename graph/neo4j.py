@@ -141,18 +141,22 @@ class Neo4jBackend:
         for statement in constraint_statements():
             self.run(statement, allow_update=True)
 
-    def clear(self):
-        """Delete every node with a consultgraph label (and its relationships), in batches."""
-        labels = list(load_schema().node_kinds)
-        while True:
-            deleted = self.run(
-                "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) WITH n LIMIT 2000 DETACH DELETE n "
-                "RETURN count(*) AS n",
-                {"labels": labels},
-                allow_update=True,
-            )[0]["n"]
-            if deleted == 0:
-                return
+    def clear(self, batch_size=10_000):
+        """Delete every node with a consultgraph label (and its relationships), in batches.
+
+        Relationships go first, a batch at a time: a concept or a group can hold a large
+        share of them, and one DETACH DELETE of it would need them all in one transaction
+        (beyond the server's transaction memory at 100,000 respondents with a 1 GB heap).
+        """
+        schema = load_schema()
+        for cypher, params in (
+            ("MATCH ()-[r]->() WHERE type(r) IN $types WITH r LIMIT $batch DELETE r RETURN count(*) AS n",
+             {"types": list(schema.edge_kinds)}),
+            ("MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) WITH n LIMIT $batch DETACH DELETE n "
+             "RETURN count(*) AS n", {"labels": list(schema.node_kinds)}),
+        ):
+            while self.run(cypher, {**params, "batch": batch_size}, allow_update=True)[0]["n"]:
+                pass
 
     def _write(self, cypher, rows):
         import neo4j
