@@ -195,6 +195,9 @@ def main():
             show("FLOOR bulk_load(path, lenient)", floor["bulk_load"], load,
                  f"{floor['bulk_load']['cpu'] * 1e6 / triples:.1f} us CPU per triple{spread(floor)}")
             show("FLOOR flush", floor["flush"])
+            bulk = floor["bulk_load"]["cpu"]
+            print(f"    => CPU: the floor alone is {bulk / load.cpu:.1f}x the load (target 3x); the project's first "
+                  f"call {first.cpu / load.cpu:.1f}x, of which the floor is {bulk / first.cpu:.0%}", flush=True)
             show_queries(raw("query", data, Path(tmp) / "store", queries()), "FLOOR ")
             shutil.rmtree(Path(tmp) / "store")
             if args.levers:
