@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -262,7 +263,11 @@ def speed(n, seed=42):
     print(f"  code: {n:,} SYNTHETIC responses of ~80 words, {len(codes)} codes, {len(human):,} coded by people: "
           f"{elapsed:.1f} s wall, {elapsed_cpu:.1f} s CPU ({len(machine):,} machine codings); "
           f"baseline (tokenise once) {baseline:.1f} s wall, {baseline_cpu:.1f} s CPU; "
-          f"ratio {elapsed_cpu / baseline_cpu:.1f}x (CPU)", flush=True)
+          f"ratio {elapsed_cpu / baseline_cpu:.1f}x (CPU); load average {os.getloadavg()[0]:.1f}", flush=True)
+    started, cpu = time.perf_counter(), time.process_time()
+    code(graph, seed=seed, embeddings=False)
+    print(f"  code --no-embeddings: {time.perf_counter() - started:.1f} s wall, {time.process_time() - cpu:.1f} s CPU; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
     # what `consultgraph code` then writes: the tables and the derived views, next to the tables alone
     import tempfile
 
