@@ -84,6 +84,80 @@ def derived_json(name, sources, derive):
     return data
 
 
+def _view_file(graph, name, sources):
+    """Where the JSON view ``name`` of a stored project's generation is kept (None for a graph in memory)."""
+    if getattr(graph, "project", None) is None:
+        return None
+    digest = hashlib.sha1()
+    for path in sorted(str(p) for p in sources):
+        digest.update(Path(path).read_bytes())
+    where = location(graph, name, digest.hexdigest()[:12])
+    return None if where is None else where.with_name(where.name + ".json")
+
+
+def _identity(graph):
+    """What a view must have been derived from: the generation (and when it was written), or the
+    built-in dataset's fingerprint."""
+    loads = graph.manifest.get("loads") or [{}]
+    return {"generation": graph.manifest.get("generation"), "modified": graph.manifest.get("modified"),
+            "fingerprint": loads[-1].get("fingerprint")}
+
+
+def read_view(graph, name, sources):
+    """The data of JSON view ``name`` derived from ``graph``'s stored generation, or None.
+
+    None when the graph is not a stored project, when no view was written for this
+    generation, or when the one found was derived from another generation or by other
+    code (``sources``: the modules whose code derives the data; they name the file, as in
+    :func:`derived_json`). Views live where the project's engines do (:func:`location`).
+    """
+    import json
+
+    path = _view_file(graph, name, sources)
+    if path is None:
+        return None
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("identity") != _identity(graph):
+        return None
+    return stored.get("data")
+
+
+def write_view(graph, name, sources, data):
+    """Keep ``data`` (JSON-ready) as view ``name`` of ``graph``'s generation; see :func:`read_view`.
+
+    Written atomically; views of older generations beside it are removed. Returns the
+    path, or None when the graph is not a stored project or the cache cannot be written
+    (a missing view only makes the next command slower).
+    """
+    import json
+
+    path = _view_file(graph, name, sources)
+    if path is None:
+        return None
+    text = json.dumps({"identity": _identity(graph), "data": data}, ensure_ascii=False, allow_nan=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(scratch, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+    except OSError:
+        return None
+    if getattr(graph, "dataset", None) is None:  # a project's folder: one generation's view at a time
+        for stale in path.parent.glob(f"{name}-g*.json"):
+            if stale != path:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+    return path
+
+
 def _writable(folder):
     folder = Path(folder)
     try:

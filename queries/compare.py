@@ -12,13 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-
 from consultgraph.errors import InputError
 from consultgraph.graph.model import cli_name, codeable_kinds
-from consultgraph.queries import shares as shares_module
-from consultgraph.queries import stats
+from consultgraph.queries import shares_format
+from consultgraph.queries import stats_plain
+from consultgraph.queries.shares_view import share_cells
 
 #: ``--by`` names and the node kinds they compare: the codeable kinds of schema/ontology.ttl
 #: by their CLI names, and statements (votes).
@@ -70,15 +68,13 @@ def _group_cells(index, group, kind, stance):
 
 
 def _clean(value):
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
+    return None if shares_format.missing(value) else value
 
 
 def _effective_stance(cell):
     """What a cell counts: ``raised`` for codings and mention findings, else the stance printed."""
     if cell["basis"] != "finding" or cell.get("finding_stance") in (None, "mention"):
-        return cell["stance"] if cell["stance"] != "mention" or cell["basis"] != "finding" else shares_module.RAISED
+        return cell["stance"] if cell["stance"] != "mention" or cell["basis"] != "finding" else shares_format.RAISED
     return cell["finding_stance"]
 
 
@@ -139,8 +135,6 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
     >>> hre["group/partner.cell"], hre["group/national-entity.cell"], hre["test"]
     ('41% (30 of 74), stated as lead', '77% (41 of 53)', None)
     """
-    from consultgraph.queries.metadata import dataset_metadata
-
     if by not in BY_KINDS:
         raise InputError(f"cannot compare by '{by}'", field="by", hint=f"use one of: {', '.join(BY_KINDS)}")
     if sort not in SORTS:
@@ -151,15 +145,17 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
         raise InputError(f"cannot reweight by '{reweight}'", field="reweight", hint="use region")
     kind = BY_KINDS[by]
     votes = kind == "Statement"
-    allowed = shares_module.VOTES if votes else (shares_module.RAISED,) + shares_module.PARTS
+    allowed = shares_format.VOTES if votes else (shares_format.RAISED,) + shares_format.PARTS
     if stance is not None and stance not in allowed:
         what = "a vote" if votes else "a stance"
         raise InputError(f"'{stance}' is not {what}", field="stance", hint=f"use one of: {', '.join(allowed)}")
     group_ids = resolve_groups(graph, groups)
     region_id = graph.concepts.resolve(region, ("Region",), field="region") if region else None
     labels = {g: graph.concepts[g].label for g in group_ids}
-    meta = dataset_metadata(graph)
-    index = shares_module.cells(graph, region_id)
+    # the shares table's cells, the metadata, statement texts and voters: read from the
+    # project's stored view where it answers (no pandas), else computed from the tables
+    source = share_cells(graph, region_id)
+    meta, index = source.metadata, source.cells
     wanted_stance = (stance or "agree") if votes else stance
 
     mix = _target_mix(graph, group_ids, target_mix) if reweight else None
@@ -179,7 +175,7 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
             if reweight:
                 notes.append(_reweight_cells(graph, group, kind, cells[group], mix, labels[group]))
         elif basis == "votes":
-            notes.append(f"{labels[group]}: from votes ({len(graph.members(group))} members; share = "
+            notes.append(f"{labels[group]}: from votes ({source.voters[group]} members; share = "
                          f"{stance or 'agree'} votes of members who voted)")
         elif basis == "finding":
             notes.append(f"{labels[group]}: from published findings (aggregates as stated in the source)")
@@ -189,11 +185,11 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
             notes.append(f"{labels[group]}: no figures on {by}s" + (" in this region" if region_id else ""))
 
     keys = sorted({k for g in group_ids for k in cells[g]},
-                  key=lambda k: (k[0], shares_module.STANCE_ORDER.get(k[1], 99)))
+                  key=lambda k: (k[0], shares_format.STANCE_ORDER.get(k[1], 99)))
     rows = []
     for concept, row_stance in keys:
         row = {"concept": concept, "stance": row_stance,
-               "label": graph.concepts[concept].label if concept in graph.concepts else _statement_label(graph, concept)}
+               "label": graph.concepts[concept].label if concept in graph.concepts else source.statement_label(concept)}
         numbers, flags, reweighted, stances_held = [], [], False, {}
         for group in group_ids:
             cell = cells[group].get((concept, row_stance))
@@ -210,16 +206,16 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
                 cell["base_note"] = f"re-expressed over the whole group (stated: {cell['count']} of {cell['base']})"
                 cell["base"], cell["base_kind"] = sizes[group][0], "group"
                 cell["share"] = cell["count"] / cell["base"]
-                cell["low"], cell["high"] = stats.wilson_interval(cell["count"], cell["base"])
+                cell["low"], cell["high"] = stats_plain.wilson_interval(cell["count"], cell["base"])
                 cell["reported_percent"] = None
-                text = shares_module.format_row(cell)
+                text = shares_format.format_row(cell)
             count, cell_base, share = cell["count"], cell["base"], cell["share"]
             if cell.get("reweighted_share") is not None:
                 reweighted = True
                 raw = (count, cell_base)
                 share, cell_base = cell["reweighted_share"], cell["effective_base"]
                 count = round(share * cell_base, 2)
-                cell["low"], cell["high"] = stats.wilson_interval(share * cell_base, cell_base) if cell_base else (None, None)
+                cell["low"], cell["high"] = stats_plain.wilson_interval(share * cell_base, cell_base) if cell_base else (None, None)
                 row[prefix + "raw_share"] = raw[0] / raw[1] if raw[1] else None
                 text = f"{share * 100:.0f}% reweighted (raw {raw[0]} of {raw[1]}; effective base {cell_base:.0f})"
             basis = cell["basis"]
@@ -258,21 +254,15 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
         if min_base and any(row.get(f"{g}.base") is not None and row[f"{g}.base"] < min_base for g in group_ids):
             continue
         rows.append(row)
-    p_values = np.array([r["p_value"] if r["p_value"] is not None else np.nan for r in rows], dtype=float)
-    q_values = stats.benjamini_hochberg(p_values) if len(rows) else []
+    q_values = stats_plain.benjamini_hochberg([r["p_value"] for r in rows])
     for row, q in zip(rows, q_values):
-        row["q_value"] = None if math.isnan(q) else float(q)
+        row["q_value"] = None if math.isnan(q) else q
     _sort(rows, sort)
     caveats = [c.note(labels) for c in meta.caveats_for(group_ids, mention_rates=not votes)]
     parameters = {"groups": ",".join(group_ids), "by": by, "stance": stance, "region": region_id,
                   "min_base": min_base, "base": base}
     return Comparison(groups=group_ids, group_labels=labels, by=by, rows=rows, notes=notes, caveats=caveats,
                       parameters=parameters)
-
-
-def _statement_label(graph, statement):
-    texts = graph.table("Statement").set_index("id")["text"] if "Statement" in set(graph.nodes["kind"]) else {}
-    return texts.get(statement, statement) if hasattr(texts, "get") else statement
 
 
 def _reading(row, group_ids, labels, votes, meta):
@@ -301,22 +291,22 @@ def _add_statistics(row, shares, flags, z_only=False, test=True):
     if len(numbers) == 2:
         (c1, n1, p1), (c2, n2, p2) = numbers
         row["difference_points"] = round((p1 - p2) * 100, 1)
-        row["cohens_h"] = float(stats.cohens_h(p1, p2))
+        row["cohens_h"] = stats_plain.cohens_h(p1, p2)
         if z_only and None not in (c1, n1, c2, n2):
-            z, p_value = stats.two_proportion_z(c1, n1, c2, n2)
-            row["test"], row["statistic"], row["p_value"] = "z (effective bases)", float(z), float(p_value)
+            z, p_value = stats_plain.two_proportion_z(c1, n1, c2, n2)
+            row["test"], row["statistic"], row["p_value"] = "z (effective bases)", z, p_value
         elif None not in (c1, n1, c2, n2):
-            result = stats.compare_proportions(c1, n1, c2, n2)
+            result = stats_plain.compare_proportions(c1, n1, c2, n2)
             row["test"], row["statistic"], row["p_value"] = result["test"], result["statistic"], result["p_value"]
         else:
             flags.append("no test: a count is not stated")
         return
     values = [p for _, _, p in numbers]
     row["difference_points"] = round((max(values) - min(values)) * 100, 1)
-    row["cohens_h"] = float(stats.cohens_h(max(values), min(values)))
+    row["cohens_h"] = stats_plain.cohens_h(max(values), min(values))
     if all(c is not None and n for c, n, _ in numbers):
-        statistic, p_value, _ = stats.chi_square_k([c for c, _, _ in numbers], [n for _, n, _ in numbers])
-        row["test"], row["statistic"], row["p_value"] = "chi-square", float(statistic), float(p_value)
+        statistic, p_value, _ = stats_plain.chi_square_k([c for c, _, _ in numbers], [n for _, n, _ in numbers])
+        row["test"], row["statistic"], row["p_value"] = "chi-square", statistic, p_value
 
 
 def _target_mix(graph, group_ids, target_mix):
@@ -348,13 +338,16 @@ def _reweight_cells(graph, group, kind, group_cells, mix, label):
         names = ", ".join(graph.concepts[r].label if r in graph.concepts else r for r in missing)
         return f"{label}: not reweighted: no respondents from {names}"
     per_region = {}
+    from consultgraph.queries.shares import shares
+    from consultgraph.queries.stats import reweight_share
+
     for region in counts_by_region:
-        table = shares_module.shares(graph, region)
+        table = shares(graph, region)
         mine = table[(table["group"] == group) & (table["kind"] == kind)]
         per_region[region] = dict(zip(zip(mine["concept"], mine["stance"]), mine["count"]))
     for key, cell in group_cells.items():
         by_region = {r: per_region[r].get(key, 0) / n for r, n in counts_by_region.items()}
-        share, effective = stats.reweight_share(by_region, counts_by_region, {r: mix.get(r, 0.0) for r in counts_by_region})
+        share, effective = reweight_share(by_region, counts_by_region, {r: mix.get(r, 0.0) for r in counts_by_region})
         cell["reweighted_share"], cell["effective_base"] = share, effective
     return f"{label}: reweighted by region ({', '.join(f'{n} {graph.concepts[r].label}' for r, n in sorted(counts_by_region.items()))})"
 
@@ -381,7 +374,7 @@ def display_rows(result):
     """Rows for a human table: concept, stance, one cell per group, difference, reading, test, q, flags."""
     out = []
     for row in result.rows:
-        shown = {"concept": row["label"], "stance": shares_module.stance_label(row["stance"])}
+        shown = {"concept": row["label"], "stance": shares_format.stance_label(row["stance"])}
         for group in result.groups:
             shown[result.group_labels[group]] = row[f"{group}.cell"]
         diff = row["difference_points"]
@@ -420,7 +413,9 @@ def stance_split(graph, concept, groups=None):
             graph.concepts.resolve(groups, ("StakeholderGroup",), field="groups")]
     else:
         group_ids = None
-    table = shares_module.shares(graph)
+    from consultgraph.queries.shares import shares
+
+    table = shares(graph)
     about = table[table["concept"] == concept_id]
     if group_ids is None:
         with_stance = about[about["stance"].isin(["lead", "support", "drop"])
@@ -430,7 +425,7 @@ def stance_split(graph, concept, groups=None):
     for group in group_ids:
         mine = {r["stance"]: r for r in about[about["group"] == group].to_dict("records")}
         row = {"group": graph.concepts[group].label, "concept": graph.concepts[concept_id].label}
-        for name in (shares_module.RAISED,) + shares_module.PARTS:
+        for name in (shares_format.RAISED,) + shares_format.PARTS:
             row[name] = mine[name]["text"] if name in mine else ""
         numbered = {s: _clean(mine[s]["share"]) for s in ("lead", "support", "drop") if s in mine}
         numbered = {s: v for s, v in numbered.items() if v is not None}
@@ -445,10 +440,10 @@ def stance_split(graph, concept, groups=None):
 
 def _parts_note(cells):
     """Whether the stance parts add up to the whole ('4 + 1 + 0 + 2 = 7 of 7 who raised it')."""
-    whole = cells.get(shares_module.RAISED)
+    whole = cells.get(shares_format.RAISED)
     if whole is None:
         return ""
-    counts = [int(cells[s]["count"]) if s in cells else 0 for s in shares_module.PARTS]
+    counts = [int(cells[s]["count"]) if s in cells else 0 for s in shares_format.PARTS]
     total, raised = sum(counts), int(whole["count"])
     text = " + ".join(str(c) for c in counts) + f" = {total} (lead + support + drop + mention); {raised} raised it"
     if total > raised:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 _CACHE = weakref.WeakKeyDictionary()
 
@@ -73,6 +73,20 @@ class Metadata:
                 continue
             out.append(caveat)
         return out
+
+
+def metadata_to_json(meta):
+    """A :class:`Metadata` as JSON-ready data (:func:`metadata_from_json` reads it back)."""
+    return asdict(meta)
+
+
+def metadata_from_json(data):
+    """The :class:`Metadata` that :func:`metadata_to_json` wrote."""
+    return Metadata(title=data["title"], sources=tuple(data["sources"]), question_type=data["question_type"],
+                    caveats=tuple(Caveat(**{**c, "groups": tuple(c["groups"])}) for c in data["caveats"]),
+                    questions=tuple(Question(**{**q, "kinds": tuple(q["kinds"]), "stances": tuple(q["stances"])})
+                                    for q in data["questions"]),
+                    extra=dict(data["extra"]))
 
 
 def dataset_metadata(graph):

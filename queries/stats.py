@@ -18,15 +18,15 @@ Conventions
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from consultgraph.queries.stats_checks import (
-    StatsInputError, check_confidence, check_counts, check_shares, fisher_two_sided, is_scalar, normal_quantile,
-    normal_sf, unwrap,
+    StatsInputError, check_confidence, check_counts, check_shares, is_scalar, normal_quantile, normal_sf, unwrap,
 )
 from consultgraph.queries.stats_groups import benjamini_hochberg, chi_square_k, reweight_share
+# the scalar tests live in plain Python (compare runs without numpy); re-exported here
+from consultgraph.queries.stats_plain import MIN_EXPECTED_FOR_Z, compare_proportions, fisher_exact_2x2  # noqa: F401
 
 __all__ = [
     "StatsInputError",
@@ -39,10 +39,6 @@ __all__ = [
     "chi_square_k",
     "reweight_share",
 ]
-
-# Below this expected cell count the normal approximation behind the z-test is
-# not trusted (Cochran's rule of thumb) and compare_proportions uses Fisher.
-MIN_EXPECTED_FOR_Z = 5.0
 
 
 # --------------------------------------------------------------------------- #
@@ -216,146 +212,3 @@ def two_proportion_z(c1, n1, c2, n2):
     z = np.where(empty, np.nan, np.where(degenerate, 0.0, z))
     p_value = np.where(empty, np.nan, np.where(degenerate, 1.0, p_value))
     return unwrap(z, scalar), unwrap(p_value, scalar)
-
-
-def _whole_number(value, name):
-    if value != math.floor(value):
-        raise StatsInputError(
-            f"{name} must be a whole number for Fisher's exact test, got {value:g}"
-        )
-    return int(value)
-
-
-def fisher_exact_2x2(c1, n1, c2, n2):
-    """Two-sided p-value of Fisher's exact test on two groups' counts.
-
-    Tests the 2x2 table ``[[c1, n1 - c1], [c2, n2 - c2]]`` as
-    :func:`scipy.stats.fisher_exact` does, in exact integer arithmetic
-    (:func:`~consultgraph.queries.stats_checks.fisher_two_sided`). Exact, so it is the
-    test to use when the groups are small.
-
-    Parameters
-    ----------
-    c1, n1, c2, n2 : int or float
-        Counts and bases of the two groups; must be whole numbers (a float such
-        as ``17.0`` is accepted).
-
-    Returns
-    -------
-    float
-        Two-sided p-value; NaN when a group is empty (base 0).
-
-    Raises
-    ------
-    StatsInputError
-        (a ``ValueError``) for negative, infinite or fractional numbers or a
-        count above its base.
-
-    Examples
-    --------
-    >>> round(fisher_exact_2x2(1, 10, 8, 10), 4)
-    0.0055
-    >>> fisher_exact_2x2(3, 10, 3, 10)
-    1.0
-    """
-    c1, n1 = _check_scalar_pair(c1, n1, "c1", "n1")
-    c2, n2 = _check_scalar_pair(c2, n2, "c2", "n2")
-    if n1 == 0 or n2 == 0:
-        return math.nan
-    c1, n1 = _whole_number(c1, "c1"), _whole_number(n1, "n1")
-    c2, n2 = _whole_number(c2, "c2"), _whole_number(n2, "n2")
-    return fisher_two_sided(c1, n1, c2, n2)
-
-
-def _check_scalar_pair(count, base, count_name, base_name):
-    if not is_scalar(count, base):
-        raise StatsInputError(f"{count_name} and {base_name} must be single numbers")
-    count, base = check_counts(count, base, count_name, base_name)
-    if np.isnan(count) or np.isnan(base):
-        raise StatsInputError(f"{count_name} and {base_name} must not be missing (NaN)")
-    return float(count), float(base)
-
-
-def compare_proportions(c1, n1, c2, n2):
-    """Compare two groups' shares: difference, effect size and the right test.
-
-    Parameters
-    ----------
-    c1, n1 : int or float
-        Count and base of the first group (e.g. 17 of 74 partners).
-    c2, n2 : int or float
-        Count and base of the second group (e.g. 37 of 53 national entities).
-
-    Returns
-    -------
-    dict
-        ``share1``, ``share2``
-            The two shares as fractions in [0, 1].
-        ``difference_points``
-            ``share1 - share2`` in percentage points.
-        ``cohens_h``
-            :func:`cohens_h` of the two shares.
-        ``test``
-            ``"fisher"`` or ``"z"`` (see Notes).
-        ``statistic``
-            The z statistic for ``"z"``; ``None`` for ``"fisher"``.
-        ``p_value``
-            Two-sided p-value of the chosen test.
-        ``count1``, ``base1``, ``count2``, ``base2``
-            The inputs, so every share can be shown with its base.
-
-    Raises
-    ------
-    StatsInputError
-        (a ``ValueError``) for negative, infinite or missing numbers, a count
-        above its base, an empty group (base 0), or fractional counts when
-        Fisher's test is required.
-
-    Notes
-    -----
-    Choice of test: form the 2x2 table ``[[c1, n1 - c1], [c2, n2 - c2]]`` and
-    its expected counts under equal shares, ``row total * column total / N``.
-    If any expected count is below 5 the normal approximation is not trusted
-    and Fisher's exact test (:func:`fisher_exact_2x2`) is used; otherwise the
-    pooled two-proportion z-test (:func:`two_proportion_z`). When nobody (or
-    everybody) in either group has the attribute a column total is 0, so the
-    rule picks Fisher, whose p-value is then 1.
-
-    Examples
-    --------
-    >>> result = compare_proportions(17, 74, 37, 53)
-    >>> result["test"], round(result["difference_points"], 1), round(result["cohens_h"], 2)
-    ('z', -46.8, -0.98)
-    >>> small = compare_proportions(1, 10, 8, 10)
-    >>> small["test"], small["statistic"], round(small["p_value"], 4)
-    ('fisher', None, 0.0055)
-    """
-    # Keep the caller's numbers for display: "37 of 53", not "37.0 of 53.0".
-    inputs = {"count1": c1, "base1": n1, "count2": c2, "base2": n2}
-    c1, n1 = _check_scalar_pair(c1, n1, "c1", "n1")
-    c2, n2 = _check_scalar_pair(c2, n2, "c2", "n2")
-    if n1 == 0 or n2 == 0:
-        raise StatsInputError(
-            "cannot compare shares with an empty group "
-            f"(n1={n1:g}, n2={n2:g}); drop the group or merge it with another"
-        )
-    share1, share2 = c1 / n1, c2 / n2
-    total = n1 + n2
-    column_totals = (c1 + c2, total - c1 - c2)
-    smallest_expected = min(n * column / total for n in (n1, n2) for column in column_totals)
-    if smallest_expected < MIN_EXPECTED_FOR_Z:
-        test, statistic = "fisher", None
-        p_value = fisher_exact_2x2(c1, n1, c2, n2)
-    else:
-        test = "z"
-        statistic, p_value = two_proportion_z(c1, n1, c2, n2)
-    return {
-        "share1": share1,
-        "share2": share2,
-        "difference_points": 100 * (share1 - share2),
-        "cohens_h": cohens_h(share1, share2),
-        "test": test,
-        "statistic": statistic,
-        "p_value": p_value,
-        **inputs,
-    }

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from consultgraph.queries.stats_checks import StatsInputError, as_float_array, check_counts, check_shares, chi_square_sf
+from consultgraph.queries.stats_checks import StatsInputError, as_float_array, check_shares
+from consultgraph.queries.stats_plain import benjamini_hochberg as plain_benjamini_hochberg
+from consultgraph.queries.stats_plain import chi_square_k  # noqa: F401  (re-exported: plain Python)
 
 
 # --------------------------------------------------------------------------- #
@@ -50,90 +52,9 @@ def benjamini_hochberg(p_values):
     [0.04, nan, 0.04]
     """
     p_values = check_shares(p_values, "p_values")
-    flat = p_values.ravel()
-    q_values = np.full(flat.shape, np.nan)
-    present = np.flatnonzero(~np.isnan(flat))
-    m = present.size
-    if m:
-        order = present[np.argsort(flat[present], kind="stable")]
-        ranks = np.arange(1, m + 1)
-        # m / rank first: it is exactly 1 at the top rank and >= 1 elsewhere, so
-        # rounding can never push a q-value below its p-value.
-        stepped = flat[order] * (m / ranks)
-        # Step-up: each q is the smallest scaled p at its rank or above.
-        monotone = np.minimum.accumulate(stepped[::-1])[::-1]
-        q_values[order] = np.minimum(monotone, 1.0)
-    return q_values.reshape(p_values.shape)
-
-
-def chi_square_k(counts, bases):
-    """Chi-square test that k groups (k >= 2) share the same proportion.
-
-    The test of homogeneity on the k x 2 table of ``[count, base - count]`` rows,
-    as :func:`scipy.stats.chi2_contingency` computes it without Yates' continuity
-    correction (here in plain numpy and math: scipy.stats is slow to import), so for two groups the statistic equals the square of
-    :func:`two_proportion_z`. Use it before pairwise comparisons of 3+ groups.
-
-    Parameters
-    ----------
-    counts : array_like
-        Count per group, 1-D of length k.
-    bases : array_like
-        Base per group, same length; each must be positive.
-
-    Returns
-    -------
-    statistic : float
-        Pearson's chi-square.
-    p_value : float
-    dof : int
-        Degrees of freedom, ``k - 1``.
-
-    Raises
-    ------
-    StatsInputError
-        (a ``ValueError``) for fewer than two groups, mismatched lengths, an
-        empty group, negative, infinite or missing numbers, or a count above
-        its base.
-
-    Notes
-    -----
-    When the pooled share is 0 or 1 there is no variation to test and the
-    result is ``(0.0, 1.0, k - 1)``, matching :func:`two_proportion_z`. Like the
-    z-test, this is an approximation: check that expected counts are mostly
-    5 or more.
-
-    Examples
-    --------
-    >>> statistic, p_value, dof = chi_square_k([17, 37, 20], [74, 53, 40])
-    >>> round(statistic, 2), f"{p_value:.1e}", dof
-    (28.15, '7.7e-07', 2)
-    """
-    counts = as_float_array(counts, "counts")
-    bases = as_float_array(bases, "bases")
-    if counts.ndim != 1 or bases.ndim != 1 or counts.shape != bases.shape:
-        raise StatsInputError(
-            "counts and bases must be 1-D and of the same length, got shapes "
-            f"{counts.shape} and {bases.shape}"
-        )
-    if counts.size < 2:
-        raise StatsInputError(f"need at least two groups to compare, got {counts.size}")
-    if np.isnan(counts).any() or np.isnan(bases).any():
-        raise StatsInputError("counts and bases must not be missing (NaN)")
-    counts, bases = check_counts(counts, bases, "counts", "bases")
-    empty = bases == 0
-    if empty.any():
-        raise StatsInputError(
-            f"every group needs a positive base; group {int(np.flatnonzero(empty)[0])} is empty"
-        )
-    dof = counts.size - 1
-    pooled = counts.sum() / bases.sum()
-    if pooled in (0.0, 1.0):
-        return 0.0, 1.0, dof
-    table = np.column_stack([counts, bases - counts])
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
-    statistic = float(((table - expected) ** 2 / expected).sum())
-    return statistic, chi_square_sf(statistic, dof), dof
+    # one step-up rule for every caller: the plain-Python one compare uses, over the flattened values
+    q_values = plain_benjamini_hochberg(p_values.ravel().tolist())
+    return np.asarray(q_values, dtype=float).reshape(p_values.shape)
 
 
 # --------------------------------------------------------------------------- #
