@@ -1,4 +1,5 @@
-"""Where the embedded query engines keep their databases: one folder per project generation.
+"""Where the embedded query engines keep their databases (one folder per project generation),
+and small derived views their JSON (:func:`read_view`, :func:`write_view`).
 
 A project's engines live in ``PROJECT/.cache/<engine>-g<generation>-<stamp>`` and are
 rebuilt only when the project's generation changes (``load`` writes a new one) or when
@@ -150,9 +151,12 @@ def write_view(graph, name, sources, data):
                 os.unlink(scratch)
     except OSError:
         return None
-    if getattr(graph, "dataset", None) is None:  # a project's folder: one generation's view at a time
+    if not getattr(graph, "dataset", None):
+        # older generations' views go; another code's view of this generation stays (two
+        # installs may read one project)
+        keep = f"{name}-g{graph.manifest.get('generation', 0):06d}-"
         for stale in path.parent.glob(f"{name}-g*.json"):
-            if stale != path:
+            if not stale.name.startswith(keep):
                 with contextlib.suppress(OSError):
                     stale.unlink()
     return path
