@@ -74,7 +74,10 @@ def share_cells(graph, region=None):
 def _stored_or_computed(graph):
     data = cache.read_view(graph, VIEW, sources())
     if data is not None:
-        return from_json(data)
+        try:
+            return from_json(data)
+        except (KeyError, TypeError, ValueError):
+            pass  # a damaged view is computed and written again
     found = computed(graph)
     cache.write_view(graph, VIEW, sources(), to_json(found))
     return found
