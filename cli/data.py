@@ -118,6 +118,14 @@ def _load(files, project, fmt, namespace, quiet, options):
         + ("; nothing changed" if added_nodes == 0 and added_edges == 0 and report.nodes_before else ""),
         err=True,
     )
+    offsets = report.quote_offsets
+    if offsets is not None and offsets.attempted:
+        how = ", ".join(f"{n} {w}" for n, w in ((offsets.exact, "exactly"), (offsets.folded, "ignoring case and spacing"),
+                                                (offsets.fuzzy, "by fuzzy alignment")) if n)
+        click.echo(f"quotes without offsets: {offsets.located} of {offsets.attempted} located in their responses"
+                   + (f" ({how})" if how else "")
+                   + (f"; {len(offsets.unlocated)} not found, kept without offsets (first: '{offsets.unlocated[0][1][:60]}')"
+                      if offsets.unlocated else ""), err=True)
 
 
 def _export_help():

@@ -268,9 +268,22 @@ def _quotes_from_codings(frame, columns, path):
         ).drop_duplicates("source")
         groups["_field"] = columns["group"]
         yield EdgeTable("FOR_GROUP", groups, file=str(path), target_is_text=True, target_kinds=("StakeholderGroup",))
+    if "question" in columns:  # the response the quote is a span of (its offsets are found after the load)
+        from consultgraph.loaders.freetext import response_id
+
+        question = sub[columns["question"]]
+        has = (question.notna() & (question.astype(str).str.strip() != "")).to_numpy()
+        local = sub[columns["respondent"]].astype(str).str.strip().to_numpy(dtype=object)
+        quoted = pd.DataFrame({"source": np.array(ids, dtype=object)[has],
+                               "target": [response_id(r, q) for r, q in zip(local[has], question[has])],
+                               "line": sub["line"].values[has]}).drop_duplicates("source")
+        if len(quoted):
+            yield EdgeTable("QUOTED_FROM", quoted, file=str(path))
     illustrates = pd.DataFrame(
         {"source": ids, "target": sub[columns["code"]].astype(str).str.strip().values, "line": sub["line"].values}
     )
+    if "coder" in columns:  # whose reading of the quote this is, as on the coding itself
+        illustrates["coder"] = stripped(sub[columns["coder"]]).astype(object).values
     illustrates["_field"] = columns["code"]
     yield EdgeTable("ILLUSTRATES", illustrates, file=str(path), target_is_text=True, target_kinds=codeable_kinds())
 

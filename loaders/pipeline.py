@@ -134,6 +134,8 @@ class LoadReport:
     nodes_before: int = 0
     edges_before: int = 0
     added: dict = field(default_factory=dict)
+    #: quotes given without offsets that were looked for in their responses (QuoteOffsets), if any
+    quote_offsets: object = None
 
     @property
     def nodes_after(self):
@@ -214,13 +216,20 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds)
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")
     merged = graph.merge(batch)
+    offsets = None
+    if len(batch.nodes) and (batch.nodes["kind"] == "Quote").any():
+        from consultgraph.loaders.quote_offsets import locate_quotes
+
+        report("locate", "quotes in their responses")
+        merged, offsets = locate_quotes(merged)
     added = {"nodes": len(batch.nodes), "edges": len(batch.edges)}
     del graph, batch  # the project's old tables are not kept while the new ones are written
     files = [{"file": str(p), "sha256": _sha256(p)} for p in paths]
     if into is not None:
         report("save", str(into))
         merged.save(into, load={"files": files, **added})
-    return LoadReport(graph=merged, files=files, nodes_before=before[0], edges_before=before[1], added=added)
+    return LoadReport(graph=merged, files=files, nodes_before=before[0], edges_before=before[1], added=added,
+                      quote_offsets=offsets)
 
 
 _BUILTIN_CACHE = {}

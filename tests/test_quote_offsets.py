@@ -1,0 +1,169 @@
+"""People's quotes given without offsets are found in their responses (exact, folded, fuzzy) or counted."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from consultgraph.cli import main
+from consultgraph.loaders import load
+from consultgraph.loaders.quote_offsets import locate
+
+ANSWERS = """id,group,region,q1,q2
+p1,partner,Africa,"We need more research on climate.",Lobbying governments works.
+p2,partner,Europe,Campaigns and advocasy matter most.,
+p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
+p4,partner,Africa,Evidence from the field should guide us.,Put pressure on ministers - “it’s urgent”.
+"""
+CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix cg:   <https://w3id.org/consultgraph/ontology#> .
+@prefix ex:   <https://example.org/codes/> .
+ex:codes a skos:ConceptScheme ; cg:kind cg:Idea .
+ex:research a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Research"@en .
+ex:advocacy a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Advocacy"@en .
+"""
+# By hand, in the responses' own text:
+#   p1/q1 "more research on climate"          exact at 8-32
+#   p2/q1 "campaigns and  ADVOCASY"           folded: "Campaigns and advocasy" at 0-22
+#   p4/q1 "Evidence from teh field shuold"    fuzzy: "Evidence from the field should" at 0-30
+#   p3 (no question) "just campaign"          exact in p3/q1 at 20-33, found among p3's two responses
+#   p4/q2 'pressure on ministers - "it's urgent"'  folded (straight quotes for curly ones) at 4-41
+#   p1/q2 "We need ... on climate"            elided; parts in p1/q1, not in p1/q2: not found
+#   p4/q2 "something never said"              not found: no offsets
+CODINGS = '''respondent,question,code,coder,quote
+p1,q1,idea/research,ann,more research on climate
+p2,q1,idea/advocacy,ann,campaigns and  ADVOCASY
+p4,q1,idea/research,ann,Evidence from teh field shuold
+p3,,idea/advocacy,bob,just campaign
+p4,q2,idea/advocacy,ann,"pressure on ministers - ""it's urgent"""
+p1,q2,idea/research,ann,We need [...] on climate
+p4,q2,idea/advocacy,ann,something never said
+'''
+PLACED = {
+    "more research on climate": ("response/p1/q1", 8, 32),
+    "campaigns and  ADVOCASY": ("response/p2/q1", 0, 22),
+    "Evidence from teh field shuold": ("response/p4/q1", 0, 30),
+    "just campaign": ("response/p3/q1", 20, 33),
+    "pressure on ministers - \"it's urgent\"": ("response/p4/q2", 4, 41),
+}
+
+
+@pytest.fixture
+def coded(tmp_path):
+    (tmp_path / "codes.ttl").write_text(CODES, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(ANSWERS, encoding="utf-8")
+    (tmp_path / "codings.csv").write_text(CODINGS, encoding="utf-8")
+    project = tmp_path / "project"
+    load([tmp_path / "codes.ttl", tmp_path / "answers.csv"], into=project, options={"text_columns": "q1,q2"})
+    return tmp_path, project
+
+
+def _placed(graph):
+    quotes = graph.quotes()
+    quoted = graph.edges_of("QUOTED_FROM")
+    source = dict(zip(quoted["source"], quoted["target"]))
+    return {text: (source.get(i), start, end) for i, text, start, end in
+            zip(quotes["id"], quotes["text"], quotes["start"], quotes["end"])}
+
+
+def test_quotes_are_placed_exactly_folded_fuzzily_or_counted(coded):
+    folder, project = coded
+    report = load([folder / "codings.csv"], into=project)
+    offsets = report.quote_offsets
+    assert (offsets.exact, offsets.folded, offsets.fuzzy) == (2, 2, 1)
+    assert sorted(text for _, text in offsets.unlocated) == ["We need [...] on climate", "something never said"]
+    placed = _placed(report.graph)
+    texts = dict(zip(report.graph.responses()["id"], report.graph.responses()["text"]))
+    for quote, (response, start, end) in PLACED.items():
+        assert placed[quote] == (response, start, end), quote
+    assert texts["response/p4/q1"][0:30] == "Evidence from the field should"
+    # never an invented offset: the quotes not found have none, and keep the response the file named
+    for quote in ("something never said", "We need [...] on climate"):
+        response, start, end = placed[quote]
+        assert start != start and end != end  # NaN
+    assert placed["something never said"][0] == "response/p4/q2"
+    # the coder of the coding is the coder of the quote's illustration
+    illustrates = report.graph.edges_of("ILLUSTRATES")
+    assert set(json.loads(p)["coder"] for p in illustrates["props"]) == {"ann", "bob"}
+
+
+def test_loading_the_codings_again_places_the_same_quotes(coded):
+    folder, project = coded
+    first = _placed(load([folder / "codings.csv"], into=project).graph)
+    again = load([folder / "codings.csv"], into=project)
+    assert _placed(again.graph).keys() == first.keys()
+    assert {k: v for k, v in _placed(again.graph).items() if v[1] == v[1]} == {k: v for k, v in first.items() if v[1] == v[1]}
+    assert again.edges_after == again.edges_before and again.nodes_after == again.nodes_before
+
+
+def test_offsets_a_file_gives_are_kept(coded):
+    folder, project = coded
+    (folder / "given.csv").write_text("respondent,question,code,coder,quote,start,end\n"
+                                      "p1,q1,idea/research,ann,research,13,21\n", encoding="utf-8")
+    report = load([folder / "given.csv"], into=project)
+    assert report.quote_offsets is None or report.quote_offsets.attempted == 0
+    assert _placed(report.graph)["research"][1:] == (13, 21)
+
+
+def test_load_says_how_many_quotes_were_not_found(coded):
+    folder, project = coded
+    result = CliRunner().invoke(main, ["load", str(folder / "codings.csv"), "--into", str(project), "-q"])
+    assert result.exit_code == 0, result.output
+    assert ("quotes without offsets: 5 of 7 located in their responses (2 exactly, 2 ignoring case and spacing, "
+            "1 by fuzzy alignment); 2 not found, kept without offsets") in result.output
+
+
+def test_locate_by_hand():
+    text = "Yes. I could save a life.  We had a Narcan training here  . I could save a life."
+    # a space before the full stop: not the same folded, aligned fuzzily to the words
+    assert locate("We had a Narcan training here.", text) == (27, 56, "fuzzy")
+    start, end, how = locate("could save a life [...] a Narcan training", text)
+    assert (text[start:end], how) == ("could save a life.  We had a Narcan training", "exact")
+    assert locate("short typo", "a shrt typo here") is None  # too short to align fuzzily
+    assert locate("", text) is None and locate("anything", "") is None
+
+
+def test_talk_to_the_city_report_quotes_are_found_in_the_transcripts(shared_data, tmp_path):
+    """The Heal Michigan report's claims quote the interviews (commentId); most are verbatim, some edited."""
+    from consultgraph.graph.concepts import slugify
+    from consultgraph.loaders.quote_offsets import _folded
+
+    folder = shared_data / "consultations" / "talk-to-the-city"
+    report = json.loads((folder / "heal_michigan_report.json").read_text(encoding="utf-8"))
+    speaker = {row["id"]: row["interview"] for row in report["data"]}
+    claims = [(topic["topicName"], claim) for topic in report["tree"] for sub in topic["subtopics"]
+              for top in sub["claims"] for claim in [top, *top.get("duplicates", [])]]
+    topics = sorted({t for t, _ in claims})
+    with open(tmp_path / "codebook.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["kind", "id", "label"])
+        writer.writerows(["theme", f"theme/hm-{n}", t] for n, t in enumerate(topics))
+    with open(tmp_path / "codings.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["respondent", "code", "coder", "quote"])
+        writer.writerows([slugify(speaker[c["commentId"]]), f"theme/hm-{topics.index(t)}", "tttc", c["quote"]]
+                         for t, c in claims)
+    project = tmp_path / "project"
+    load([folder / "heal_michigan_source.csv", tmp_path / "codebook.csv"], into=project)
+    result = load([tmp_path / "codings.csv"], into=project)
+    offsets = result.quote_offsets
+    assert offsets.attempted == 532  # distinct (speaker, quote) pairs
+    assert offsets.located >= 0.97 * offsets.attempted and offsets.exact >= 350
+    graph = result.graph
+    texts = dict(zip(graph.responses()["id"], graph.responses()["text"]))
+    quotes = graph.quotes()
+    quoted = dict(zip(graph.edges_of("QUOTED_FROM")["source"], graph.edges_of("QUOTED_FROM")["target"]))
+    located = quotes[quotes["start"].notna()]
+    assert len(located) == offsets.located
+    for quote_id, text, start, end in zip(located["id"], located["text"], located["start"], located["end"]):
+        span = texts[quoted[quote_id]][int(start):int(end)]
+        if "..." not in text and "[" not in text:  # whole quotes: the span reads as the quote
+            from rapidfuzz import fuzz
+
+            assert fuzz.ratio(_folded(text)[0], _folded(span)[0]) >= 85, (text, span)
+        # the quote's response is one its speaker gave
+        assert graph.responses().set_index("id").loc[quoted[quote_id], "respondent"] == \
+            graph.edges_of("SAID").set_index("target").loc[quote_id, "source"]
