@@ -176,10 +176,23 @@ def quotes(graph, fmt, output, concept, group, region, search, limit):
         for row in rows:
             click.echo(f"\u201c{row['text']}\u201d")
             where = f", line {row['source_line']}" if row["source_line"] else ""
-            click.echo(f"    \u2014 {row['attribution']}{where}  [{row['concepts']}]\n")
+            click.echo(f"    \u2014 {row['attribution']}{where}  [{row['concepts']}]{_provenance(row)}\n")
         click.echo(f"{len(rows)} quote(s)", err=True)
         return
     emit(rows, fmt, output)
+
+
+def _provenance(row):
+    """Who quoted it and where it sits: '  (ann; page 2, paragraph 1, characters 40-51 of response/r3/document)'."""
+    parts = []
+    if row.get("coder"):
+        parts.append(row["coder"] + (f", confidence {row['confidence']:.2f}" if row.get("confidence") is not None else ""))
+    if row.get("response"):
+        place = [f"page {row['page']}" if row.get("page") is not None else "",
+                 f"paragraph {row['paragraph']}" if row.get("paragraph") is not None else "",
+                 f"characters {row['start']}-{row['end']}" if row.get("start") is not None else "offsets not found"]
+        parts.append(", ".join(p for p in place if p) + f" of {row['response']}")
+    return f"  ({'; '.join(parts)})" if parts else ""
 
 
 def _top(top, by):

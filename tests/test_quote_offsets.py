@@ -17,6 +17,7 @@ p1,partner,Africa,"We need more research on climate.",Lobbying governments works
 p2,partner,Europe,Campaigns and advocasy matter most.,
 p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
 p4,partner,Africa,Evidence from the field should guide us.,Put pressure on ministers - “it’s urgent”.
+p5,partner,Asia,Lobbying for research.,
 """
 CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix cg:   <https://w3id.org/consultgraph/ontology#> .
@@ -167,3 +168,57 @@ def test_talk_to_the_city_report_quotes_are_found_in_the_transcripts(shared_data
         # the quote's response is one its speaker gave
         assert graph.responses().set_index("id").loc[quoted[quote_id], "respondent"] == \
             graph.edges_of("SAID").set_index("target").loc[quote_id, "source"]
+
+
+def test_quotes_follow_the_coder_choice_and_say_where_they_sit(coded, tmp_path):
+    from consultgraph.coding.run import code
+    from consultgraph.queries.quotes import quotes
+
+    folder, project = coded
+    graph = load([folder / "codings.csv"], into=project).graph
+    graph = code(graph, model=False).graph  # the rules' evidence quotes, by machine:rules@...
+    listed = {choice: quotes(graph.with_coder(choice)) for choice in ("human", "machine", "all", "auto", "bob")}
+    by_coder = {choice: {r["text"]: r for r in rows} for choice, rows in listed.items()}  # people's texts are distinct
+    people = {"more research on climate", "campaigns and  ADVOCASY", "Evidence from teh field shuold", "just campaign",
+              "pressure on ministers - \"it's urgent\"", "We need [...] on climate", "something never said"}
+    assert set(by_coder["human"]) == people
+    assert set(by_coder["bob"]) == {"just campaign"}
+    machine = {r["quote"] for r in listed["machine"]}
+    assert machine and all(r["coder"].startswith("machine:rules@") for r in listed["machine"])
+    assert {r["quote"] for r in listed["all"]} == {r["quote"] for r in listed["human"]} | machine
+    # auto: the machine's quotes only from responses people did not code (p1/q1 ... were coded by ann)
+    auto_machine = {r["response"] for r in listed["auto"] if r["coder"].startswith("machine:")}
+    assert auto_machine == {"response/p5/q1"}  # the one response with a rule hit that nobody coded
+    assert {"response/p1/q1", "response/p2/q1", "response/p5/q1"} <= {r["response"] for r in listed["machine"]}
+    row = by_coder["human"]["more research on climate"]
+    assert (row["response"], row["start"], row["end"], row["coder"]) == ("response/p1/q1", 8, 32, "ann")
+    assert by_coder["human"]["something never said"]["start"] is None
+
+
+def test_document_quotes_carry_page_and_paragraph(tmp_path):
+    import docx
+
+    from consultgraph.coding.run import code
+    from consultgraph.queries.quotes import quotes
+    from tests.test_freetext import _pdf
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("First paragraph.\n\nWe want more research.\n", encoding="utf-8")
+    word = docx.Document()
+    word.add_paragraph("Opening words.")
+    word.add_paragraph("Lobbying works best.")
+    word.save(docs / "b.docx")
+    _pdf(docs / "c.pdf", ["Page one is empty of codes", "Page two on advocacy"])
+    (docs / "manifest.csv").write_text("file,respondent,group\na.txt,r1,partner\nb.docx,r2,partner\nc.pdf,r3,partner\n",
+                                       encoding="utf-8")
+    (tmp_path / "codes.ttl").write_text(CODES.replace('"Advocacy"@en .', '"Advocacy"@en ; skos:altLabel "lobbying"@en .'),
+                                        encoding="utf-8")
+    graph = code(load([tmp_path / "codes.ttl", docs]).graph, model=False).graph
+    rows = {(r["response"], r["text"]): r for r in quotes(graph)}
+    # by hand: a.txt's 2nd paragraph starts at 18 ("First paragraph." + blank line); "research" at 18 + 13
+    assert {k: (r["page"], r["paragraph"], r["start"]) for k, r in rows.items()} == {
+        ("response/r1/document", "research"): (None, 2, 31),
+        ("response/r2/document", "Lobbying"): (None, 2, 16),
+        ("response/r3/document", "advocacy"): (2, 1, 40),
+    }
