@@ -67,10 +67,23 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
                    language=language, embeddings=embeddings,
                    progress=lambda step, done, total: bar(done, total, step=step))
+    from consultgraph.coding.positions import code_positions
+
+    # a response's overall position (agree/disagree/unclear), where people gave some to learn from
+    placed = code_positions(run.graph, question=question and _question_id(run.graph, question), seed=seed)
+    run.graph = placed.graph
     run.graph.save(project)
     coders = ", ".join(filter(None, [run.rules_coder, *sorted(set(run.model_coders.values()))])) or "none"
     click.echo(f"{project}: coded {run.responses} responses, {run.machine_codings} machine codings "
                f"({coders}) in {time.perf_counter() - started:.1f}s", err=True)
+    for row in placed.summary:
+        if row["coder"] is None:
+            click.echo(f"positions of {row['question']}: no model ({row['note']})", err=True)
+            continue
+        accuracy = "not cross-validated (too few)" if row["accuracy"] is None else f"{row['accuracy']:.2f}"
+        click.echo(f"positions of {row['question']}: {row['machine']} by {row['coder']} (mean confidence "
+                   f"{row['mean_confidence']:.2f}), learned from people's {row['human']}; out-of-fold accuracy "
+                   f"{accuracy} vs {row['majority_share']:.2f} for the commonest position", err=True)
     if review_count is not None:
         from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows, review_items
         from consultgraph.outputs.review import write_review
@@ -81,3 +94,12 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
         emit(run.summary, fmt, None)
     else:
         emit(run.summary, fmt, output)
+
+
+def _question_id(graph, question):
+    """The id of the question ``code --question`` names (id, its last part or label); as given if none matches."""
+    questions = graph.questions()
+    for asked, label in zip(questions["id"], questions["label"]):
+        if question in (asked, label, asked.split("/", 1)[-1]):
+            return asked
+    return question

@@ -119,3 +119,24 @@ def discover(graph, fmt, output, draft, themes, terms, quotes, question, include
     rows = [{"theme": t.number, "label": t.label, "responses": t.size, "terms": ", ".join(t.terms),
              "quote": t.quotes[0] if t.quotes else ""} for t in found]
     emit(rows, fmt, output)
+
+
+@main.command()
+@output_options
+@graph_option
+@click.option("--question", default=None, help="Only this question (id or label).")
+def positions(graph, fmt, output, question):
+    """How many responses agree, disagree or are unclear, per question and group.
+
+    People's positions where they gave one (the Consult gold sentiment, say) and, with
+    --coder auto (the default), the machine's elsewhere: `consultgraph code` learns a
+    position model per question from people's positions. `machine` counts the machine's.
+
+    \b
+    Examples:
+      consultgraph positions -g gambling
+      consultgraph positions -g gambling --coder machine --question "Question 1"
+    """
+    from consultgraph.queries.positions import positions as position_rows
+
+    emit(position_rows(graph, question=question), fmt, output)
