@@ -8,6 +8,7 @@ and id, and names the nearest known labels when it cannot.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -72,6 +73,14 @@ class Concept:
         if self.scheme:
             props["scheme"] = self.scheme
         return props
+
+
+@functools.cache
+def builtin_concept_ids():
+    """The ids of the concepts shipped in ``schema/concepts`` (every project knows them)."""
+    from consultgraph.graph.store import schema_concepts
+
+    return frozenset(schema_concepts().by_id)
 
 
 @dataclass
@@ -155,6 +164,12 @@ class ConceptIndex:
         "Indigenous peoples" is the theme, not the audience of the same name).
         """
         ids = self.candidates(str(text).strip(), kinds)
+        if len(ids) > 1:
+            # the project's own codebook before the vocabulary shipped in schema/concepts: a user's
+            # code "Research" is their idea, not the built-in tactic of the same name
+            own = [i for i in ids if i not in builtin_concept_ids()]
+            if len(own) == 1:
+                return own[0]
         if len(ids) > 1 and prefer:
             preferred = [i for i in ids if self.by_id[i].kind in prefer]
             if len(preferred) == 1:

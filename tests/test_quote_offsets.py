@@ -222,3 +222,21 @@ def test_document_quotes_carry_page_and_paragraph(tmp_path):
         ("response/r2/document", "Lobbying"): (None, 2, 16),
         ("response/r3/document", "advocacy"): (2, 1, 40),
     }
+
+
+def test_a_label_the_project_shares_with_the_built_in_vocabulary_names_the_project_s_code(coded):
+    """"Research" is the project's idea and also a built-in tactic: people's codings by label mean their own code."""
+    folder, project = coded
+    (folder / "labels.csv").write_text("respondent,question,code,coder\np1,q1,Research,ann\np2,q1,advocacy,ann\n",
+                                       encoding="utf-8")
+    graph = load([folder / "labels.csv"], into=project).graph
+    assert "tactic/research" in graph.concepts  # the built-in namesake is still known
+    assert sorted(graph.codings("ann")["concept"]) == ["idea/advocacy", "idea/research"]
+    # two of the project's own codes with one label stay ambiguous
+    (folder / "more.ttl").write_text(CODES.replace("ex:research", "ex:study").replace('"Research"@en', '"Research"@en'),
+                                     encoding="utf-8")
+    load([folder / "more.ttl"], into=project)
+    from consultgraph.errors import InputError
+
+    with pytest.raises(InputError, match=r"labels.csv, line 2, field 'code': 'Research' is ambiguous"):
+        load([folder / "labels.csv"], into=project)
