@@ -549,6 +549,19 @@ def coder_units(codings):
 def graph_agreement(graph, coders=None, *, question=None, **options):
     """:func:`agreement` of the graph's coders, with concept, group and region labels."""
     data = graph_decisions(graph, coders, question=question)
+    result = _labelled_agreement(graph, data, **options)
+    learned = sorted({c for c in graph.codings("all")["coder"].dropna().unique() if str(c).startswith("machine:model@")})
+    learned = [m for m in learned if any(covers(c, m) for c in data.coders)]
+    if learned and any(not is_machine(c) for c in data.coders):
+        result.notes.append(
+            "in-sample: " + ", ".join(learned) + " learned from people's codings of the responses they coded, so "
+            "where it meets them there it was trained on their answers (optimistic). For an honest figure compare "
+            "it with codings people made after the last `consultgraph code` (load them as a long file: respondent, "
+            "question, code, coder), not with the ones it learned from")
+    return result
+
+
+def _labelled_agreement(graph, data, **options):
     index = graph.concepts
     labels = {i: index[i].label for i in set(data.codes) | set(data.groups) | set(data.regions)
               if i is not None and i in index}

@@ -176,3 +176,29 @@ def test_small_chunks_give_the_same_findings(monkeypatch):
         assert (a["kappa"], a.get("alpha"), a.get("flag")) == (b["kappa"], b.get("alpha"), b.get("flag"))
         if a["kappa_low"] is not None:
             assert abs(a["kappa_low"] - b["kappa_low"]) < 0.1 and b["kappa_low"] <= b["kappa"] <= b["kappa_high"]
+
+
+def test_agreement_says_when_the_model_meets_the_codings_it_learned_from(tmp_path):
+    """After `code --reviewed` the model learned from the reviewer's codes: agreement with them is in-sample."""
+    from pathlib import Path
+
+    from consultgraph.coding.agreement import graph_agreement
+    from consultgraph.coding.review import read_review, review_items
+    from consultgraph.coding.run import code
+    from consultgraph.loaders import load
+    from consultgraph.outputs.review import write_review
+    from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "free-text"
+    graph = load([examples / "codes.ttl", examples / "answers.csv"], options={"text_columns": "q1,q2"}).graph
+    run = code(graph)
+    sheet = write_review(review_items(run, 10, seed=0), codebook_rows(run.graph), tmp_path / "review.csv",
+                         columns=REVIEW_COLUMNS)
+    graph, _ = read_review(run.graph, sheet)
+    graph = code(graph).graph
+    assert any(c.startswith("machine:model@") for c in graph.codings("all")["coder"].dropna())
+    in_sample = [n for n in graph_agreement(graph, ["reviewer", "machine"], resamples=20, permutations=20).notes
+                 if n.startswith("in-sample")]
+    assert len(in_sample) == 1 and "machine:model@" in in_sample[0]
+    rules_only = graph_agreement(graph, ["reviewer", "machine:rules"], resamples=20, permutations=20).notes
+    assert not any(n.startswith("in-sample") for n in rules_only)

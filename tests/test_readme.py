@@ -135,5 +135,12 @@ def test_free_text_commands_run_in_order(tmp_path, monkeypatch):
                 writer.writeheader()
                 writer.writerows(rows)
         for part in line.split(" && "):
-            run_line(part)
+            output = run_line(part)
+            if part.startswith("consultgraph agreement"):
+                assert "overall" in output and "kappa" in output
     assert (tmp_path / "answers.html").stat().st_size > 10_000
+    assert (tmp_path / "answers-graph.html").stat().st_size > 10_000
+    from consultgraph.graph.consultation import Consultation
+
+    coders = set(Consultation.open(tmp_path / "answers").codings("all")["coder"].dropna())
+    assert "reviewer" in coders and any(c.startswith("machine:model@") for c in coders)  # the review retrained
