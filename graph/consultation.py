@@ -163,8 +163,7 @@ class Consultation:
 
         wanted = pa.array(list(ids), pa.string())
         if self._nodes is None:
-            table = self.project.read_arrow("nodes", columns=["id", "kind"], manifest=self.manifest)
-            table = table.filter(pc.is_in(table.column("id"), value_set=wanted))
+            table = self.project.read_where("nodes", "id", wanted, columns=["id", "kind"], manifest=self.manifest)
             return dict(zip(table.column("id").to_pylist(), table.column("kind").cast(pa.string()).to_pylist()))
         rows = self.nodes[self.nodes["id"].isin(wanted.to_pylist())]
         return dict(zip(rows["id"], rows["kind"]))
@@ -187,10 +186,7 @@ class Consultation:
             # the batch does not replace become pandas rows
             new_ids = pa.array(batch.nodes["id"], from_pandas=True).cast(pa.string())
             if self._nodes is None and self.project is not None:
-                stored = self.project.read_arrow("nodes", manifest=self.manifest)
-                kept = pc.invert(pc.is_in(stored.column("id").cast(pa.string()), value_set=new_ids))
-                old = canonical_pandas(stored.filter(kept), "nodes")
-                del stored, kept
+                old = canonical_pandas(self.project.read_where("nodes", "id", new_ids, keep=False, manifest=self.manifest), "nodes")
             else:
                 old_ids = pa.array(self.nodes["id"], from_pandas=True).cast(pa.string())
                 old = self.nodes[~pc.is_in(old_ids, value_set=new_ids).to_numpy(zero_copy_only=False)]

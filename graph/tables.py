@@ -197,12 +197,14 @@ def _edge_keys(columns, functional_kinds, lookups=None):
 
     ``columns`` maps source, kind, target, stance to codes; ``lookups`` (for a stored row
     group) recodes them into the batch's categories first (``-1`` there: not in the batch).
+    The key is built in place: a batch of 20 million edges holds one int64 per edge, not
+    one per column.
     """
     import numpy as np
 
     rows = len(columns["kind"][0])
     key = np.zeros(rows, dtype=np.int64)
-    absent = np.zeros(rows, dtype=bool)
+    absent = np.zeros(rows, dtype=bool) if lookups is not None else None
     is_functional = np.append(functional_kinds, False)
     for name in ("source", "kind", "target", "stance", "coder"):
         codes, size = columns[name]
@@ -221,7 +223,9 @@ def _edge_keys(columns, functional_kinds, lookups=None):
         if lacking is not None:
             absent |= lacking
         key *= size
-        key += codes.astype(np.int64) + 1
+        key += codes
+        key += 1
+        del codes, lacking
     return key, absent
 
 
@@ -260,7 +264,7 @@ def upsert_stored_edges(path, new, functional):
     import pyarrow.parquet as pq
 
     from consultgraph.graph.coders import coder_of
-    from consultgraph.graph.store import canonical_pandas
+    from consultgraph.graph.store import canonical_pandas, release_arrow_memory
 
     names = np.append(coder_of(new["props"].array.categories).to_numpy(dtype=object), "")
     coders = pd.Index(names).unique()
@@ -268,25 +272,35 @@ def upsert_stored_edges(path, new, functional):
     if not fits:
         return None
     kinds = new["kind"].array.categories
-    columns = {c: (new[c].array.codes, sizes[c]) for c in ("source", "kind", "target", "stance")}
-    columns["coder"] = (coders.get_indexer(names)[new["props"].array.codes], sizes["coder"])
     functional_kinds = np.isin(np.asarray(kinds, dtype=object), list(functional))
-    key, _ = _edge_keys(columns, functional_kinds)
-    del columns
-    # the batch keeps the last row of each key (as kept_rows does); its sorted keys answer lookups
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    last = np.append(key[1:] != key[:-1], True)
-    kept_new = np.zeros(len(key), dtype=bool)
-    kept_new[order[last]] = True
-    del order, last
-    # the batch's categories, hashed once: each row group's (small) dictionary is looked up in them
-    values = {c: new[c].array.categories for c in ("source", "kind", "target", "stance")}
+
+    def batch_keys():
+        columns = {c: (new[c].array.codes, sizes[c]) for c in ("source", "kind", "target", "stance")}
+        coder = coders.get_indexer(names).astype(np.int16 if len(coders) < 2**15 else np.int32)
+        columns["coder"] = (coder[new["props"].array.codes], sizes["coder"])
+        return _edge_keys(columns, functional_kinds)[0]
+
+    # the batch's keys sorted in place answer the lookups; a batch keeps the last row of each
+    # key (as kept_rows does), and only a batch that repeats a key needs the rows' order
+    key = batch_keys()
+    key.sort()
+    if len(key) > 1 and (key[1:] == key[:-1]).any():
+        order = np.argsort(batch_keys(), kind="stable")
+        last = np.append(key[1:] != key[:-1], True)
+        kept_new = np.zeros(len(key), dtype=bool)
+        kept_new[order[last]] = True
+        del order, last
+    else:
+        kept_new = None
+    # the batch's categories, hashed once: each row group's (small) dictionary is looked up in
+    # them. A copy of each: the hash table pandas caches on an Index would otherwise live on
+    # with the batch's categories, one Python string per respondent, as long as the graph
+    values = {c: pd.Index(np.asarray(new[c].array.categories, dtype=object), dtype=object) for c in ("source", "kind", "target", "stance")}
 
     parquet = pq.ParquetFile(path)
     survivors = {}
     for group in range(parquet.metadata.num_row_groups):
-        stored = parquet.read_row_group(group, columns=KEY_COLUMNS)
+        stored = parquet.read_row_group(group, columns=KEY_COLUMNS, use_threads=False)
         columns, lookups = {}, {}
         for name in ("source", "kind", "target", "stance"):
             codes, dictionary = _dictionary_codes(stored.column(name))
@@ -303,10 +317,12 @@ def upsert_stored_edges(path, new, functional):
         if kept.any():
             survivors[group] = np.flatnonzero(kept)
     del key
-    new = new if kept_new.all() else new[kept_new]
+    new = new if kept_new is None else new[kept_new]
     if not survivors:
+        release_arrow_memory()
         return new.reset_index(drop=True)
     old = [canonical_pandas(parquet.read_row_group(group).take(pa.array(rows)), "edges") for group, rows in survivors.items()]
+    release_arrow_memory()
     return concat_tables([*old, new], EDGE_COLUMNS).reset_index(drop=True)
 
 

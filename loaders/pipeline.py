@@ -195,6 +195,7 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     LoadReport
     """
     from consultgraph.graph.consultation import Consultation
+    from consultgraph.graph.memory import release_memory
     from consultgraph.graph.store import Project
     from consultgraph.graph.translator import translate
 
@@ -224,6 +225,7 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
         merged, offsets = locate_quotes(merged)
     added = {"nodes": len(batch.nodes), "edges": len(batch.edges)}
     del graph, batch  # the project's old tables are not kept while the new ones are written
+    release_memory()  # what translating and merging freed serves the save, not the next allocation
     files = [{"file": str(p), "sha256": _sha256(p)} for p in paths]
     if into is not None:
         report("save", str(into))

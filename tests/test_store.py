@@ -215,3 +215,86 @@ def test_upsert_into_a_stored_project_is_the_in_memory_upsert(tmp_path, kite_lon
     nodes = [g.nodes.astype(object).reset_index(drop=True) for g in (from_store, in_memory)]
     assert nodes[0].equals(nodes[1])
     assert len(from_store.edges) > len(batch.edges) or batch_rows == "same"
+
+
+def test_upsert_of_a_batch_that_repeats_a_key_keeps_its_last_row(tmp_path, kite_long):
+    """A batch with one key twice (built by hand: translate merges repeats) upserts into a
+    stored project as in memory: the last row of the key wins, the stored one goes."""
+    import pandas as pd
+
+    from consultgraph.graph.model import load_schema
+    from consultgraph.graph.tables import EDGE_COLUMNS, concat_tables, upsert_edges, upsert_stored_edges
+
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    stored = Consultation.open(project)
+    codings = stored.edges[stored.edges["kind"] == "MENTIONS"].head(2)
+    repeated = concat_tables([codings, codings.assign(weight=7.0)], EDGE_COLUMNS)
+    functional = [k for k, v in load_schema().edge_kinds.items() if v.functional]
+    from_store = upsert_stored_edges(Project(project).table_path("edges"), repeated, functional)
+    in_memory = upsert_edges(stored.edges, repeated, functional)
+    rows = [frame.astype({c: object for c in frame.columns if c != "weight"}).reset_index(drop=True)
+            for frame in (from_store, in_memory)]
+    assert rows[0].equals(rows[1])
+    # the stored two are replaced by the batch's last two (weight 7), every other edge kept
+    assert len(from_store) == len(stored.edges) and list(from_store["weight"].tail(2)) == [7.0, 7.0]
+    assert (pd.Series(from_store["weight"]) == 7.0).sum() == 2
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_read_where_is_the_whole_table_filtered(tmp_path, kite_long, keep):
+    """Rows read a row group at a time are the rows of the whole table, filtered, in order."""
+    import pyarrow.compute as pc
+
+    from consultgraph.graph import store
+
+    project = tmp_path / "p"
+    load([kite_long], into=project)
+    stored = Project(project)
+    whole = stored.read_arrow("nodes")
+    wanted = [whole.column("id")[i].as_py() for i in (0, 3, 5)] + ["respondent/nobody"]
+    found = pc.is_in(whole.column("id"), value_set=__import__("pyarrow").array(wanted))
+    expected = whole.filter(found if keep else pc.invert(found))
+    small = store._ROW_GROUP
+    try:
+        store._ROW_GROUP = 2  # several row groups, each filtered alone
+        load([kite_long], into=project)
+    finally:
+        store._ROW_GROUP = small
+    assert stored.manifest()["generation"] == 2
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(stored.table_path("nodes")).metadata.num_row_groups > 3
+    got = stored.read_where("nodes", "id", wanted, keep=keep)
+    assert canonical(got).equals(canonical(expected.select(got.column_names)))
+    kinds = stored.read_where("nodes", "kind", ["StakeholderGroup"], columns=["id"])
+    assert kinds.column_names == ["id"] and kinds.num_rows == len(stored.read_pandas("nodes", kinds=["StakeholderGroup"]))
+    assert stored.read_where("nodes", "id", [], columns=["id", "kind"]).num_rows == 0
+
+
+def canonical(table):
+    """An Arrow node table as plain objects sorted by id (row groups may order rows by kind)."""
+    from consultgraph.graph.store import canonical_pandas
+
+    frame = canonical_pandas(table, "nodes")
+    return frame.astype(object).sort_values("id").reset_index(drop=True)
+
+
+def test_node_kinds_of_some_ids_from_the_store_are_the_in_memory_ones(tmp_path, kite_long):
+    project = tmp_path / "p"
+    report = load([kite_long], into=project)
+    ids = list(report.graph.nodes["id"][::2]) + ["respondent/nobody"]
+    stored = Consultation.open(project).node_kinds(ids)
+    assert stored == report.graph.node_kinds(ids) and "respondent/nobody" not in stored
+    assert len(stored) == len(ids) - 1
+
+
+def test_release_memory_keeps_what_is_live(tmp_path, kite_long):
+    from consultgraph.graph.memory import release_memory
+
+    project = tmp_path / "p"
+    graph = load([kite_long], into=project).graph
+    before = frames(graph)
+    assert release_memory() in (True, False)
+    after = frames(graph)
+    assert before[0].equals(after[0]) and before[1].equals(after[1])
