@@ -186,7 +186,9 @@ class Consultation:
             # the batch does not replace become pandas rows
             new_ids = pa.array(batch.nodes["id"], from_pandas=True).cast(pa.string())
             if self._nodes is None and self.project is not None:
-                old = canonical_pandas(self.project.read_where("nodes", "id", new_ids, keep=False, manifest=self.manifest), "nodes")
+                kept = self.project.read_where("nodes", "id", new_ids, keep=False, manifest=self.manifest)
+                old = canonical_pandas(kept, "nodes")
+                del kept
             else:
                 old_ids = pa.array(self.nodes["id"], from_pandas=True).cast(pa.string())
                 old = self.nodes[~pc.is_in(old_ids, value_set=new_ids).to_numpy(zero_copy_only=False)]

@@ -323,10 +323,12 @@ class Project:
         """The rows of table ``name`` whose ``column`` is among ``values`` (``keep=False``:
         is not), as Arrow, with ``columns`` only (default all).
 
-        The table is read and filtered a row group at a time, so only the rows kept are
-        ever held together: a reload asks a million stored nodes for the few it needs
-        without holding them all (the freed Arrow buffers would stay in the process).
+        ``column`` is read first and looked up in ``values`` once; then the table is read
+        a row group at a time, each filtered before the next is read, on this thread: a
+        reload asks a million stored nodes for the few it keeps without holding them all
+        (and without leaving the freed buffers with Arrow's reader threads).
         """
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
@@ -337,21 +339,27 @@ class Project:
         value_set = values if isinstance(values, pa.Array) else pa.array(list(values), pa.string())
         try:
             parquet = pq.ParquetFile(path)
+            groups = range(parquet.metadata.num_row_groups)
+            tested = [parquet.read_row_group(g, columns=[column], use_threads=False).column(column) for g in groups]
+            tested = pa.chunked_array([c for part in tested for c in part.chunks], type=parquet.schema_arrow.field(column).type)
+            if pa.types.is_dictionary(tested.type):
+                tested = tested.cast(pa.string())
+            found = pc.is_in(tested, value_set=value_set).to_numpy(zero_copy_only=False)
+            del tested
+            if not keep:
+                np.logical_not(found, out=found)
             wanted = None if columns is None else list(dict.fromkeys([*columns, column]))
-            parts = []
-            for group in range(parquet.metadata.num_row_groups):
-                table = parquet.read_row_group(group, columns=wanted, use_threads=False)
-                tested = table.column(column)
-                if pa.types.is_dictionary(tested.type):
-                    tested = tested.cast(pa.string())
-                found = pc.is_in(tested, value_set=value_set)
-                parts.append(table.filter(found if keep else pc.invert(found)))
-                del table, tested, found
+            parts, start = [], 0
+            for group in groups:
+                rows = parquet.metadata.row_group(group).num_rows
+                kept = found[start:start + rows]
+                start += rows
+                if kept.any():
+                    parts.append(parquet.read_row_group(group, columns=wanted, use_threads=False).filter(pa.array(kept)))
             schema = parquet.schema_arrow if wanted is None else pa.schema([parquet.schema_arrow.field(c) for c in wanted])
             table = pa.concat_tables(parts) if parts else schema.empty_table()
         except (OSError, pa.ArrowInvalid) as error:
             raise StoreError(f"{self.path}: cannot read the {name} table ({error})") from None
-        release_arrow_memory()
         return table if columns is None else table.select(list(columns))
 
     def read_pandas(self, name, *, kinds=None, columns=None, manifest=None):
