@@ -22,6 +22,9 @@ from consultgraph.graph.model import codeable_kinds, mentioned_kinds
 from consultgraph.graph.records import Edge, Node, Ref
 from consultgraph.loaders.qdpx_model import STANCE_VARIABLE
 
+#: The question a REFI-QDA text source answers as a Response (as a documents folder's files do).
+DOCUMENT_QUESTION = "document"
+
 
 
 def read_code_map(path):
@@ -129,12 +132,32 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
             if source.guid not in respondent_of_source:
                 respondent_of_source[source.guid] = respondent(source.guid, source.name, dict(source.variables))
     yield from records
+    own_export = project.origin == "consultgraph"
+
+    # ---- text sources of a speaker become Responses to the question "document": `code` reads
+    # them, learns from the codings people made in them, and their quotes sit in them
+    response_of_source = {}
+    if not own_export:
+        from consultgraph.loaders.freetext import question_id, response_id
+
+        for source in project.sources:
+            speaker = respondent_of_source.get(source.guid)
+            if speaker is None or not (source.plain_text or "").strip():
+                continue
+            if not response_of_source:
+                yield Node("Question", question_id(DOCUMENT_QUESTION), {"label": DOCUMENT_QUESTION}, file=file)
+            response = response_id(f"{ns}-{slugify(source.guid)}", DOCUMENT_QUESTION)
+            response_of_source[source.guid] = response
+            yield Node("Response", response, {"text": source.plain_text, "label": source.name or source.guid}, file=file)
+            yield Edge("WROTE", speaker, response, file=file)
+            yield Edge("ANSWERS", response, question_id(DOCUMENT_QUESTION), file=file)
 
     # ---- selections: quotes and codings (each coding keeps who made it: its user, else the selection's)
     coder_of = {user.guid: user.name or user.id or user.guid for user in project.users}
-    mentions = {}  # (speaker, concept) -> {coder: count}
+    mentions = {}  # (speaker or their response, concept) -> {coder: count}
     for selection in project.selections:
         speaker = respondent_of_source.get(selection.source)
+        response = response_of_source.get(selection.source)
         codes = [concept_of[c] for c in selection.codes if c in concept_of]
         if selection.text and selection.text.strip():
             quote = f"quote/{ns}/{selection.guid}"
@@ -144,8 +167,13 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
             if getattr(selection, "start_position", None) is not None:  # offsets in the source's plain text
                 props.update(start=int(selection.start_position), end=int(selection.end_position))
             yield Node("Quote", quote, props, file=file)
+            coder_by_concept = {concept_of[c.code]: coder_of.get(c.creating_user or selection.creating_user)
+                                for c in selection.codings if c.code in concept_of}
             for concept in dict.fromkeys(codes):
-                yield Edge("ILLUSTRATES", quote, concept, file=file)
+                who = coder_by_concept.get(concept)
+                yield Edge("ILLUSTRATES", quote, concept, {"coder": str(who)} if who else {}, file=file)
+            if response:
+                yield Edge("QUOTED_FROM", quote, response, file=file)
             if speaker:
                 yield Edge("SAID", speaker, quote, file=file)
             else:
@@ -156,11 +184,10 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
             for coding in selection.codings:
                 if coding.code in concept_of:
                     coder = coder_of.get(coding.creating_user or selection.creating_user)
-                    counts = mentions.setdefault((speaker, concept_of[coding.code]), {})
+                    counts = mentions.setdefault((response or speaker, concept_of[coding.code]), {})
                     counts[coder] = counts.get(coder, 0) + 1
     # in consultgraph's own export a case's codes are its codings and a quote's codes say only
     # what the quote illustrates; from other tools, coded text is a coding of its speaker
-    own_export = project.origin == "consultgraph"
     for key in sorted(set(case_codings) if own_export else set(mentions) | set(case_codings)):
         speaker, concept = key
         by_coder = {} if own_export else mentions.get(key, {})

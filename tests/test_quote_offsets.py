@@ -240,3 +240,21 @@ def test_a_label_the_project_shares_with_the_built_in_vocabulary_names_the_proje
 
     with pytest.raises(InputError, match=r"labels.csv, line 2, field 'code': 'Research' is ambiguous"):
         load([folder / "labels.csv"], into=project)
+
+
+def test_refi_qda_sources_become_responses_their_selections_sit_in(shared_data, tmp_path):
+    """QualCoder's school-board project: each text source is a Response; the coder's selections are quotes in it."""
+    from consultgraph.coding.run import code
+    from consultgraph.queries.quotes import quotes
+
+    graph = load([shared_data / "qdpx" / "qc_demo_school_board.qdpx"], options={"respondent_per_source": True}).graph
+    responses = graph.responses()
+    assert len(responses) == 2 and set(responses["question"]) == {"question/document"}
+    texts = dict(zip(responses["id"], responses["text"]))
+    codings = graph.codings("all")
+    assert codings["response"].notna().all() and set(codings["coder"]) == {"cp"}
+    rows = quotes(graph.with_coder("cp"))
+    assert len(rows) > 50 and all(r["coder"] == "cp" for r in rows)
+    for row in rows:  # REFI-QDA offsets count in the source's plain text: the span is the selection
+        assert texts[row["response"]][row["start"]:row["end"]].strip() == row["text"]
+    assert len(code(graph, model=False).graph.responses()) == 2  # `code` reads them
