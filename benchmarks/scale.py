@@ -152,6 +152,7 @@ def main():
         base = Path(args.keep or tmp)
         base.mkdir(parents=True, exist_ok=True)
         print("SYNTHETIC consultation (seeded) — for scale only, never for findings")
+        print(f"load average {' / '.join(f'{x:.1f}' for x in __import__('os').getloadavg())} (1 / 5 / 15 min) at the start")
         for n in sizes:
             csv_path = base / f"synthetic-{n}.csv"
             if not csv_path.exists():
@@ -189,8 +190,9 @@ def main():
                 wall = r[a]["seconds"] / max(r[b]["seconds"], 1e-3)
                 cpu = r[a]["cpu"] / max(r[b]["cpu"], 1e-3)
                 print(f"  ratio {name:<38} {wall:8.2f} x wall {cpu:8.2f} x CPU")
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
+    # each step between neighbouring sizes (100k -> 1M is the one the README quotes), then end to end
+    pairs = list(zip(sizes, sizes[1:])) + ([(sizes[0], sizes[-1])] if len(sizes) > 2 else [])
+    for small, large in pairs:
         print(f"\nlog-log slope, {small:,} -> {large:,} respondents (1.0 = linear): wall time, CPU time, peak memory")
         for what, label in STEPS:
             slopes = []
@@ -198,7 +200,10 @@ def main():
                 a, b = results[small][what][key], results[large][what][key]
                 slopes.append(math.log(b / a) / math.log(large / small) if a > 0 and b > 0 else float("nan"))
             print(f"  {label:<38} {slopes[0]:6.2f} {slopes[1]:6.2f} {slopes[2]:6.2f}")
-    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {__import__('os').cpu_count()} cores")
+    import os
+
+    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+          f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min) at the end")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import numpy as np
 CODING_KINDS = ("MENTIONS", "PROPOSES")
 RAISED = "raised"
 _MENTION = "mention"
+#: The code of a value not found, as int32 (a Python -1 appended to an int32 lookup makes it int64).
+_MISSING = np.int32(-1)
 
 
 def _strings(values):
@@ -44,14 +46,14 @@ def _codes(column, universe):
     if isinstance(column, pd.Series):
         column = column.array
     if isinstance(column, pd.Categorical):
-        lookup = np.append(_lookup(_strings(column.categories.to_numpy(dtype=object)), universe), -1)
+        lookup = np.append(_lookup(_strings(column.categories.to_numpy(dtype=object)), universe), _MISSING)
         return lookup[column.codes]
     if isinstance(column, pa.ChunkedArray):
         if pa.types.is_dictionary(column.type) and column.num_chunks > 1:
             # one dictionary for every chunk (a row group each): the lookup runs once
             column = pa.table({"values": column}).unify_dictionaries().column("values")
             dictionary = column.chunk(0).dictionary
-            lookup = np.append(_lookup(_strings(dictionary), universe), -1)
+            lookup = np.append(_lookup(_strings(dictionary), universe), _MISSING)
             return np.concatenate([lookup[c.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)]
                                    for c in column.chunks])
         parts = [_codes(chunk, universe) for chunk in column.chunks]
@@ -60,10 +62,10 @@ def _codes(column, universe):
         column = column.dictionary_encode()
     if isinstance(column, pa.Array):
         dictionary = column.dictionary
-        lookup = np.append(_lookup(_strings(dictionary), universe), -1)
+        lookup = np.append(_lookup(_strings(dictionary), universe), _MISSING)
         return lookup[column.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)]
     codes, uniques = pd.factorize(np.asarray(column, dtype=object))
-    return np.append(_lookup(_strings(uniques), universe), -1)[codes]
+    return np.append(_lookup(_strings(uniques), universe), _MISSING)[codes]
 
 
 def _people(graph):
@@ -137,6 +139,7 @@ def _tally(respondent, concept, stance, leaf, steps, n_stances):
     (respondent, cell) slots records which row wrote each slot last, and a row counts when
     the slot still names it: one respondent once per cell, however many codings (or
     narrower concepts) put it there. Linear in the codings: no hashing, no sort of them.
+    ``respondent``, ``concept`` and ``stance`` may be reordered in place.
     """
     depth, _ = steps.shape
     n_hits = int(steps.max(initial=-1)) + 1
@@ -149,11 +152,14 @@ def _tally(respondent, concept, stance, leaf, steps, n_stances):
     block = max(1, _SCRATCH // width)
     blocks = -(-people // block)
     if blocks > 1 and (respondent[1:] < respondent[:-1]).any():
-        # codings by block of respondents: a stable (radix) sort of small block numbers
+        # codings by block of respondents: a stable (radix) sort of small block numbers; the
+        # columns are reordered in place (one copy at a time, not a second set of columns)
         number = (respondent // block).astype(np.int16 if blocks < 2**15 else np.int64)
         order = np.argsort(number, kind="stable")
-        respondent, concept, stance = respondent[order], concept[order], stance[order]
+        for column in (respondent, concept, stance):
+            column[:] = column[order]
         bounds = np.searchsorted(number[order], np.arange(blocks + 1))
+        del number, order
     elif blocks > 1:
         bounds = np.searchsorted(respondent, np.arange(blocks + 1) * block)
     else:
@@ -234,8 +240,9 @@ def share_counts(graph, *, region=None, coder="auto"):
         respondent_parts.append(_codes(respondent, people["id"]))
         concept_parts.append(_codes(concept, _strings(ids)))
         stance_parts.append(_stance_codes(stance, stances))
-    respondent, concept, stance = (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-                                   for parts in (respondent_parts, concept_parts, stance_parts))
+    # one part (the usual case) is used as it is: concatenating would copy every column
+    respondent, concept, stance = (np.concatenate(parts) if len(parts) > 1 else parts[0] if parts else
+                                   np.zeros(0, dtype=np.int32) for parts in (respondent_parts, concept_parts, stance_parts))
     del respondent_parts, concept_parts, stance_parts
     keep = (respondent >= 0) & (concept >= 0)
     keep[keep] = leaf[respondent[keep]] >= 0
@@ -250,7 +257,8 @@ def share_counts(graph, *, region=None, coder="auto"):
                for c in used}
     hit_ids = sorted({h for hits in hits_of.values() for h in hits})
     dense = {h: i for i, h in enumerate(hit_ids)}
-    steps = np.full((max((len(h) for h in hits_of.values()), default=0), len(ids)), -1, dtype=np.int64)
+    # int32 steps keep the per-block cell numbers int32 (half the memory of int64)
+    steps = np.full((max((len(h) for h in hits_of.values()), default=0), len(ids)), -1, dtype=np.int32)
     for code, hits in hits_of.items():
         steps[:len(hits), code] = [dense[h] for h in hits]
     n_leaves = len(groups)
