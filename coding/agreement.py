@@ -420,7 +420,8 @@ def agreement(data, *, resamples=1000, permutations=2000, level=0.95, seed=0, al
             notes.append(
                 "segments: Cohen's kappa of machine vs people decisions (every code) in the segment vs the rest; "
                 f"p = one-sided permutation test ({permutations} shuffles of the segment label), "
-                f"q = Benjamini-Hochberg over {len(q_values)} segments; flagged where q < {alpha_level}"
+                + (f"q = Benjamini-Hochberg over {len(q_values)} segments; flagged where q < {alpha_level}" if q_values
+                   else "no segment has enough units inside and outside it to test")
             )
     else:
         notes.append("per group and region: needs a machine coder and a human coder among --coders")

@@ -202,3 +202,5 @@ def test_agreement_says_when_the_model_meets_the_codings_it_learned_from(tmp_pat
     assert len(in_sample) == 1 and "machine:model@" in in_sample[0]
     rules_only = graph_agreement(graph, ["reviewer", "machine:rules"], resamples=20, permutations=20).notes
     assert not any(n.startswith("in-sample") for n in rules_only)
+    # 12 respondents: no group or region has the units to test (not "Benjamini-Hochberg over 0 segments")
+    assert any("no segment has enough units inside and outside it to test" in n for n in rules_only)
