@@ -10,6 +10,7 @@ offsets (none is ever invented) and is counted.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class QuoteOffsets:
         return self.located + len(self.unlocated)
 
 
+@functools.lru_cache(maxsize=8192)  # a respondent's responses are folded once, not once per quote
 def _folded(text):
     """``text`` case-folded with runs of white space as one space, and each character's offset in ``text``."""
     chars, where, space = [], [], False
@@ -150,6 +152,11 @@ def locate(quote, text, *, threshold=FUZZY_THRESHOLD):
 
 def _best(quote, candidates, threshold):
     """The first exact place among ``candidates`` (response id, text), else the first folded, else the best fuzzy."""
+    quote = str(quote).strip()
+    for response, text in candidates:  # an exact place anywhere first: no folding, no alignment
+        start = text.find(quote) if quote else -1
+        if start >= 0:
+            return response, (start, start + len(quote), "exact")
     found = [(response, locate(quote, text, threshold=threshold)) for response, text in candidates]
     found = [(response, hit) for response, hit in found if hit is not None]
     for how in ("exact", "folded"):
