@@ -25,7 +25,10 @@ def test_report_counts(shared_data, name):
     assert len(ideas) == len(topics) + len(subtopics)
     assert len(graph.table("Quote")) == len(claims)
     speakers = {r["interview"].strip() for r in report["data"] if r.get("interview")}
-    assert len(graph.respondents()) == len(speakers)
+    unnamed = {str(r["id"]) for r in report["data"] if not r.get("interview") and str(r.get("comment") or "").strip()}
+    assert len(graph.respondents()) == len(speakers) + len(unnamed)  # a comment with no speaker is its own respondent
+    comments = [r for r in report["data"] if str(r.get("comment") or "").strip()]
+    assert len(graph.responses()) == len(comments)
 
 
 def test_speakers_said_their_quotes_and_mention_subtopics(shared_data):
@@ -47,3 +50,26 @@ def test_not_a_report(tmp_path):
     path.write_text('{"tree": 3}')
     with pytest.raises(InputError, match="not a Talk to the City report"):
         load([path], fmt="tttc")
+
+
+def test_report_claims_code_their_comments(shared_data, tmp_path):
+    """Each claim is the report's coding of its comment (coder talk-to-the-city): counted by hand from the JSON."""
+    path = shared_data / "consultations" / "talk-to-the-city" / "heal_michigan_report.json"
+    report = json.loads(path.read_text())
+    by_hand = set()
+    for topic in report["tree"]:
+        for sub in topic["subtopics"]:
+            for claim in sub["claims"]:
+                if claim.get("quote"):
+                    by_hand.add((claim["commentId"], sub["subtopicName"]))
+    result = load([path], into=tmp_path / "project")
+    graph = result.graph
+    codings = graph.codings("talk-to-the-city")
+    labels = {c: graph.concepts[c].label for c in set(codings["concept"])}
+    found = {(r.split("/")[1].rsplit("-", 1)[1], labels[c]) for r, c in zip(codings["response"], codings["concept"])}
+    assert found == by_hand
+    # the claims' quotes sit in their comments (some are edited or elided: those keep no offsets)
+    assert result.quote_offsets.located >= 0.95 * result.quote_offsets.attempted
+    from consultgraph.coding.run import code
+
+    assert code(graph, model=False).responses == len(graph.responses())  # `code` reads the comments
