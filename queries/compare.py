@@ -355,6 +355,8 @@ def _reweight_cells(graph, group, kind, group_cells, mix, label):
 def _quotes_for(graph, concept, group, limit):
     from consultgraph.queries.quotes import quotes
 
+    if concept not in graph.concepts:  # a Pol.is statement: people voted on it, no quote illustrates it
+        return []
     rows = quotes(graph, concept=concept, group=group, limit=limit)
     return [f"\u201c{r['text']}\u201d \u2014 {r['attribution']}" + (f", line {r['source_line']}" if r["source_line"] else "")
             for r in rows]

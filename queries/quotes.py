@@ -24,7 +24,8 @@ def quotes(graph, *, concept=None, group=None, region=None, search=None, limit=N
     index = graph.concepts
     if concept:
         wanted = index.descendants(index.resolve(concept, field="concept"))
-        frame = frame[frame["concepts"].map(lambda cs: bool(wanted.intersection(cs)))]
+        # .loc with a bool mask: an empty object mask would be read as a list of columns
+        frame = frame.loc[frame["concepts"].map(lambda cs: bool(wanted.intersection(cs))).astype(bool)]
     if group:
         wanted = index.descendants(index.resolve(group, ("StakeholderGroup",), field="group"))
         frame = frame[frame["group"].isin(wanted)]

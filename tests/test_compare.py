@@ -136,3 +136,27 @@ def test_builtin_ne_vs_is_themes_lead(amnesty):
     foe = row_of(result, "theme/freedom-of-expression", "lead")
     assert foe["group/national-entity.cell"].startswith("38%")
     assert "percent only" in foe["flags"]
+
+
+def test_quotes_on_a_project_without_quotes_are_empty_lists(tmp_path):
+    """Two partners and two sections, no quotes: --quotes gives each group an empty list, not a KeyError."""
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.loaders.pipeline import load as load_files
+
+    (tmp_path / "c.csv").write_text("id,group,climate,gender\nr1,partner,1,0\nr2,partner,1,1\n"
+                                    "r3,national-entity,0,1\nr4,national-entity,1,0\n")
+    load_files([tmp_path / "c.csv"], into=tmp_path / "p")
+    result = compare(Consultation.open(tmp_path / "p"), "partner,national-entity", by="theme", quotes=2)
+    assert result.rows and all(row[f"group/{g}.quotes"] == [] for row in result.rows for g in ("partner", "national-entity"))
+
+
+def test_quotes_by_statement_are_empty_lists(shared_data, tmp_path):
+    """Pol.is statements are voted on, never illustrated: --quotes with --by statement gives empty lists."""
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.loaders.pipeline import load as load_files
+
+    load_files([shared_data / "polis" / "15-per-hour-seattle"], into=tmp_path / "public")
+    graph = Consultation.open(tmp_path / "public")
+    groups = sorted(c.id for c in graph.concepts.concepts if c.id.startswith("group/15-per-hour-seattle/polis-"))[:2]
+    result = compare(graph, ",".join(groups), by="statement", quotes=1)
+    assert result.rows and all(row[f"{g}.quotes"] == [] for row in result.rows for g in groups)

@@ -122,8 +122,7 @@ def test_synthetic_view_equals_the_tables(tmp_path, monkeypatch):
     generate(tmp_path / "synthetic.csv", respondents=300, codings=5, seed=3)
     load([tmp_path / "synthetic.csv"], into=tmp_path / "project")
     check_everything(lambda: Consultation.open(tmp_path / "project"), monkeypatch,
-                     ["partner,public", "partner,public,is-office,national-entity"], kinds=("theme", "tactic", "approach"),
-                     quotes=False)  # a project without quotes: compare --quotes fails either way (KeyError 'group')
+                     ["partner,public", "partner,public,is-office,national-entity"], kinds=("theme", "tactic", "approach"))
 
 
 def test_votes_view_equals_the_tables(shared_data, tmp_path, monkeypatch):
@@ -131,8 +130,7 @@ def test_votes_view_equals_the_tables(shared_data, tmp_path, monkeypatch):
     opener = lambda: Consultation.open(tmp_path / "public")  # noqa: E731
     groups = [c.id for c in opener().concepts.concepts if c.id.startswith("group/15-per-hour-seattle/polis-")]
     assert len(groups) >= 2
-    # --quotes with --by statement fails either way (a statement is not a concept quotes can resolve)
-    check_everything(opener, monkeypatch, [",".join(groups[:2]), ",".join(groups)], kinds=("statement",), quotes=False)
+    check_everything(opener, monkeypatch, [",".join(groups[:2]), ",".join(groups)], kinds=("statement",))
 
 
 def test_region_and_other_coders_are_never_read_from_the_view(kite_project):
