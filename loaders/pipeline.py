@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from consultgraph.errors import InputError, UnknownNameError
 from consultgraph.graph.concepts import slugify
 from consultgraph.graph.records import Node
@@ -19,7 +17,6 @@ from consultgraph.loaders.registry import detect, loader
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 #: The built-in datasets, translated and stored as projects (``python -m consultgraph.loaders.build_builtin``).
 PREBUILT_DIR = Path(__file__).resolve().parent / "prebuilt"
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_DATASET = "amnesty-2019"
 
 
@@ -51,8 +48,10 @@ def read_dataset(path, *, namespace=None, source_id=None, steps=()):
     (each file's followed by what ``steps`` derive from it, as in :func:`load`)."""
     folder = Path(path)
     meta_path = folder / "dataset.yaml"
+    import yaml  # only a dataset folder needs it: opening a stored project (every command) does not
+
     try:
-        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506 - safe
+        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # noqa: S506 - safe
     except yaml.YAMLError as error:
         raise InputError(f"malformed YAML ({error})", file=meta_path) from None
     name = slugify(meta.get("name") or folder.name)
