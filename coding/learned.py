@@ -353,7 +353,7 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
         Use the texts' sentence embeddings (see :mod:`consultgraph.coding.embedding`); without
         them the model reads words and character n-grams only, and its name (``digest``) differs.
     """
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import KFold
 
     coded = len(texts)
     counts = sum((np.asarray(y, dtype=int) for y in labels.values()), np.zeros(coded, dtype=int))
@@ -391,29 +391,87 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     digest = hashlib.sha256(f"{seed}\x1f{level}\x1f{NEIGHBOUR_WEIGHT}\x1f{NEIGHBOURS}\x1f{weight}\x1f{share}\x1f{closeness}".encode())
     for text in texts:
         digest.update(text.encode() + b"\x1e")
+    jobs = []
     for number, concept in enumerate(concepts):
         y = np.asarray(labels[concept], dtype=int)
         digest.update(concept.encode() + y.tobytes())
         positives = int(y.sum())
-        if positives < MIN_POSITIVES or positives > len(y) - MIN_POSITIVES:
-            continue
-        k = max(2, min(folds, positives, len(y) - positives))
-        decision = np.zeros(len(y))
-        for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(joined, y):
-            decision[test] = _classifier(seed).fit(joined[train], y[train]).decision_function(joined[test])
-        scores = _mix(decision, shares[:, number], None if primer is None else primer[:, number])
-        platt = _platt(scores, y)
-        probability = 1.0 / (1.0 + np.exp(-(platt[0] * scores + platt[1])))
-        threshold, f1 = _best_threshold(probability, y)
-        nonconformity = np.where(y == 1, 1 - probability, probability)
-        model.codes[concept] = CodeModel(concept, _classifier(seed).fit(joined, y), platt, threshold,
-                                         conformal_cutoff(nonconformity, level), positives, f1, number, weight)
+        if MIN_POSITIVES <= positives <= len(y) - MIN_POSITIVES:
+            jobs.append((number, concept, y))
+    # each code's fits are independent: spread over worker processes (liblinear draws from one
+    # process-wide random generator, so threads would interleave its draws), results in code order
+    context = (joined, shares, primer, seed, folds, level, weight)
+    for (number, concept, y), code in zip(jobs, _map_codes(context, jobs)):
+        model.codes[concept] = code
         if stances is not None and concept in stances:
             _fit_stance(model, concept, matrix[:coded], y[:coded], stances[concept], seed)
         if progress:
             progress(number + 1, len(labels))
     model.digest = digest.hexdigest()[:10]
     return model
+
+
+def workers():
+    """How many processes fit the codes: ``CONSULTGRAPH_WORKERS`` or every core this process may use."""
+    import os
+
+    value = os.environ.get("CONSULTGRAPH_WORKERS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            from consultgraph.errors import InputError
+
+            raise InputError(f"CONSULTGRAPH_WORKERS: expected a whole number of processes, got {value!r}") from None
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+#: Below this much work (stored feature values times codes) the codes are fitted in this process:
+#: forking costs more than it saves on small sets.
+PARALLEL_MIN_WORK = 5_000_000
+#: What the worker processes fit from (set before they fork; read-only in them).
+_CONTEXT = None
+
+
+def _fit_code(job, context=None):
+    """One code's model: out-of-fold decisions, Platt calibration, threshold, conformal cut, final fit."""
+    from sklearn.model_selection import StratifiedKFold
+
+    joined, shares, primer, seed, folds, level, weight = _CONTEXT if context is None else context
+    number, concept, y = job
+    positives = int(y.sum())
+    k = max(2, min(folds, positives, len(y) - positives))
+    decision = np.zeros(len(y))
+    for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(joined, y):
+        decision[test] = _classifier(seed).fit(joined[train], y[train]).decision_function(joined[test])
+    scores = _mix(decision, shares[:, number], None if primer is None else primer[:, number])
+    platt = _platt(scores, y)
+    probability = 1.0 / (1.0 + np.exp(-(platt[0] * scores + platt[1])))
+    threshold, f1 = _best_threshold(probability, y)
+    nonconformity = np.where(y == 1, 1 - probability, probability)
+    return CodeModel(concept, _classifier(seed).fit(joined, y), platt, threshold,
+                     conformal_cutoff(nonconformity, level), positives, f1, number, weight)
+
+
+def _map_codes(context, jobs):
+    """``_fit_code`` over ``jobs``, in their order, in up to :func:`workers` forked processes."""
+    global _CONTEXT
+    import multiprocessing
+
+    joined = context[0]
+    work = (joined.nnz if hasattr(joined, "nnz") else joined.size) * len(jobs)
+    count = min(workers(), len(jobs)) if work >= PARALLEL_MIN_WORK else 1
+    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (_fit_code(job, context) for job in jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    _CONTEXT = context
+    try:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_fit_code, jobs)
+    finally:
+        _CONTEXT = None
 
 
 def _fit_stance(model, concept, matrix, y, stance, seed):

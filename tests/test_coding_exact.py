@@ -95,3 +95,45 @@ def test_all_codes_decisions_are_each_regressions(real_texts):
         alone = learned._decision(code.classifier, matrix, embedded, code.embedding_weight)
         # summed in another order: equal to rounding (1e-16), far below the 4 decimals a confidence keeps
         assert np.allclose(together[concept], alone, rtol=1e-12, atol=1e-12), concept
+
+
+def test_codes_fitted_in_worker_processes_are_the_ones_fitted_in_one(monkeypatch, real_texts):
+    """Forked workers (``CONSULTGRAPH_WORKERS``) give every code the very same model, in code order."""
+    texts = real_texts[:100] + real_texts[300:]
+    labels = {"long": np.array([len(t) > 150 for t in texts], dtype=int),
+              "question": np.array(["?" in t for t in texts], dtype=int),
+              "people": np.array(["people" in t.lower() for t in texts], dtype=int),
+              "gambling": np.array(["gambl" in t.lower() for t in texts], dtype=int),
+              "ads": np.array(["advert" in t.lower() for t in texts], dtype=int)}
+    seen = []
+    monkeypatch.setattr(learned, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setenv("CONSULTGRAPH_WORKERS", "1")
+    alone = learned.fit_model(texts, labels, seed=5, embeddings=False)
+    monkeypatch.setenv("CONSULTGRAPH_WORKERS", "2")
+    forked = learned._map_codes  # the parallel path must run, not the fallback
+    monkeypatch.setattr(learned, "_map_codes", lambda context, jobs: seen.append(len(jobs)) or forked(context, jobs))
+    together = learned.fit_model(texts, labels, seed=5, embeddings=False,
+                                 progress=lambda done, total: seen.append((done, total)))
+    assert list(together.codes) == list(alone.codes) and len(alone.codes) >= 3
+    for concept, code in alone.codes.items():
+        other = together.codes[concept]
+        assert np.array_equal(code.classifier.coef_, other.classifier.coef_), concept
+        assert (code.platt, code.threshold, code.f1, code.column) == \
+               (other.platt, other.threshold, other.f1, other.column), concept
+        # the conformal cut is one of the calibration scores; where two of them tie to 1e-15 a fresh
+        # process may pick the other one (seen here: 0.3592558280171422 / ...413), far below a confidence's 4 decimals
+        assert code.conformal == pytest.approx(other.conformal, rel=1e-12, abs=1e-12), concept
+    assert together.digest == alone.digest
+    assert seen[0] == len(alone.codes) and [s[0] for s in seen[1:]] == sorted(s[0] for s in seen[1:])
+
+
+def test_workers_knob(monkeypatch):
+    monkeypatch.setenv("CONSULTGRAPH_WORKERS", "3")
+    assert learned.workers() == 3
+    monkeypatch.setenv("CONSULTGRAPH_WORKERS", "")
+    assert learned.workers() >= 1
+    monkeypatch.setenv("CONSULTGRAPH_WORKERS", "two")
+    from consultgraph.errors import InputError
+
+    with pytest.raises(InputError, match="CONSULTGRAPH_WORKERS"):
+        learned.workers()
