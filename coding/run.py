@@ -25,6 +25,10 @@ MACHINE_QUOTES = "quote/machine/"
 WHERE = "consultgraph code"
 #: At most this many uncoded responses (a seeded sample) lend their words to a question's model.
 UNCODED_VOCABULARY = 2_000
+#: From this many responses the rules run in a second process beside the models (forking costs ~0.1 s).
+BACKGROUND_RULES = 20_000
+#: The call a forked process makes (set just before it forks).
+_PENDING = None
 #: Rule precision before any human coding is seen (a Beta prior worth this many codings).
 RULE_PRIOR, RULE_PRIOR_WEIGHT = 0.7, 4.0
 
@@ -221,8 +225,26 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
     author = dict(zip(responses["id"], responses["respondent"]))
     texts = dict(zip(responses["id"], responses["text"]))
     quotes, book = [], None
-    if rules:
+    # the rules run in a forked process while this one fits and applies the models (two cores)
+    ruled = _later(_rule_codings, graph, responses, coded, None, language) if rules and model and \
+        len(responses) >= BACKGROUND_RULES else None
+    if rules and ruled is None:
         book, matches = _rule_codings(graph, responses, coded, progress, language)
+    learned = None
+    try:
+        if model:
+            learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts, embeddings)
+            run.predictions = models
+            run.model_coders = {q: m.coder for q, (_, _, m) in models.items()}
+    except BaseException:
+        if ruled is not None:
+            ruled(wait_only=True)
+        raise
+    if ruled is not None:
+        book, matches = ruled()
+        if progress:
+            progress("rules", len(responses), len(responses))
+    if rules:
         run.rules_coder = book.coder
         if len(matches):
             matches["coder"] = book.coder
@@ -231,12 +253,8 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
                                    zip(matches["response"], matches["start"], matches["end"])]
             found.append(matches[["response", "concept", "confidence", "stance", "evidence", "coder"]])
             quotes.append(matches)
-    if model:
-        learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts, embeddings)
-        run.predictions = models
-        run.model_coders = {q: m.coder for q, (_, _, m) in models.items()}
-        if len(learned):
-            found.append(learned)
+    if learned is not None and len(learned):
+        found.append(learned)
     if (not rules or not book.concepts) and not run.model_coders:
         raise InputError("nothing to code with: the project has no codebook and no responses coded by people",
                          hint="load your codes as SKOS (consultgraph load codes.ttl --into PROJECT) "
@@ -249,6 +267,42 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
     run.graph = base.merge(batch)
     run.summary = _summary(run.graph, codings, coded, models if model else {})
     return run
+
+
+def _background(_=None):
+    function, args = _PENDING
+    return function(*args)
+
+
+def _later(function, *args):
+    """Start ``function(*args)`` in a forked process; returns the call that waits for its result.
+
+    ``None`` where a second process would not help (one usable core, see
+    :func:`~consultgraph.coding.learned.workers`, or no ``fork``): the caller runs it itself.
+    """
+    global _PENDING
+    import multiprocessing
+
+    from consultgraph.coding.learned import workers
+
+    if workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    _PENDING = (function, args)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        future = pool.submit(_background)  # forks now, with the arguments in its memory
+    finally:
+        _PENDING = None
+
+    def result(wait_only=False):
+        try:
+            return None if wait_only and future.exception() else future.result()
+        finally:
+            pool.shutdown()
+
+    return result
 
 
 def _records(codings, quotes, author, texts):
