@@ -429,15 +429,11 @@ def workers():
 #: Below this much work (stored feature values times codes) the codes are fitted in this process:
 #: forking costs more than it saves on small sets.
 PARALLEL_MIN_WORK = 5_000_000
-#: What the worker processes fit from (set before they fork; read-only in them).
-_CONTEXT = None
-
-
-def _fit_code(job, context=None):
+def _fit_code(job, context):
     """One code's model: out-of-fold decisions, Platt calibration, threshold, conformal cut, final fit."""
     from sklearn.model_selection import StratifiedKFold
 
-    joined, shares, primer, seed, folds, level, weight = _CONTEXT if context is None else context
+    joined, shares, primer, seed, folds, level, weight = context
     number, concept, y = job
     positives = int(y.sum())
     k = max(2, min(folds, positives, len(y) - positives))
@@ -455,23 +451,40 @@ def _fit_code(job, context=None):
 
 def _map_codes(context, jobs):
     """``_fit_code`` over ``jobs``, in their order, in up to :func:`workers` forked processes."""
-    global _CONTEXT
-    import multiprocessing
-
     joined = context[0]
     work = (joined.nnz if hasattr(joined, "nnz") else joined.size) * len(jobs)
-    count = min(workers(), len(jobs)) if work >= PARALLEL_MIN_WORK else 1
+    return forked_map(lambda job: _fit_code(job, context), jobs, None if work >= PARALLEL_MIN_WORK else 1)
+
+
+#: The function :func:`forked_map`'s processes call (set just before they fork).
+_FORKED = None
+
+
+def _call_forked(item):
+    return _FORKED(item)
+
+
+def forked_map(function, items, count=None):
+    """``[function(item) for item in items]``, in that order, in up to ``count`` (:func:`workers`) forked processes.
+
+    The processes fork with this one's memory, so ``function`` may be a closure over large
+    data; only ``items`` and the results are pickled. One process (or no ``fork``): a plain loop.
+    """
+    global _FORKED
+    import multiprocessing
+
+    items = list(items)
+    count = min(workers() if count is None else count, len(items))
     if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (_fit_code(job, context) for job in jobs)
-        return
+        return [function(item) for item in items]
     from concurrent.futures import ProcessPoolExecutor
 
-    _CONTEXT = context
+    _FORKED = function
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_fit_code, jobs)
+            return list(pool.map(_call_forked, items))
     finally:
-        _CONTEXT = None
+        _FORKED = None
 
 
 def _fit_stance(model, concept, matrix, y, stance, seed):

@@ -29,6 +29,8 @@ UNCODED_VOCABULARY = 2_000
 BACKGROUND_RULES = 20_000
 #: The call a forked process makes (set just before it forks).
 _PENDING = None
+#: A question's responses are applied to its model in blocks of at least this many, one per worker process.
+APPLY_BLOCK_MIN = 10_000
 #: Rule precision before any human coding is seen (a Beta prior worth this many codings).
 RULE_PRIOR, RULE_PRIOR_WEIGHT = 0.7, 4.0
 
@@ -100,8 +102,7 @@ def primers_of(concepts, ids):
 
 
 def _model_codings(responses, coded, seed, level, progress, concepts, embeddings=True):
-    from consultgraph.coding.learned import (clean, decide, fit_model, predict, predict_stances, prediction_set,
-                                             top_terms)
+    from consultgraph.coding.learned import clean, fit_model, forked_map, workers
 
     out, models = [], {}
     for question, group in responses.groupby("question", sort=True, dropna=False):
@@ -123,24 +124,38 @@ def _model_codings(responses, coded, seed, level, progress, concepts, embeddings
             continue
         if progress:
             progress("model", 0, len(ids))
-        probabilities, matrix = predict(model, texts)
+        # every step after the fit reads a text alone: row blocks in forked processes, joined in order
+        blocks = np.array_split(np.arange(len(ids)), max(1, min(workers(), len(ids) // APPLY_BLOCK_MIN)))
+        done = forked_map(lambda rows: _apply(model, ids[rows], [texts[i] for i in rows], level), blocks)
+        probabilities = {c: np.concatenate([p[c] for p, _ in done]) for c in model.codes}
         models[question] = (ids, probabilities, model)
-        decided = decide(model, probabilities)
-        words = matrix[:, :len(model.features.words.vocabulary_)]  # the evidence terms' columns, cut once
-        for concept, probability in probabilities.items():
-            has, lacks = prediction_set(model, concept, probability)
-            picked = np.flatnonzero(decided[concept])
-            if not len(picked):
-                continue
-            stance = predict_stances(model, concept, matrix[picked])
-            evidence = top_terms(model, concept, words[picked])
-            for position, row in enumerate(picked):
-                terms = evidence[position]
-                certain = "sure" if has[row] and not lacks[row] else "unsure"
-                out.append((ids[row], concept, round(float(probability[row]), 4), stance[position],
-                            f"{certain} at {level:.0%}; terms: " + ", ".join(terms), model.coder))
+        out.extend(row for concept in probabilities for _, rows in done for row in rows.get(concept, ()))
     frame = pd.DataFrame(out, columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
     return frame, models
+
+
+def _apply(model, ids, texts, level):
+    """The model's probabilities for ``texts`` and its codings of them: ``{concept: rows of the frame}``."""
+    from consultgraph.coding.learned import decide, predict, predict_stances, prediction_set, top_terms
+
+    probabilities, matrix = predict(model, texts)
+    decided = decide(model, probabilities)
+    words = matrix[:, :len(model.features.words.vocabulary_)]  # the evidence terms' columns, cut once
+    out = {}
+    for concept, probability in probabilities.items():
+        has, lacks = prediction_set(model, concept, probability)
+        picked = np.flatnonzero(decided[concept])
+        if not len(picked):
+            continue
+        stance = predict_stances(model, concept, matrix[picked])
+        evidence = top_terms(model, concept, words[picked])
+        rows = out[concept] = []
+        for position, row in enumerate(picked):
+            terms = evidence[position]
+            certain = "sure" if has[row] and not lacks[row] else "unsure"
+            rows.append((ids[row], concept, round(float(probability[row]), 4), stance[position],
+                         f"{certain} at {level:.0%}; terms: " + ", ".join(terms), model.coder))
+    return probabilities, out
 
 
 def _without_machine(graph, response_ids):

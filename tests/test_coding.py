@@ -265,20 +265,25 @@ def test_no_embeddings_switch_names_another_model(shared_data, tmp_path):
 
 @pytest.mark.parametrize("which", ["free_text", "consult"])
 def test_rules_beside_the_models_in_a_second_process_code_the_same(which, free_text, shared_data, monkeypatch):
-    """The rules forked beside the models (``BACKGROUND_RULES``) give the graph one process gives."""
+    """Rules forked beside the models, codes fitted and responses applied in worker processes: the graph one process gives."""
+    from consultgraph.coding import learned
     from consultgraph.coding import run as coding_run
     from consultgraph.graph.consultation import Consultation
 
     graph = Consultation.open(free_text) if which == "free_text" else \
         load([shared_data / "consultations" / "consult" / "gambling_XS"]).graph
     monkeypatch.setattr(coding_run, "BACKGROUND_RULES", 0)
+    monkeypatch.setattr(coding_run, "APPLY_BLOCK_MIN", 7)
+    monkeypatch.setattr(learned, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setenv("CONSULTGRAPH_WORKERS", "1")
     alone = code(graph, seed=3)
-    forked, started = coding_run._later, []
+    forked, started, mapped = coding_run._later, [], []
     monkeypatch.setattr(coding_run, "_later", lambda *a: started.append(1) or forked(*a))
+    in_processes = learned.forked_map
+    monkeypatch.setattr(learned, "forked_map", lambda f, items, count=None: mapped.append(len(items)) or in_processes(f, items, count))
     monkeypatch.setenv("CONSULTGRAPH_WORKERS", "2")
     together = code(graph, seed=3)
-    assert started and alone.rules_coder == together.rules_coder and alone.model_coders == together.model_coders
+    assert started and (which == "free_text" or max(mapped) >= 2) and alone.rules_coder == together.rules_coder and alone.model_coders == together.model_coders
     assert len(alone.graph.codings("machine")) > 0
     for frame in ("edges", "nodes"):
         a, b = getattr(alone.graph, frame), getattr(together.graph, frame)
