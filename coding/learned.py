@@ -429,6 +429,8 @@ def workers():
 #: Below this much work (stored feature values times codes) the codes are fitted in this process:
 #: forking costs more than it saves on small sets.
 PARALLEL_MIN_WORK = 5_000_000
+
+
 def _fit_code(job, context):
     """One code's model: out-of-fold decisions, Platt calibration, threshold, conformal cut, final fit."""
     from sklearn.model_selection import StratifiedKFold
