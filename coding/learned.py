@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from consultgraph.coding.stances import fit_stance
+
 _TOKEN = r"(?u)\b\w+\b"
 MIN_POSITIVES = 2
 #: How many times each code's primer (labels and definition) joins the coded examples.
@@ -114,7 +116,7 @@ class Model:
 
     features: Features
     codes: dict = field(default_factory=dict)  # concept -> CodeModel
-    stances: dict = field(default_factory=dict)  # concept -> (classifier, classes)
+    stances: dict = field(default_factory=dict)  # concept -> StanceModel (see coding/stances.py)
     level: float = 0.9
     digest: str = ""
     neighbour_space: object = None  # NeighbourSpace of the coded texts (and primers)
@@ -395,6 +397,8 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     for number, concept in enumerate(concepts):
         y = np.asarray(labels[concept], dtype=int)
         digest.update(concept.encode() + y.tobytes())
+        if stances is not None and concept in stances:  # the stances people gave decide the machine's
+            digest.update("\x1f".join(s if isinstance(s, str) else "" for s in stances[concept]).encode())
         positives = int(y.sum())
         if MIN_POSITIVES <= positives <= len(y) - MIN_POSITIVES:
             jobs.append((number, concept, y))
@@ -404,7 +408,9 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     for (number, concept, y), code in zip(jobs, _map_codes(context, jobs)):
         model.codes[concept] = code
         if stances is not None and concept in stances:
-            _fit_stance(model, concept, matrix[:coded], y[:coded], stances[concept], seed)
+            stance = fit_stance(concept, matrix[:coded], y[:coded], stances[concept], _classifier(seed))
+            if stance is not None:
+                model.stances[concept] = stance
         if progress:
             progress(number + 1, len(labels))
     model.digest = digest.hexdigest()[:10]
@@ -489,15 +495,6 @@ def forked_map(function, items, count=None):
         _FORKED = None
 
 
-def _fit_stance(model, concept, matrix, y, stance, seed):
-    stance = np.asarray(stance, dtype=object)
-    coded = np.flatnonzero((y == 1) & np.array([isinstance(s, str) and s != "mention" for s in stance]))
-    values, counts = np.unique(stance[coded].astype(str), return_counts=True) if len(coded) else ([], [])
-    if len(values) < 2 or counts.min() < 2:
-        return
-    model.stances[concept] = _classifier(seed).fit(matrix[coded], stance[coded].astype(str))
-
-
 def predict(model, texts, matrix=None):
     """Probabilities of every code for ``texts``: ``{concept: array}``, and the feature matrix."""
     matrix = model.features.transform(texts) if matrix is None else matrix
@@ -535,11 +532,13 @@ def decide(model, probabilities):
 
 
 def predict_stances(model, concept, matrix):
-    """The predicted stance for each row of ``matrix`` (None without a stance model)."""
-    classifier = model.stances.get(concept)
-    if classifier is None:
-        return [None] * matrix.shape[0]
-    return list(classifier.predict(matrix))
+    """The stance for each row of ``matrix`` (None where people gave ``concept`` no stance).
+
+    See :mod:`consultgraph.coding.stances`: learned where people gave two or more stances,
+    else the one they gave (or their commonest).
+    """
+    stance = model.stances.get(concept)
+    return [None] * matrix.shape[0] if stance is None else stance.predict(matrix)
 
 
 def top_terms(model, concept, rows, n=5):

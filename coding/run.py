@@ -148,13 +148,17 @@ def _apply(model, ids, texts, level):
         if not len(picked):
             continue
         stance = predict_stances(model, concept, matrix[picked])
+        stance_model = model.stances.get(concept)
+        why = {s: stance_model.evidence(s) for s in set(stance)} if stance_model is not None else {}
         evidence = top_terms(model, concept, words[picked])
         rows = out[concept] = []
         for position, row in enumerate(picked):
             terms = evidence[position]
             certain = "sure" if has[row] and not lacks[row] else "unsure"
+            said = why.get(stance[position])
             rows.append((ids[row], concept, round(float(probability[row]), 4), stance[position],
-                         f"{certain} at {level:.0%}; terms: " + ", ".join(terms), model.coder))
+                         f"{certain} at {level:.0%}; terms: " + ", ".join(terms) + (f"; {said}" if said else ""),
+                         model.coder))
     return probabilities, out
 
 
