@@ -34,10 +34,16 @@ def _loader_help():
 @click.option("--default-group", "group", default=None, help="qdpx: group of respondents without a group variable (default public).")
 @click.option("--text-columns", default=None, metavar="A,B",
               help="The answer columns of free-text tables, one question each (such tables load as --from text).")
+@click.option("--force", is_flag=True,
+              help="Load even if the project was last written by this same load (same files, options and code).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def load(files, project, fmt, namespace, group_variable, region_variable, respondent_per_source, code_map, group,
-         text_columns, quiet):
+         text_columns, force, quiet):
     """Load FILES into a project, all or nothing; loading the same file again changes nothing.
+
+    If the project's current state was written by loading these very files (same
+    bytes, same order, same options, same consultgraph), the load is skipped after
+    hashing them: nothing is parsed or written. --force loads them again.
 
     \b
     Examples:
@@ -51,6 +57,7 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
       consultgraph load answers.csv --text-columns q1,q2 --into my-project
       consultgraph load submissions/ --into my-project       # documents + manifest.csv
       consultgraph load ../shared/data/consultations/consult/gambling_XS --into gambling
+      consultgraph load submissions.csv --into my-project --force   # even if already loaded
     """
     if "-" in files:
         if files.count("-") > 1:
@@ -61,7 +68,7 @@ def load(files, project, fmt, namespace, group_variable, region_variable, respon
         try:
             # with standard input, --from names its format; the files beside it are detected
             formats = {str(stdin_path): fmt} if stdin_path is not None else fmt
-            _load(files, project, formats, namespace, quiet,
+            _load(files, project, formats, namespace, quiet, force,
                   {"group_variable": group_variable, "region_variable": region_variable,
                    "respondent_per_source": respondent_per_source, "code_map": code_map, "group": group,
                    "text_columns": text_columns})
@@ -88,7 +95,7 @@ def _stdin_spooled(files, fmt):
         yield [str(path) if f == "-" else f for f in files], path
 
 
-def _load(files, project, fmt, namespace, quiet, options):
+def _load(files, project, fmt, namespace, quiet, force, options):
     from consultgraph.loaders import load as load_files
     from consultgraph.queries.opinion_groups import opinion_group_records
 
@@ -107,9 +114,13 @@ def _load(files, project, fmt, namespace, quiet, options):
 
     try:
         report = load_files(list(files), into=project, fmt=fmt, namespace=namespace, progress=progress, options=options,
-                            steps=(opinion_group_records,))
+                            steps=(opinion_group_records,), force=force)
     finally:
         bar.close()
+    if report.unchanged:
+        loaded = ", ".join(f"{entry['file']} (sha256 {entry['sha256'][:12]}…)" for entry in report.files)
+        click.echo(f"already loaded: {loaded}, nothing to do; --force to load again", err=True)
+        return
     added_nodes = report.nodes_after - report.nodes_before
     added_edges = report.edges_after - report.edges_before
     click.echo(

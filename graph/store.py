@@ -4,7 +4,8 @@ Format ``consultgraph-project`` version 2 (documented in README "Project store")
 
     PROJECT/
       manifest.json               format, version, generation, table files, counts,
-                                  summary (counts by kind, group and region), load log
+                                  summary (counts by kind, group and region), load log (each load:
+                                  its files' sha256, signature, the generation it wrote)
       nodes-<gen>.parquet         id, kind, label, props (JSON text)
       edges-<gen>.parquet         source, target, kind, stance, weight, props (JSON text)
       respondents-<gen>.parquet   derived view: one row per respondent with group, region ...
@@ -274,8 +275,16 @@ class Project:
     def manifest_path(self):
         return self.path / "manifest.json"
 
+    @property
+    def lock_path(self):
+        return self.path / ".lock"
+
     def exists(self):
         return self.manifest_path.is_file()
+
+    def locked(self):
+        """True while a writer holds the project (its next generation is being written)."""
+        return self.lock_path.exists()
 
     def manifest(self):
         """The parsed manifest; :class:`StoreError` if this is not a project of ours."""
@@ -406,7 +415,7 @@ class Project:
 
         views = views or {}
         self.path.mkdir(parents=True, exist_ok=True)
-        lock = self.path / ".lock"
+        lock = self.lock_path
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
@@ -440,7 +449,8 @@ class Project:
             now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
             loads = list(old.get("loads", [])) if old else []
             if load is not None:
-                loads.append({"at": now, **load})
+                # the generation it wrote: a later write without a load entry (``code``) leaves this one behind
+                loads.append({"at": now, **load, "generation": generation})
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,

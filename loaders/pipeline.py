@@ -4,7 +4,6 @@ all or nothing (:func:`load`); the built-in datasets (:func:`builtin`) and :func
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from consultgraph.errors import InputError, UnknownNameError
 from consultgraph.graph.concepts import slugify
 from consultgraph.graph.records import Node
 from consultgraph.loaders.registry import detect, loader
+from consultgraph.loaders.signature import file_sha256, load_signature, written_by
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 #: The built-in datasets, translated and stored as projects (``python -m consultgraph.loaders.build_builtin``).
@@ -126,7 +126,12 @@ def iter_records(path, fmt=None, namespace=None, options=None, steps=(), concept
 
 @dataclass
 class LoadReport:
-    """What a load did: the new graph, and counts before and after."""
+    """What a load did: the new graph, and counts before and after.
+
+    ``unchanged`` is True when the load was skipped: the project's current generation was
+    written by a load of the same files (same bytes, same order), options and code, so
+    nothing was read or written and ``graph`` is the project as it was.
+    """
 
     graph: object
     files: list = field(default_factory=list)
@@ -135,33 +140,26 @@ class LoadReport:
     added: dict = field(default_factory=dict)
     #: quotes given without offsets that were looked for in their responses (QuoteOffsets), if any
     quote_offsets: object = None
+    unchanged: bool = False
 
     @property
     def nodes_after(self):
-        return len(self.graph.nodes)
+        return self.nodes_before if self.unchanged else len(self.graph.nodes)
 
     @property
     def edges_after(self):
-        return len(self.graph.edges)
+        return self.edges_before if self.unchanged else len(self.graph.edges)
 
 
-def _sha256(path):
-    path = Path(path)
-    if path.is_dir():
-        digest = hashlib.sha256()
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(child.name.encode())
-            digest.update(child.read_bytes())
-        return digest.hexdigest()
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=None, options=None, steps=()):
+def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=None, options=None, steps=(),
+         force=False):
     """Load input files into a project (or into ``graph`` in memory), all or nothing.
+
+    A load into a project whose current generation was written by a load of the same
+    files (same SHA-256, same order), format, namespace, options, steps and consultgraph
+    code would write the same tables again: it is skipped (``LoadReport.unchanged``)
+    after hashing the files, without reading a table or parsing a file. Any later write
+    (another load, ``code``) makes the next identical load run in full.
 
     Parameters
     ----------
@@ -188,17 +186,45 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
         ``consultgraph load`` passes
         :func:`consultgraph.queries.opinion_groups.opinion_group_records`, which adds the
         opinion groups of a Pol.is export (clustering is analysis, so no loader does it).
+    force : bool, optional
+        Load even when the project's current generation was written by this very load.
 
     Returns
     -------
     LoadReport
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("respondent,group,code\\nr1,partner,research\\n")
+    >>> first = load([folder / "a.csv"], into=folder / "project")
+    >>> again = load([folder / "a.csv"], into=folder / "project")
+    >>> first.unchanged, again.unchanged, again.edges_after == first.edges_after
+    (False, True, True)
+    >>> load([folder / "a.csv"], into=folder / "project", force=True).unchanged
+    False
     """
-    from consultgraph.graph.consultation import Consultation
     from consultgraph.graph.memory import release_memory
-    from consultgraph.graph.store import Project
     from consultgraph.graph.translator import translate
 
+    from consultgraph.graph.consultation import Consultation
+    from consultgraph.graph.store import Project
+
     report = progress or (lambda step, detail=None: None)
+    # hashed before any file is parsed: a file changed while it loads is recorded as it was, so loaded again
+    digests = [file_sha256(p) if Path(p).exists() else None for p in paths]
+    signature = None
+    if graph is None and into is not None and None not in digests:
+        signature = load_signature(paths, digests, fmt=fmt, namespace=namespace, options=options, steps=steps)
+        project = Project(into)
+        # while another writer holds the project its generation is about to change: no skipping
+        manifest = project.manifest() if project.exists() and not project.locked() else None
+        if manifest is not None and not force and written_by(manifest, signature):
+            counts = manifest.get("counts") or {}
+            return LoadReport(graph=Consultation.open(into), files=_files(paths, digests),
+                              nodes_before=counts.get("nodes", 0), edges_before=counts.get("edges", 0),
+                              added={"nodes": 0, "edges": 0}, unchanged=True)
     if graph is None:
         graph = Consultation.open(into) if into is not None and Project(into).exists() else Consultation()
     if graph.name is None and into is not None:
@@ -225,12 +251,16 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     added = {"nodes": len(batch.nodes), "edges": len(batch.edges)}
     del graph, batch  # the project's old tables are not kept while the new ones are written
     release_memory()  # what translating and merging freed serves the save, not the next allocation
-    files = [{"file": str(p), "sha256": _sha256(p)} for p in paths]
+    files = _files(paths, digests)
     if into is not None:
         report("save", str(into))
-        merged.save(into, load={"files": files, **added})
+        merged.save(into, load={"files": files, **added, **({"signature": signature} if signature else {})})
     return LoadReport(graph=merged, files=files, nodes_before=before[0], edges_before=before[1], added=added,
                       quote_offsets=offsets)
+
+
+def _files(paths, digests):
+    return [{"file": str(p), "sha256": digest or file_sha256(p)} for p, digest in zip(paths, digests)]
 
 
 _BUILTIN_CACHE = {}

@@ -40,7 +40,7 @@ def test_answer_columns_become_responses(answers):
 def test_loading_twice_changes_nothing(answers, tmp_path):
     project = tmp_path / "p"
     first = load([answers], into=project, fmt="text", options={"text_columns": "q1,q2"})
-    again = load([answers], into=project, fmt="text", options={"text_columns": "q1,q2"})
+    again = load([answers], into=project, fmt="text", options={"text_columns": "q1,q2"}, force=True)
     assert (again.nodes_after, again.edges_after) == (first.nodes_after, first.edges_after)
 
 
