@@ -26,7 +26,8 @@ from consultgraph.cli.progress import progress_bar
 @click.option("--review", "review_count", type=int, default=None, metavar="N",
               help="Also write the N responses the machine is least sure of to -o (csv, xlsx or qdpx).")
 @click.option("--reviewed", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="First record a reviewed sheet (or .qdpx) as people's codings, then code.")
+              help="First record a reviewed sheet (or .qdpx) as people's codings, then code: a row's codes, "
+                   "'none' (no code applies: reviewed, no code), or empty (skipped, not recorded).")
 @click.option("--reviewer", default=None, help="Coder name for reviewed rows that do not name one (default: reviewer).")
 @click.option("-f", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "csv", "tsv", "json", "jsonl", "markdown"]), help="Format of the per-code summary.")
@@ -61,8 +62,10 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
     if reviewed:
         from consultgraph.coding.review import read_review
 
-        graph, added = read_review(graph, reviewed, reviewer=reviewer)
-        click.echo(f"recorded {added} reviewed codings from {reviewed}", err=True)
+        review = read_review(graph, reviewed, reviewer=reviewer)
+        graph = review.graph
+        click.echo(f"recorded {review.codings} reviewed codings and {review.no_code} responses where no code "
+                   f"applies ('none') from {reviewed}; {review.skipped} rows left empty skipped", err=True)
     with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
                    language=language, embeddings=embeddings,
@@ -85,12 +88,14 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
                    f"{row['mean_confidence']:.2f}), learned from people's {row['human']}; out-of-fold accuracy "
                    f"{accuracy} vs {row['majority_share']:.2f} for the commonest position", err=True)
     if review_count is not None:
-        from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows, review_items
+        from consultgraph.coding.review import INSTRUCTIONS, REVIEW_COLUMNS, codebook_rows, review_items
         from consultgraph.outputs.review import write_review
 
         rows = review_items(run, review_count, seed=seed)
         path = write_review(rows, codebook_rows(run.graph), output, columns=REVIEW_COLUMNS)
-        click.echo(f"wrote {len(rows)} responses to review to {path}", err=True)
+        how = ("in each source, keep, delete or add codes; apply 'none apply' alone when no code fits; "
+               "a source left without codes is skipped") if str(path).lower().endswith(".qdpx") else " ".join(INSTRUCTIONS)
+        click.echo(f"wrote {len(rows)} responses to review to {path}. {how}", err=True)
         emit(run.summary, fmt, None)
     else:
         emit(run.summary, fmt, output)

@@ -4,23 +4,70 @@
 probabilities sit to the decision thresholds (uncertainty sampling; seeded random order
 before any model exists). ``outputs/review.py`` writes them as a sheet or a REFI-QDA
 project; :func:`read_review` reads the reviewed file back and records its codes as
-people's codings, refusing the whole file if any row no longer matches the project.
+people's codings (``none``: no code applies), refusing the whole file if any row no
+longer matches the project. A row left empty is skipped: not recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from consultgraph.errors import InputError
-from consultgraph.graph.consultation import is_machine
+from consultgraph.graph.coders import NO_CODE_BY, coder_of, is_machine, no_code_coders
+from consultgraph.graph.consultation import Consultation
 
-#: Columns of a review sheet; people edit ``codes`` (labels separated by ';') and ``coder``.
+#: Columns of a review sheet; people fill ``codes`` (labels separated by ';', or ``none``) and ``coder``.
 REVIEW_COLUMNS = ["response", "respondent", "question", "text", "suggested", "codes", "coder", "uncertainty", "check"]
 DEFAULT_REVIEWER = "reviewer"
 SEPARATOR = ";"
+#: What a reviewer writes in ``codes`` (or, in a .qdpx, the code applied) when no code applies.
+NONE_APPLY = "none"
+#: The code a .qdpx review's code book offers for "no code applies".
+NONE_APPLY_CODE = "none apply"
+#: How to fill a review sheet, line by line: an XLSX's "instructions" sheet and the CLI's message say it.
+INSTRUCTIONS = (
+    "codes: write the codes that apply to the response, labels separated by ';' (copy 'suggested' to accept "
+    "the machine's codes: the probabilities in brackets are ignored).",
+    "codes: write 'none' when no code applies: the response is recorded as reviewed, with no code.",
+    "codes left empty: the row is skipped, not recorded, and asked again by the next --review.",
+    "coder: your name (rows without one take --reviewer, else 'reviewer').",
+)
+_PROBABILITY = re.compile(r"\s*\(\s*[01](?:\.\d*)?\s*\)\s*$")
+
+
+def labels_of(cell):
+    """The code labels of a ``codes`` (or ``suggested``) cell: ';'-separated, a trailing "(0.83)" dropped.
+
+    Examples
+    --------
+    >>> labels_of("Research (0.83); Advocacy (0.41)")
+    ['Research', 'Advocacy']
+    >>> labels_of(" none ")
+    ['none']
+    """
+    labels = (_PROBABILITY.sub("", label).strip() for label in str(cell or "").split(SEPARATOR))
+    return [label for label in labels if label]
+
+
+def says_none(label):
+    """True for the answer "no code applies": ``none`` (a sheet) or the ``none apply`` code (a .qdpx)."""
+    return label.strip().casefold() in (NONE_APPLY, NONE_APPLY_CODE)
+
+
+@dataclass
+class Review:
+    """What :func:`read_review` recorded: the new graph, people's codings, the responses with no code, rows skipped."""
+
+    graph: object
+    codings: int = 0
+    no_code: int = 0
+    skipped: int = 0
 
 
 def text_check(text):
@@ -60,13 +107,15 @@ def review_items(run, count, *, seed=0):
     -------
     list of dict
         One row per response with the columns of :data:`REVIEW_COLUMNS`; ``suggested``
-        and ``codes`` hold the machine's codes (labels, with confidence in ``suggested``).
+        holds the machine's codes (labels with their confidence); ``codes`` is empty, for
+        people to fill (see :data:`INSTRUCTIONS`).
     """
     graph = run.graph
     responses = graph.responses()
     every = graph.codings("all")
     human = every[~is_machine(every["coder"]) & every["response"].notna()]
-    open_ids = [r for r in responses["id"] if r not in set(human["response"])]
+    done = set(human["response"]) | set(graph.no_code())  # "none apply" is an answer: not asked again
+    open_ids = [r for r in responses["id"] if r not in done]
     uncertainty = _uncertainty(run, open_ids)
     rng = np.random.default_rng(seed)
     tiebreak = dict(zip(open_ids, rng.permutation(len(open_ids))))
@@ -89,7 +138,7 @@ def review_items(run, count, *, seed=0):
             "question": row["question"],
             "text": row["text"],
             "suggested": "; ".join(f"{label} ({p:.2f})" for label, p in suggested),
-            "codes": "; ".join(label for label, _ in suggested),
+            "codes": "",
             "coder": "",
             "uncertainty": round(uncertainty.get(response, float("nan")), 3),
             "check": text_check(row["text"]),
@@ -136,8 +185,15 @@ def _resolve_code(graph, label, question, per_question, where):
 def read_review(graph, path, *, reviewer=None):
     """Record a reviewed sheet (CSV/TSV/XLSX from :func:`review_items`) or ``.qdpx`` as people's codings.
 
-    Returns ``(new graph, codings recorded)``. The file is refused whole, naming the row,
-    if a response is not in the project, its text changed, or a code is unknown.
+    A row's ``codes`` are recorded as its coder's codings of the response; ``none`` records
+    that the coder found no code applies (the Response's ``no_code_by``: a coded response
+    with no code); an empty row is skipped. A recorded row replaces its coder's earlier
+    review of that response. The file is refused whole, naming the row, if a response is
+    not in the project, its text changed, a code is unknown, or ``none`` comes with codes.
+
+    Returns
+    -------
+    Review
     """
     from consultgraph.graph.records import Edge
     from consultgraph.graph.translator import translate
@@ -146,33 +202,72 @@ def read_review(graph, path, *, reviewer=None):
     rows = _qdpx_rows(graph, path) if path.suffix.lower() in (".qdpx", ".qde") else _sheet_rows(path)
     responses = graph.responses().set_index("id")
     per_question = _question_codes(graph)
-    records, reviewed = [], set()
+    records, seen, reviewed, none_apply, skipped = [], set(), {}, set(), 0
     for line, row in rows:
         where = {"file": str(path), "line": line}
         response = str(row.get("response") or "").strip()
         if response not in responses.index:
             raise InputError(f"response '{response}' is not in the project", field="response", **where,
                              hint="the review file belongs to another project, or the responses were reloaded")
-        if response in reviewed:
+        if response in seen:
             raise InputError(f"response '{response}' appears twice", field="response", **where)
-        reviewed.add(response)
+        seen.add(response)
         check = str(row.get("check") or "").strip()
         if check and check != text_check(responses.loc[response, "text"]):
             raise InputError(f"the text of response '{response}' changed since the review file was written",
                              field="check", **where, hint="write a new review file with code --review")
         coder = str(row.get("coder") or "").strip() or reviewer or DEFAULT_REVIEWER
-        if coder.startswith("machine:"):
-            raise InputError(f"coder '{coder}' is a machine coder's name", field="coder", **where,
-                             hint="name the person who reviewed the row")
+        if coder.startswith("machine:") or "|" in coder:
+            raise InputError(f"coder '{coder}' is a machine coder's name" if "|" not in coder else
+                             f"coder '{coder}' has a '|'", field="coder", **where, hint="name the person who reviewed the row")
+        labels = labels_of(row.get("codes"))
+        if not labels:
+            skipped += 1
+            continue
+        reviewed[response] = coder
+        if any(says_none(label) for label in labels):
+            if len(labels) > 1:
+                raise InputError(f"'{NONE_APPLY}' (no code applies) and codes together: {'; '.join(labels)}",
+                                 field="codes", **where, hint=f"keep either the codes or '{NONE_APPLY}'")
+            none_apply.add(response)
+            continue
         question = responses.loc[response, "question"]
-        for label in str(row.get("codes") or "").split(SEPARATOR):
-            if label.strip():
-                concept = _resolve_code(graph, label, question, per_question, {**where, "field": "codes"})
-                records.append(Edge("CODED", response, concept, {"coder": coder}, file=str(path), line=line))
-    if not records:
-        return graph, 0
-    batch = translate(records, concepts=graph.concepts, existing=graph.node_kinds)
-    return graph.merge(batch), len(records)
+        for label in labels:
+            concept = _resolve_code(graph, label, question, per_question, {**where, "field": "codes"})
+            records.append(Edge("CODED", response, concept, {"coder": coder}, file=str(path), line=line))
+    if not reviewed:
+        return Review(graph, skipped=skipped)
+    graph = _without_earlier_review(graph, reviewed, none_apply)
+    if records:
+        graph = graph.merge(translate(records, concepts=graph.concepts, existing=graph.node_kinds))
+    return Review(graph, codings=len(records), no_code=len(none_apply), skipped=skipped)
+
+
+def _without_earlier_review(graph, reviewed, none_apply):
+    """``graph`` without the reviewers' earlier codings of the responses they reviewed again, with ``no_code_by`` set.
+
+    ``reviewed``: response -> coder; ``none_apply``: the responses that coder found no code for.
+    """
+    edges, nodes = graph.edges, graph.nodes
+    candidates = edges["kind"].isin(("MENTIONS", "PROPOSES")).to_numpy() & edges["source"].isin(list(reviewed)).to_numpy()
+    drop = np.zeros(len(edges), dtype=bool)
+    if candidates.any():
+        coders = coder_of(edges.loc[candidates, "props"].astype(object).to_numpy()).to_numpy()
+        sources = edges.loc[candidates, "source"].astype(object).to_numpy()
+        drop[np.flatnonzero(candidates)] = [reviewed[s] == c for s, c in zip(sources, coders)]
+    rows = np.flatnonzero((nodes["kind"] == "Response").to_numpy() & nodes["id"].isin(list(reviewed)).to_numpy())
+    props = []
+    for response, text in zip(nodes["id"].to_numpy()[rows], nodes["props"].astype(object).to_numpy()[rows]):
+        values = json.loads(text) if isinstance(text, str) and text else {}
+        names = [n for n in no_code_coders(values.get(NO_CODE_BY)) if n != reviewed[response]]
+        names += [reviewed[response]] if response in none_apply else []
+        values.pop(NO_CODE_BY, None)
+        values.update({NO_CODE_BY: "|".join(sorted(names))} if names else {})
+        props.append(json.dumps(values, ensure_ascii=False, sort_keys=True) if values else "{}")
+    nodes = nodes.copy()
+    nodes["props"] = nodes["props"].astype(object)
+    nodes.iloc[rows, nodes.columns.get_loc("props")] = props
+    return Consultation(nodes, edges[~drop], name=graph.name, manifest=graph.manifest, coder=graph.coder)
 
 
 def _sheet_rows(path):

@@ -52,10 +52,15 @@ class CodingRun:
 
 
 def _human_labels(graph, responses):
-    """People's codings of ``responses`` as ``{response: {concept: stance}}``."""
+    """People's codings of ``responses`` as ``{response: {concept: stance}}``.
+
+    A response people read and found no code for (a review row answered ``none``) is coded
+    with nothing: ``{}``, a negative for every code.
+    """
     human = graph.codings("human")
-    human = human[human["response"].isin(set(responses["id"]))]
-    coded = {}
+    wanted = set(responses["id"])
+    human = human[human["response"].isin(wanted)]
+    coded = {response: {} for response in graph.no_code() if response in wanted}
     for response, concept, stance in zip(human["response"], human["concept"], human["stance"]):
         coded.setdefault(response, {})[concept] = stance if isinstance(stance, str) else None
     return coded

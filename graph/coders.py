@@ -13,6 +13,8 @@ MACHINE_PREFIX = "machine:"
 AUTO = "auto"
 #: What ``--coder`` accepts besides one coder's exact name.
 CODER_CHOICES = ("auto", "human", "machine", "all")
+#: The Response property naming the people who read it and found that no code applies ('|'-joined).
+NO_CODE_BY = "no_code_by"
 
 
 def _parsed(texts):
@@ -58,8 +60,13 @@ def check_coder(coder):
     raise UnknownNameError("coder choice", coder, CODER_CHOICES)
 
 
-def select_codings(frame, coder):
-    """The rows of a codings table that ``coder`` picks (see :meth:`Consultation.codings`)."""
+def select_codings(frame, coder, no_code=()):
+    """The rows of a codings table that ``coder`` picks (see :meth:`Consultation.codings`).
+
+    ``no_code``: ``response -> coders`` who read it and found no code applies; ``auto``
+    takes people's (empty) coding of those responses, not the machine's, and a coder who
+    only ever answered "none" has no codings rather than an unknown name.
+    """
     check_coder(coder)
     if coder == "all" or not len(frame):
         return frame
@@ -70,10 +77,25 @@ def select_codings(frame, coder):
         return frame[machine].reset_index(drop=True)
     if coder == AUTO:
         unit = frame["response"].where(frame["response"].notna(), frame["respondent"])
-        human_units = set(unit[~machine])
+        human_units = set(unit[~machine]) | set(no_code)
         keep = ~machine | ~unit.isin(human_units).to_numpy()
         return frame[keep].reset_index(drop=True)
     picked = frame[frame["coder"].fillna("") == coder]
-    if not len(picked):
+    if not len(picked) and not any(coder in names for names in dict(no_code).values()):
         raise UnknownNameError("coder", coder, sorted(set(frame["coder"].dropna())) + list(CODER_CHOICES))
     return picked.reset_index(drop=True)
+
+
+def no_code_coders(value):
+    """The coders a Response's ``no_code_by`` property names (a '|'-joined text; empty: none)."""
+    if not isinstance(value, str) or not value:
+        return ()
+    return tuple(name for name in value.split("|") if name)
+
+
+def no_code_of(responses):
+    """``response -> coders`` named by the ``no_code_by`` property of Response node rows (id, props)."""
+    props = responses["props"].astype(object)
+    marked = responses[props.str.contains(f'"{NO_CODE_BY}"', regex=False, na=False).to_numpy()]
+    found = {r: no_code_coders(json.loads(p).get(NO_CODE_BY)) for r, p in zip(marked["id"], marked["props"])}
+    return {r: names for r, names in found.items() if names}

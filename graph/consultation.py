@@ -18,7 +18,7 @@ from functools import cached_property
 
 from consultgraph.graph.concepts import Concept
 from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the coder names from here)
-    AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, number_of, select_codings,
+    AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, no_code_of, number_of, select_codings,
 )
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
@@ -246,13 +246,15 @@ class Consultation:
     def _props(self):
         return parse_props(self.nodes["props"])
 
+    def node_rows(self, kind):
+        """Nodes of one kind (id, kind, label, props): read alone from the store, or cut from the loaded table."""
+        if self._nodes is None:
+            return self.project.read_pandas("nodes", kinds=[kind], manifest=self.manifest)
+        return self.nodes[self.nodes["kind"] == kind]
+
     def table(self, kind):
         """Nodes of one kind with their properties as columns."""
-        if self._nodes is None:
-            rows = self.project.read_pandas("nodes", kinds=[kind], manifest=self.manifest)
-        else:
-            rows = self.nodes[self.nodes["kind"] == kind]
-        return expand(rows).reset_index(drop=True)
+        return expand(self.node_rows(kind)).reset_index(drop=True)
 
     def _link(self, frame, kind, column, on="id"):
         link = self.edges_of(kind)[["source", "target"]].drop_duplicates("source")
@@ -309,17 +311,26 @@ class Consultation:
             confidence.
         """
         coder = coder or self.coder
-        return self.memo(("codings", coder), lambda: select_codings(self.memo("all_codings", self._codings), coder))
+        no_code = self.no_code() if coder not in ("human", "machine", "all") else {}
+        return self.memo(("codings", coder),
+                         lambda: select_codings(self.memo("all_codings", self._codings), coder, no_code))
 
     def coders_used(self, coder=None):
         """How many coded units (responses, or respondents coded as a whole) use people's and the machine's codes.
 
-        Returns ``{"human": n, "machine": m}`` for the codings :meth:`codings` picks.
+        Returns ``{"human": n, "machine": m}`` for the codings :meth:`codings` picks (with :meth:`no_code`'s).
         """
+        coder = coder or self.coder
         frame = self.codings(coder)
         unit = frame["response"].where(frame["response"].notna(), frame["respondent"])
         machine = is_machine(frame["coder"])
-        return {"human": int(unit[~machine].nunique()), "machine": int(unit[machine].nunique())}
+        human = set(unit[~machine].dropna()) | {r for r, names in self.no_code().items()
+                                                 if coder in (AUTO, "human", "all", *names)}
+        return {"human": len(human), "machine": int(unit[machine].nunique())}
+
+    def no_code(self):
+        """``response -> coders`` who read it and found that no code applies (a review row answered ``none``)."""
+        return self.memo("no_code", lambda: no_code_of(self.node_rows("Response")))
 
     def _codings(self):
         import numpy as np

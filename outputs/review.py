@@ -1,15 +1,17 @@
 """Write the review file of ``code --review``: a sheet (CSV/TSV/XLSX) or a REFI-QDA project.
 
-In a sheet people correct the ``codes`` column (labels separated by ';') and put their
-name in ``coder``; in a ``.qdpx`` (NVivo, ATLAS.ti, QualCoder) each response is a source
-whose suggested codes are coded on its whole text, to delete, keep or add to. Either file
-goes back with ``code --reviewed FILE``.
+In a sheet people fill the ``codes`` column (labels separated by ';', or ``none`` when no
+code applies; empty: skipped) and put their name in ``coder``; an XLSX says so in its
+"instructions" sheet. In a ``.qdpx`` (NVivo, ATLAS.ti, QualCoder) each response is a
+source whose suggested codes are coded on its whole text, to delete, keep or add to, and
+the code book has a "none apply" code. Either file goes back with ``code --reviewed FILE``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from consultgraph.coding.review import INSTRUCTIONS, NONE_APPLY_CODE, labels_of
 from consultgraph.errors import UnknownNameError
 
 FORMATS = (".csv", ".tsv", ".xlsx", ".qdpx")
@@ -39,6 +41,8 @@ def write_review(rows, codebook, path, *, columns=None):
                 frame.to_excel(writer, sheet_name="review", index=False)
                 pd.DataFrame(codebook, columns=["id", "label", "kind", "definition"]).to_excel(
                     writer, sheet_name="codebook", index=False)
+                pd.DataFrame({"how to review": list(INSTRUCTIONS)}).to_excel(
+                    writer, sheet_name="instructions", index=False)
         return atomic_write(path, write)
     separator = "\t" if suffix == ".tsv" else ","
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, sep=separator, encoding="utf-8"))
@@ -51,7 +55,10 @@ def _write_qdpx(rows, codebook, path):
     user = qdpx.User(guid=qdpx.make_guid("user", SUGGESTING_USER), name=SUGGESTING_USER)
     codes = [qdpx.Code(guid=qdpx.make_guid("code", c["id"]), name=c["label"], description=c["definition"] or None)
              for c in codebook]
-    guid_of = {c["label"]: code.guid for c, code in zip(codebook, codes)}
+    codes.append(qdpx.Code(guid=qdpx.make_guid("code", NONE_APPLY_CODE), name=NONE_APPLY_CODE,
+                           description="Apply (alone) to a response none of the codes fits: recorded as reviewed, "
+                                       "with no code. A response left without codes is skipped."))
+    guid_of = {**{c["label"]: code.guid for c, code in zip(codebook, codes)}, NONE_APPLY_CODE: codes[-1].guid}
     variables = (qdpx.Variable(guid=qdpx.make_guid("variable", "response"), name="response"),
                  qdpx.Variable(guid=qdpx.make_guid("variable", "check"), name="check"))
     sources, selections = [], []
@@ -60,7 +67,7 @@ def _write_qdpx(rows, codebook, path):
         text = str(row["text"])
         sources.append(qdpx.Source(guid=source, name=row["response"], plain_text=text,
                                    variables={"response": row["response"], "check": row["check"]}))
-        suggested = [label.strip() for label in str(row["codes"] or "").split(";") if label.strip() in guid_of]
+        suggested = [label for label in labels_of(row["suggested"]) if label in guid_of]
         if suggested and text:
             codings = tuple(qdpx.Coding(guid=qdpx.make_guid("coding", row["response"], label), code=guid_of[label],
                                         creating_user=user.guid) for label in suggested)

@@ -95,7 +95,8 @@ def _by_coder(graph, frame):
         quoted = graph.edges_of("QUOTED_FROM")
         response = dict(zip(quoted["source"], quoted["target"]))
         people = graph.codings("human")
-        coded = set(people["response"].dropna()) | set(people.loc[people["response"].isna(), "respondent"])
+        coded = set(people["response"].dropna()) | set(people.loc[people["response"].isna(), "respondent"]) | \
+            set(graph.no_code())
         written = graph.edges_of("WROTE")
         author = dict(zip(written["target"], written["source"]))
         units = ill["quote"].map(response)

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from consultgraph.cli import main
-from consultgraph.coding.review import read_review, review_items
+from consultgraph.coding.review import labels_of, read_review, review_items
 from consultgraph.coding.rules import Matcher, build_codebook
 from consultgraph.coding.run import code
 from consultgraph.errors import InputError
@@ -138,9 +138,12 @@ def test_review_qdpx_round_trip(free_text, tmp_path):
     run = code(Consultation.open(free_text))
     rows = review_items(run, 4)
     path = write_review(rows, codebook_rows(run.graph), tmp_path / "review.qdpx", columns=REVIEW_COLUMNS)
-    graph, added = read_review(run.graph, path, reviewer="bob")
-    assert added == sum(len([c for c in r["codes"].split(";") if c.strip()]) for r in rows)
-    assert set(graph.codings("bob")["response"]) == {r["response"] for r in rows if r["codes"]}
+    review = read_review(run.graph, path, reviewer="bob")
+    graph, added = review.graph, review.codings
+    # a source keeps its suggested codes (kept: accepted); one without any is skipped
+    assert added == sum(len(labels_of(r["suggested"])) for r in rows)
+    assert set(graph.codings("bob")["response"]) == {r["response"] for r in rows if r["suggested"]}
+    assert review.skipped == sum(1 for r in rows if not r["suggested"])
 
 
 def test_a_stale_review_is_refused_whole(free_text, tmp_path):

@@ -1,0 +1,140 @@
+"""The review loop's "none apply" answer (issue 12): a reviewed response with no code is a coded response."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from consultgraph.cli import main
+from consultgraph.coding.review import read_review, review_items
+from consultgraph.coding.run import code
+from consultgraph.errors import InputError
+from consultgraph.graph.consultation import Consultation
+from consultgraph.loaders import load
+
+CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix cg:   <https://w3id.org/consultgraph/ontology#> .
+@prefix ex:   <https://example.org/codes/> .
+ex:codes a skos:ConceptScheme ; cg:kind cg:Idea .
+ex:research a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Research"@en ; skos:altLabel "investigation"@en .
+ex:advocacy a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Advocacy"@en ;
+    skos:altLabel "lobbying"@en, "campaigning"@en ; skos:hiddenLabel "advocasy"@en .
+"""
+# The rules code Research on p1/q1, n1/q1 and n2/q1, Advocacy on p1/q2, p2/q1 and p3/q1.
+ANSWERS = """id,group,region,q1,q2
+p1,partner,Africa,"We need more research on climate.",Lobbying governments works.
+p2,partner,Europe,Campaigns and advocasy matter most.,
+p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
+n1,national-entity,Europe,"Research, research, research.",Fund human rights education.
+n2,national-entity,Africa,Investigations into abuses.,HRE for young people.
+n3,national-entity,Africa,Not advocacy.,Nothing to add.
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "codes.ttl").write_text(CODES, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(ANSWERS, encoding="utf-8")
+    load([tmp_path / "codes.ttl", tmp_path / "answers.csv"], into=tmp_path / "project", options={"text_columns": "q1,q2"})
+    return tmp_path / "project"
+
+
+def _sheet(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_none_is_recorded_and_an_empty_row_is_skipped(project, tmp_path):
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,none,ann\nresponse/n1/q1,,ann\n"
+                                            "response/n2/q1,Research,ann\nresponse/p3/q1, NONE ,\n")
+    review = read_review(Consultation.open(project), sheet, reviewer="bob")
+    assert (review.codings, review.no_code, review.skipped) == (1, 2, 1)
+    assert review.graph.no_code() == {"response/p1/q1": ("ann",), "response/p3/q1": ("bob",)}
+    # a coder who only answered "none" is a coder with no codings, not an unknown name
+    assert len(review.graph.codings("bob")) == 0 and review.graph.coders_used("bob") == {"human": 1, "machine": 0}
+    assert review.graph.coders_used("ann") == {"human": 2, "machine": 0}
+    review.graph.save(project)  # stored as the Response's no_code_by: it survives a reopen
+    assert Consultation.open(project).no_code() == review.graph.no_code()
+
+
+def test_none_counts_as_coded_for_auto_the_rules_and_the_next_review(project, tmp_path):
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,none,ann\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "recorded 0 reviewed codings and 1 responses where no code applies" in result.stderr
+    graph = Consultation.open(project)
+    machine, auto = graph.codings("machine"), graph.codings("auto")
+    assert "response/p1/q1" in set(machine["response"])  # the machine still codes it (for agreement) ...
+    assert "response/p1/q1" not in set(auto["response"])  # ... but auto takes people's answer: no code
+    assert graph.coders_used() == {"human": 1, "machine": len(set(machine["response"])) - 1}
+    # the Research rule fired once where people said no code applies: (0 + 0.7 * 4) / (1 + 4), was 0.7
+    research = machine[machine["concept"] == "idea/research"]
+    assert set(research["confidence"].round(4)) == {0.56}
+    result = runner.invoke(main, ["compare", "-g", str(project), "--groups", "partner,national-entity", "--by", "idea"])
+    assert result.exit_code == 0, result.output
+    assert "people's for 1 responses, the machine's for 5" in result.stderr
+    # the next review does not ask for it again
+    asked = {row["response"] for row in review_items(code(graph), 20)}
+    assert "response/p1/q1" not in asked and "response/n1/q1" in asked
+
+
+def test_none_is_a_negative_for_every_learned_code(project, tmp_path):
+    """Four responses people coded, then a fifth they found no code for: the model learns a row of zeros."""
+    (tmp_path / "coded.csv").write_text("respondent,question,code,coder\np1,q1,idea/research,ann\n"
+                                        "p2,q1,idea/advocacy,ann\nn1,q1,idea/research,ann\nn3,q1,idea/advocacy,ann\n",
+                                        encoding="utf-8")
+    graph = load([tmp_path / "coded.csv"], into=project).graph
+    before = code(graph, rules=False).predictions["question/q1"][2]
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/n2/q1,none,ann\n")
+    after = code(read_review(graph, sheet).graph, rules=False).predictions["question/q1"][2]
+    zeros = [int((model.neighbour_labels.sum(axis=1) == 0).sum()) for model in (before, after)]
+    assert zeros[1] == zeros[0] + 1 and len(after.neighbour_labels) == len(before.neighbour_labels) + 1
+    # every coded response had a code before (so one code each); now one has none: thresholds decide
+    assert before.cardinality == 1 and after.cardinality is None and before.coder != after.coder
+
+
+def test_a_new_review_replaces_the_coder_s_earlier_one(project, tmp_path):
+    graph = Consultation.open(project)
+    graph = read_review(graph, _sheet(tmp_path / "a.csv", "response,codes,coder\nresponse/n2/q1,Research,ann\n"
+                                                          "response/n1/q1,Research,bob\n")).graph
+    graph = read_review(graph, _sheet(tmp_path / "b.csv", "response,codes,coder\nresponse/n2/q1,none,ann\n")).graph
+    assert len(graph.codings("ann")) == 0 and graph.no_code() == {"response/n2/q1": ("ann",)}
+    graph = read_review(graph, _sheet(tmp_path / "c.csv", "response,codes,coder\nresponse/n2/q1,Advocacy,ann\n")).graph
+    assert list(graph.codings("ann")["concept"]) == ["idea/advocacy"] and graph.no_code() == {}
+    assert list(graph.codings("bob")["response"]) == ["response/n1/q1"]  # another coder's review stays
+
+
+def test_bad_none_rows_refuse_the_whole_file(project, tmp_path):
+    graph = Consultation.open(project)
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,none,ann\nresponse/n1/q1,none; Research,ann\n")
+    with pytest.raises(InputError, match=r"review.csv, line 3, field 'codes': 'none' \(no code applies\) and codes"):
+        read_review(graph, sheet)
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,none,ann\nresponse/n1/q1,Reserch,ann\n")
+    with pytest.raises(InputError, match=r"line 3, field 'codes': unknown .*'Reserch'"):
+        read_review(graph, sheet)
+    assert graph.no_code() == {} and len(graph.codings("human")) == 0
+
+
+def test_review_files_say_how_to_answer_none(project, tmp_path):
+    import openpyxl
+
+    from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows
+    from consultgraph.outputs.review import write_review
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["code", "-g", str(project), "-q", "--review", "3", "-o", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "write 'none' when no code applies" in result.stderr and "left empty: the row is skipped" in result.stderr
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    instructions = " ".join(str(row[0].value) for row in book["instructions"].iter_rows())
+    assert "'none'" in instructions and "skipped" in instructions
+    header = [cell.value for cell in book["review"][1]]
+    assert all(row[header.index("codes")].value in (None, "") for row in book["review"].iter_rows(min_row=2))
+    # a .qdpx offers a "none apply" code: applied alone, it records the response as reviewed with no code
+    run = code(Consultation.open(project))
+    rows = review_items(run, 2)
+    rows[0]["suggested"], rows[1]["suggested"] = "none apply", ""
+    path = write_review(rows, codebook_rows(run.graph), tmp_path / "r.qdpx", columns=REVIEW_COLUMNS)
+    review = read_review(run.graph, path, reviewer="cy")
+    assert review.graph.no_code() == {rows[0]["response"]: ("cy",)} and review.skipped == 1
