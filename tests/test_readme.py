@@ -127,9 +127,12 @@ def test_free_text_commands_run_in_order(tmp_path, monkeypatch):
     lines = next(block for heading, block in blocks() if heading == "From raw text to a coded graph")
     assert len(lines) == 4
     for line in lines:
-        if "--reviewed" in line:  # the reviewer keeps the first row's suggestions and adds a code
+        if "--reviewed" in line:  # the reviewer accepts the suggestions, adds a code to the first row, finds none on the last
             rows = list(csv.DictReader(open("review.csv", encoding="utf-8")))
+            for row in rows:
+                row["codes"] = row["suggested"]
             rows[0]["codes"] = "; ".join(filter(None, [rows[0]["codes"], "Human rights education"]))
+            rows[-1]["codes"] = "none"
             with open("review.csv", "w", newline="", encoding="utf-8") as handle:
                 writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
                 writer.writeheader()
@@ -142,5 +145,7 @@ def test_free_text_commands_run_in_order(tmp_path, monkeypatch):
     assert (tmp_path / "answers-graph.html").stat().st_size > 10_000
     from consultgraph.graph.consultation import Consultation
 
-    coders = set(Consultation.open(tmp_path / "answers").codings("all")["coder"].dropna())
+    graph = Consultation.open(tmp_path / "answers")
+    coders = set(graph.codings("all")["coder"].dropna())
     assert "reviewer" in coders and any(c.startswith("machine:model@") for c in coders)  # the review retrained
+    assert graph.no_code() == {rows[-1]["response"]: ("reviewer",)}
