@@ -205,9 +205,6 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
     >>> load([folder / "a.csv"], into=folder / "project", force=True).unchanged
     False
     """
-    from consultgraph.graph.memory import release_memory
-    from consultgraph.graph.translator import translate
-
     from consultgraph.graph.consultation import Consultation
     from consultgraph.graph.store import Project
 
@@ -225,6 +222,9 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
             return LoadReport(graph=Consultation.open(into), files=_files(paths, digests),
                               nodes_before=counts.get("nodes", 0), edges_before=counts.get("edges", 0),
                               added={"nodes": 0, "edges": 0}, unchanged=True)
+    from consultgraph.graph.memory import release_memory
+    from consultgraph.graph.translator import translate
+
     if graph is None:
         graph = Consultation.open(into) if into is not None and Project(into).exists() else Consultation()
     if graph.name is None and into is not None:

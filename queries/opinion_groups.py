@@ -10,11 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-
-from consultgraph.queries.opinion import check_matrix, vote_matrix
-
 __all__ = ["OpinionGroups", "opinion_groups", "opinion_group_records"]
 
 
@@ -121,6 +116,11 @@ def opinion_groups(
     >>> bool((result.groups.loc[:9] == result.groups.loc[0]).all())
     True
     """
+    import numpy as np
+    import pandas as pd
+
+    from consultgraph.queries.opinion import check_matrix
+
     values = check_matrix(matrix)
     n_statements = values.shape[1]
     moderated = np.isin(matrix.columns, list(moderated_out))
@@ -182,6 +182,8 @@ def opinion_groups(
 
 def _principal_components(centred, n):
     """The first ``n`` principal axes (rows), zero-padded, largest loading positive."""
+    import numpy as np
+
     if centred.size == 0:
         return np.zeros((n, centred.shape[1]))
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
@@ -198,6 +200,7 @@ def _cluster_once(points, n_distinct, base_k, max_groups, random_state):
     (``n_distinct``: how many distinct points there are)."""
     import warnings
 
+    import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import silhouette_score
@@ -239,6 +242,8 @@ def _cluster_once(points, n_distinct, base_k, max_groups, random_state):
 
 def _by_size(labels):
     """Renumber groups 0, 1, ... from the largest (ties: the one met first)."""
+    import numpy as np
+
     values, first, counts = np.unique(labels, return_index=True, return_counts=True)
     order = np.lexsort((first, -counts))
     renumber = np.empty(len(values), dtype=int)
@@ -248,6 +253,8 @@ def _by_size(labels):
 
 def _most_central(runs):
     """Index of the run with the highest mean adjusted Rand index to the others, and that mean."""
+    import numpy as np
+
     if len(runs) == 1:
         return 0, float("nan")
     from sklearn.metrics import adjusted_rand_score
@@ -296,6 +303,7 @@ def opinion_group_records(path, fmt, namespace, *, seed=0):
     if fmt != "polis":
         return
     from consultgraph.loaders.polis import conversation_of, opinion_group_records as group_records, read_polis_export
+    from consultgraph.queries.opinion import vote_matrix
 
     export = read_polis_export(path)
     matrix = vote_matrix(export, include_moderated=True)

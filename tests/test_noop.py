@@ -177,3 +177,16 @@ def test_cli_says_already_loaded_and_force_loads(tmp_path, files):
     forced = runner.invoke(main, ["load", str(a), "--into", project, "--force"])
     assert forced.exit_code == 0 and "already loaded" not in forced.stderr
     assert "nothing changed" in forced.stderr and generation(project) == 2
+
+
+def test_the_cli_no_op_imports_no_heavy_library(tmp_path, files):
+    """Structural, not timed: hashing is the no-op's work, so neither pandas nor Arrow is imported."""
+    from tests.test_startup import imported_after
+
+    a, _ = files
+    project = tmp_path / "p"
+    assert CliRunner().invoke(main, ["load", str(a), "--into", str(project)]).exit_code == 0  # the CLI's own steps
+    code = ("from consultgraph.cli import main\n"
+            f"try:\n    main(['load', {str(a)!r}, '--into', {str(project)!r}])\nexcept SystemExit:\n    pass\n")
+    assert imported_after(code) == []
+    assert generation(project) == 1
