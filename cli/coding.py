@@ -23,6 +23,9 @@ from consultgraph.cli.progress import progress_bar
 @click.option("--embeddings/--no-embeddings", default=True, show_default=True,
               help="Learned codes also read each text's sentence embedding (WordLlama, bundled, offline); "
                    "--no-embeddings: words and character n-grams only (faster; the model gets another name).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes to code in, 1 or more (same codings for any number; e.g. --workers 2). "
+                   "[default: $CONSULTGRAPH_WORKERS, else every usable core]")
 @click.option("--review", "review_count", type=int, default=None, metavar="N",
               help="Also write the N responses the machine is least sure of to -o (csv, xlsx or qdpx).")
 @click.option("--reviewed", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -34,8 +37,8 @@ from consultgraph.cli.progress import progress_bar
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="With --review: the review file (.csv, .xlsx or .qdpx).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def code_command(graph_spec, question, no_rules, no_model, seed, level, language, embeddings, review_count, reviewed,
-                 reviewer, fmt, output, quiet):
+def code_command(graph_spec, question, no_rules, no_model, seed, level, language, embeddings, workers, review_count,
+                 reviewed, reviewer, fmt, output, quiet):
     """Machine-code a project's free-text responses: codebook rules and codes learned from people.
 
     Every machine coding is stored with its coder (machine:rules@<codebook hash> or
@@ -48,6 +51,7 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
       consultgraph code -g my-project
       consultgraph code -g my-project --question q1 --seed 7
       consultgraph code -g my-project --no-embeddings
+      consultgraph code -g my-project --workers 2
       consultgraph code -g my-project --review 20 -o review.csv
       consultgraph code -g my-project --reviewed review.csv --reviewer ann
     """
@@ -68,7 +72,7 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
                    f"applies ('none') from {reviewed}; {review.skipped} rows left empty skipped", err=True)
     with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
-                   language=language, embeddings=embeddings,
+                   language=language, embeddings=embeddings, workers=workers,
                    progress=lambda step, done, total: bar(done, total, step=step))
     from consultgraph.coding.positions import code_positions
 

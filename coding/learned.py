@@ -332,7 +332,7 @@ def primed(texts, labels, primers, copies=PRIMER_COPIES):
 
 
 def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progress=None, primers=None, uncoded=None,
-              embeddings=True):
+              embeddings=True, workers=None):
     """Train per-code models on people's codings.
 
     Parameters
@@ -354,6 +354,8 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     embeddings : bool
         Use the texts' sentence embeddings (see :mod:`consultgraph.coding.embedding`); without
         them the model reads words and character n-grams only, and its name (``digest``) differs.
+    workers : int, optional
+        Processes that fit the codes (see :func:`workers`); the model is the same for any number.
     """
     from sklearn.model_selection import KFold
 
@@ -405,7 +407,7 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     # each code's fits are independent: spread over worker processes (liblinear draws from one
     # process-wide random generator, so threads would interleave its draws), results in code order
     context = (joined, shares, primer, seed, folds, level, weight)
-    for (number, concept, y), code in zip(jobs, _map_codes(context, jobs)):
+    for (number, concept, y), code in zip(jobs, _map_codes(context, jobs, workers)):
         model.codes[concept] = code
         if stances is not None and concept in stances:
             stance = fit_stance(concept, matrix[:coded], y[:coded], stances[concept], _classifier(seed))
@@ -417,10 +419,23 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     return model
 
 
-def workers():
-    """How many processes fit the codes: ``CONSULTGRAPH_WORKERS`` or every core this process may use."""
+def workers(count=None):
+    """How many processes code: ``count``, else ``CONSULTGRAPH_WORKERS``, else every core this process may use.
+
+    Examples
+    --------
+    >>> workers(2)
+    2
+    """
     import os
 
+    if count is not None:
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            from consultgraph.errors import InputError
+
+            raise InputError(f"workers: expected a whole number of processes, 1 or more, got {count!r}",
+                             hint="for example --workers 2; 1 codes in this process alone")
+        return int(count)
     value = os.environ.get("CONSULTGRAPH_WORKERS", "").strip()
     if value:
         try:
@@ -457,11 +472,11 @@ def _fit_code(job, context):
                      conformal_cutoff(nonconformity, level), positives, f1, number, weight)
 
 
-def _map_codes(context, jobs):
-    """``_fit_code`` over ``jobs``, in their order, in up to :func:`workers` forked processes."""
+def _map_codes(context, jobs, count=None):
+    """``_fit_code`` over ``jobs``, in their order, in up to ``count`` (:func:`workers`) forked processes."""
     joined = context[0]
     work = (joined.nnz if hasattr(joined, "nnz") else joined.size) * len(jobs)
-    return forked_map(lambda job: _fit_code(job, context), jobs, None if work >= PARALLEL_MIN_WORK else 1)
+    return forked_map(lambda job: _fit_code(job, context), jobs, count if work >= PARALLEL_MIN_WORK else 1)
 
 
 #: The function :func:`forked_map`'s processes call (set just before they fork).

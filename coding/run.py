@@ -106,8 +106,8 @@ def primers_of(concepts, ids):
     return out
 
 
-def _model_codings(responses, coded, seed, level, progress, concepts, embeddings=True):
-    from consultgraph.coding.learned import clean, fit_model, forked_map, workers
+def _model_codings(responses, coded, seed, level, progress, concepts, embeddings=True, workers=1):
+    from consultgraph.coding.learned import clean, fit_model, forked_map
 
     out, models = [], {}
     for question, group in responses.groupby("question", sort=True, dropna=False):
@@ -124,14 +124,14 @@ def _model_codings(responses, coded, seed, level, progress, concepts, embeddings
             uncoded = np.sort(np.random.default_rng(seed).choice(uncoded, UNCODED_VOCABULARY, replace=False))
         model = fit_model([texts[i] for i in trained], labels, stances=stances, seed=seed, level=level,
                           primers=primers_of(concepts, concepts_used), uncoded=[texts[i] for i in uncoded],
-                          embeddings=embeddings)
+                          embeddings=embeddings, workers=workers)
         if not model.codes:
             continue
         if progress:
             progress("model", 0, len(ids))
         # every step after the fit reads a text alone: row blocks in forked processes, joined in order
-        blocks = np.array_split(np.arange(len(ids)), max(1, min(workers(), len(ids) // APPLY_BLOCK_MIN)))
-        done = forked_map(lambda rows: _apply(model, ids[rows], [texts[i] for i in rows], level), blocks)
+        blocks = np.array_split(np.arange(len(ids)), max(1, min(workers, len(ids) // APPLY_BLOCK_MIN)))
+        done = forked_map(lambda rows: _apply(model, ids[rows], [texts[i] for i in rows], level), blocks, workers)
         probabilities = {c: np.concatenate([p[c] for p, _ in done]) for c in model.codes}
         models[question] = (ids, probabilities, model)
         out.extend(row for concept in probabilities for _, rows in done for row in rows.get(concept, ()))
@@ -187,7 +187,7 @@ def _coders(props):
 
 
 def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, language="en", progress=None,
-         embeddings=True):
+         embeddings=True, workers=None):
     """Machine-code the free-text responses of ``graph``.
 
     Parameters
@@ -206,6 +206,10 @@ def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, lan
     embeddings : bool
         Let the learned models read the texts' sentence embeddings (WordLlama, bundled); off,
         they read words and character n-grams only (faster; a different ``machine:model@`` name).
+    workers : int, optional
+        Processes to code in (1 or more): each code's fits, the rules and blocks of responses
+        run in forked processes; the codings are the same for any number. Default:
+        ``CONSULTGRAPH_WORKERS``, else every core this process may use.
     progress : callable, optional
         ``progress(step, done, total)``.
 
@@ -215,19 +219,22 @@ def code(graph, *, question=None, rules=True, model=True, seed=0, level=0.9, lan
     """
     import gc
 
+    from consultgraph.coding.learned import workers as usable_workers
+
+    workers = usable_workers(workers)
     # coding makes millions of small lists, tuples and strings that hold no reference cycles; the
     # cyclic collector would walk them again and again (about 7 s of ~80 at 100,000 responses)
     paused = gc.isenabled()
     gc.disable()
     try:
         return _code(graph, question=question, rules=rules, model=model, seed=seed, level=level, language=language,
-                     progress=progress, embeddings=embeddings)
+                     progress=progress, embeddings=embeddings, workers=workers)
     finally:
         if paused:
             gc.enable()
 
 
-def _code(graph, *, question, rules, model, seed, level, language, progress, embeddings):
+def _code(graph, *, question, rules, model, seed, level, language, progress, embeddings, workers):
     from consultgraph.graph.translator import translate
 
     responses = graph.responses()
@@ -250,14 +257,15 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
     texts = dict(zip(responses["id"], responses["text"]))
     quotes, book = [], None
     # the rules run in a forked process while this one fits and applies the models (two cores)
-    ruled = _later(_rule_codings, graph, responses, coded, None, language) if rules and model and \
+    ruled = _later(workers, _rule_codings, graph, responses, coded, None, language) if rules and model and \
         len(responses) >= BACKGROUND_RULES else None
     if rules and ruled is None:
         book, matches = _rule_codings(graph, responses, coded, progress, language)
     learned = None
     try:
         if model:
-            learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts, embeddings)
+            learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts, embeddings,
+                                             workers)
             run.predictions = models
             run.model_coders = {q: m.coder for q, (_, _, m) in models.items()}
     except BaseException:
@@ -298,18 +306,16 @@ def _background(_=None):
     return function(*args)
 
 
-def _later(function, *args):
+def _later(workers, function, *args):
     """Start ``function(*args)`` in a forked process; returns the call that waits for its result.
 
-    ``None`` where a second process would not help (one usable core, see
-    :func:`~consultgraph.coding.learned.workers`, or no ``fork``): the caller runs it itself.
+    ``None`` where a second process would not help (``workers`` below 2, or no ``fork``):
+    the caller runs it itself.
     """
     global _PENDING
     import multiprocessing
 
-    from consultgraph.coding.learned import workers
-
-    if workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     from concurrent.futures import ProcessPoolExecutor
 

@@ -292,3 +292,39 @@ def test_rules_beside_the_models_in_a_second_process_code_the_same(which, free_t
         a, b = getattr(alone.graph, frame), getattr(together.graph, frame)
         assert a.to_csv(index=False) == b.to_csv(index=False), frame
     assert alone.summary == together.summary
+
+
+def test_code_workers_option_gives_the_same_codings(free_text, tmp_path, monkeypatch):
+    """``code --workers 1`` and ``--workers 2`` (the option wins over CONSULTGRAPH_WORKERS) store the same graph."""
+    import shutil
+
+    from consultgraph.coding import learned
+    from consultgraph.coding import run as coding_run
+    from consultgraph.graph.consultation import Consultation
+
+    (tmp_path / "coded.csv").write_text("respondent,question,code,coder\np1,q1,idea/research,ann\n"
+                                        "p2,q1,idea/advocacy,ann\nn1,q1,idea/research,ann\nn3,q1,idea/advocacy,ann\n",
+                                        encoding="utf-8")
+    load([tmp_path / "coded.csv"], into=free_text)
+    # every step that can fork does, even on six responses
+    monkeypatch.setattr(coding_run, "BACKGROUND_RULES", 0)
+    monkeypatch.setattr(coding_run, "APPLY_BLOCK_MIN", 2)
+    monkeypatch.setattr(learned, "PARALLEL_MIN_WORK", 0)
+    counts, in_processes = [], learned.forked_map
+    monkeypatch.setattr(learned, "forked_map", lambda f, items, count=None: counts.append(count) or in_processes(f, items, count))
+    monkeypatch.setenv("CONSULTGRAPH_WORKERS", "1")
+    edges = {}
+    for n in (1, 2):
+        project = tmp_path / f"workers-{n}"
+        shutil.copytree(free_text, project)
+        counts.clear()
+        result = CliRunner().invoke(main, ["code", "-g", str(project), "-q", "--workers", str(n)])
+        assert result.exit_code == 0, result.output
+        assert counts and set(counts) == {n}
+        frame = Consultation.open(project).edges
+        edges[n] = frame.sort_values(list(frame.columns)).to_csv(index=False)
+    assert "machine:model@" in edges[1] and edges[1] == edges[2]
+    result = CliRunner().invoke(main, ["code", "-g", str(free_text), "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output and "x>=1" in result.output
+    with pytest.raises(InputError, match="workers: expected a whole number of processes, 1 or more, got 0"):
+        code(Consultation.open(free_text), workers=0)

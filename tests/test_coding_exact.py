@@ -111,7 +111,8 @@ def test_codes_fitted_in_worker_processes_are_the_ones_fitted_in_one(monkeypatch
     alone = learned.fit_model(texts, labels, seed=5, embeddings=False)
     monkeypatch.setenv("CONSULTGRAPH_WORKERS", "2")
     forked = learned._map_codes  # the parallel path must run, not the fallback
-    monkeypatch.setattr(learned, "_map_codes", lambda context, jobs: seen.append(len(jobs)) or forked(context, jobs))
+    monkeypatch.setattr(learned, "_map_codes",
+                        lambda context, jobs, count=None: seen.append(len(jobs)) or forked(context, jobs, count))
     together = learned.fit_model(texts, labels, seed=5, embeddings=False,
                                  progress=lambda done, total: seen.append((done, total)))
     assert list(together.codes) == list(alone.codes) and len(alone.codes) >= 3
