@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from consultgraph.errors import InputError
+from consultgraph.coding.out_of_fold import held_out_notes, in_place_of_trained
 from consultgraph.graph.consultation import MACHINE_PREFIX
 
 
@@ -201,6 +202,7 @@ class Decisions:
     array: np.ndarray
     groups: list = field(default_factory=list)
     regions: list = field(default_factory=list)
+    held_out: dict = field(default_factory=dict)  # learned model -> its trained-on units, read out of fold
 
 
 def decisions(codings, coders, *, coverage=None, segments=None):
@@ -500,7 +502,8 @@ def graph_decisions(graph, coders=None, *, question=None):
         require_responses(graph, question)  # says what to load when there is no text either
         raise InputError("no codings to compare in this project", file=graph.name,
                          hint="code responses first: `consultgraph code -g PROJECT`, and load people's codings")
-    frame = coder_units(codings)
+    # a learned model is judged by its out-of-fold decisions on the responses it learned from
+    frame, trained = in_place_of_trained(coder_units(codings), graph, question)
     available = sorted(set(frame["coder"]))
     groups = resolve_coders(coders, available) if coders else families(available)
     # a family's codings count as one coder's: a response coded by both versions counts once
@@ -525,6 +528,8 @@ def graph_decisions(graph, coders=None, *, question=None):
     segments = dict(zip(frame["unit"], zip(frame["group"], frame["region"])))
     triples = zip(frame["unit"], frame["concept"], frame["coder"])
     data = decisions(triples, chosen, coverage=coverage, segments=segments)
+    data.held_out = {coder: units & set(data.units) for coder, units in trained.items()
+                     if any(covers(name, coder) for name in chosen)}
     # a code belongs to the questions it is used on: responses to other questions say nothing about it
     asked = frame.dropna(subset=["question"])
     if len(asked):
@@ -551,14 +556,9 @@ def graph_agreement(graph, coders=None, *, question=None, **options):
     """:func:`agreement` of the graph's coders, with concept, group and region labels."""
     data = graph_decisions(graph, coders, question=question)
     result = _labelled_agreement(graph, data, **options)
-    learned = sorted({c for c in graph.codings("all")["coder"].dropna().unique() if str(c).startswith("machine:model@")})
-    learned = [m for m in learned if any(covers(c, m) for c in data.coders)]
-    if learned and any(not is_machine(c) for c in data.coders):
-        result.notes.append(
-            "in-sample: " + ", ".join(learned) + " learned from people's codings of the responses they coded, so "
-            "where it meets them there it was trained on their answers (optimistic). For an honest figure compare "
-            "it with codings people made after the last `consultgraph code` (load them as a long file: respondent, "
-            "question, code, coder), not with the ones it learned from")
+    learned = {c for c in graph.codings("all")["coder"].dropna().unique() if str(c).startswith("machine:model@")}
+    result.notes += held_out_notes(data.held_out, learned | set(data.held_out), data.coders, covers,
+                                   any(not is_machine(c) for c in data.coders))
     return result
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from consultgraph.coding.calibration import (best_threshold, calibrated, cardinality_of, choose, conformal_cutoff,
+                                             cross_fitted, left_out_cardinality, platt)
 from consultgraph.coding.stances import fit_stance
 
 _TOKEN = r"(?u)\b\w+\b"
@@ -97,6 +99,7 @@ class CodeModel:
     f1: float  # out-of-fold F1 at the threshold
     column: int = 0  # this code's column in ``Model.neighbour_labels``
     embedding_weight: float = 0.0
+    held_out: tuple = None  # (probability, threshold) of each coded text, both made without its fold
 
     def probability(self, features, neighbours, embedded=None, primer=None, decision=None):
         """Calibrated probabilities from the features (and embeddings), neighbour shares and primer closeness.
@@ -106,8 +109,7 @@ class CodeModel:
         if decision is None:
             decision = _decision(self.classifier, features, embedded, self.embedding_weight)
         score = _mix(decision, neighbours[:, self.column], None if primer is None else primer[:, self.column])
-        a, b = self.platt
-        return 1.0 / (1.0 + np.exp(-(a * score + b)))
+        return calibrated(self.platt, score)
 
 
 @dataclass
@@ -122,6 +124,7 @@ class Model:
     neighbour_space: object = None  # NeighbourSpace of the coded texts (and primers)
     neighbour_labels: object = None  # their 0/1 codes, one column per code
     cardinality: int | None = None  # codes per response where every coded response had one or more
+    held_out_cardinality: object = None  # that rule for each coded text, counted without it (0: thresholds)
     embedding_weight: float = 0.0  # scale of the sentence embeddings beside TF-IDF (0: not used)
     neighbour_embedding: float = 0.0  # share of the embeddings' cosine in the neighbours' similarity
     primer_vectors: object = None  # embeddings of the codes' primers, one row per code (zeros: no primer)
@@ -138,28 +141,6 @@ def _classifier(seed):
     # dual liblinear: far fewer coded texts than features, so the dual problem is the small one
     return LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", dual=True, random_state=seed,
                               max_iter=1000)
-
-
-def _platt(scores, labels):
-    """Platt scaling of decision scores against 0/1 labels (a 1-D logistic fit)."""
-    from sklearn.linear_model import LogisticRegression
-
-    if len(set(labels)) < 2:
-        return (0.0, -4.0 if labels.sum() == 0 else 4.0)
-    fit = LogisticRegression(C=1e4, solver="lbfgs").fit(scores.reshape(-1, 1), labels)
-    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
-
-
-def _best_threshold(probabilities, labels):
-    """The probability cut that maximises F1 on out-of-fold predictions (0.5 if none helps)."""
-    best, best_f1 = 0.5, -1.0
-    for cut in np.unique(np.round(probabilities, 3)):
-        predicted = probabilities >= cut
-        tp = int((predicted & (labels == 1)).sum())
-        f1 = 2 * tp / max(1, predicted.sum() + labels.sum())
-        if f1 > best_f1 + 1e-12:
-            best, best_f1 = float(cut), f1
-    return max(0.05, min(0.95, best)), best_f1
 
 
 def _joined(matrix, embedded, weight):
@@ -292,29 +273,6 @@ def _shares_into(out, rows, labels, queries, k, exclude):
             weight.sum(axis=1, keepdims=True), 1e-12)
 
 
-def conformal_cutoff(nonconformity, level):
-    """The largest nonconformity score a crepes conformal classifier keeps in its sets at ``level``.
-
-    Inclusion is monotone in the score (unsmoothed p-values), so the cut-off found on the
-    calibration scores themselves decides every later set with one comparison.
-
-    Examples
-    --------
-    >>> conformal_cutoff(np.array([0.1, 0.2, 0.3, 0.4]), 0.5)
-    0.3
-    """
-    from crepes import ConformalClassifier
-
-    nonconformity = np.asarray(nonconformity, dtype=float)
-    if len(nonconformity) == 0:
-        return 1.0
-    # 1 - p never exceeds 1: a set that keeps 1 keeps everything (too few calibration scores)
-    candidates = np.unique(np.append(nonconformity, 1.0))
-    kept = ConformalClassifier().fit(nonconformity).predict_set(
-        candidates.reshape(-1, 1), confidence=level, smoothing=False)[:, 0].astype(bool)
-    return float(candidates[kept].max()) if kept.any() else 0.0
-
-
 def primed(texts, labels, primers, copies=PRIMER_COPIES):
     """``texts`` and ``labels`` plus each code's primer (its labels and definition) as a coded example.
 
@@ -384,8 +342,8 @@ def fit_model(texts, labels, *, stances=None, seed=0, level=0.9, folds=5, progre
     model = Model(features=features, level=level, neighbour_space=space, embedding_weight=weight,
                   neighbour_embedding=share, primer_vectors=primer_vectors, primer_weight=closeness,
                   neighbour_labels=np.column_stack([np.asarray(labels[c], dtype=np.int8) for c in concepts]))
-    if coded and counts.min() >= 1:
-        model.cardinality = max(1, int(round(counts.mean())))
+    model.cardinality = cardinality_of(counts)
+    model.held_out_cardinality = left_out_cardinality(counts)
     # out-of-fold neighbour shares: a text never votes for itself nor for its fold
     fold = np.zeros(len(texts), dtype=int)
     for number, (_, test) in enumerate(KFold(min(folds, len(texts)), shuffle=True, random_state=seed).split(matrix)):
@@ -453,7 +411,11 @@ PARALLEL_MIN_WORK = 5_000_000
 
 
 def _fit_code(job, context):
-    """One code's model: out-of-fold decisions, Platt calibration, threshold, conformal cut, final fit."""
+    """One code's model: out-of-fold decisions, Platt calibration, threshold, conformal cut, final fit.
+
+    The out-of-fold scores with a calibration cross-fitted on them (see
+    :func:`~consultgraph.coding.calibration.cross_fitted`) are each coded text's held-out figures.
+    """
     from sklearn.model_selection import StratifiedKFold
 
     joined, shares, primer, seed, folds, level, weight = context
@@ -461,15 +423,18 @@ def _fit_code(job, context):
     positives = int(y.sum())
     k = max(2, min(folds, positives, len(y) - positives))
     decision = np.zeros(len(y))
-    for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(joined, y):
+    fold = np.zeros(len(y), dtype=int)
+    for count, (train, test) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(joined, y)):
         decision[test] = _classifier(seed).fit(joined[train], y[train]).decision_function(joined[test])
+        fold[test] = count
     scores = _mix(decision, shares[:, number], None if primer is None else primer[:, number])
-    platt = _platt(scores, y)
-    probability = 1.0 / (1.0 + np.exp(-(platt[0] * scores + platt[1])))
-    threshold, f1 = _best_threshold(probability, y)
+    platt_fit = platt(scores, y)
+    probability = calibrated(platt_fit, scores)
+    threshold, f1 = best_threshold(probability, y)
     nonconformity = np.where(y == 1, 1 - probability, probability)
-    return CodeModel(concept, _classifier(seed).fit(joined, y), platt, threshold,
-                     conformal_cutoff(nonconformity, level), positives, f1, number, weight)
+    return CodeModel(concept, _classifier(seed).fit(joined, y), platt_fit, threshold,
+                     conformal_cutoff(nonconformity, level), positives, f1, number, weight,
+                     held_out=cross_fitted(scores, y, fold))
 
 
 def _map_codes(context, jobs, count=None):
@@ -536,14 +501,29 @@ def decide(model, probabilities):
     concepts = list(probabilities)
     if not concepts:
         return {}
-    if model.cardinality is None:
-        return {c: probabilities[c] >= model.codes[c].threshold for c in concepts}
     table = np.column_stack([probabilities[c] for c in concepts])
-    keep = min(model.cardinality, len(concepts))
-    chosen = np.zeros(table.shape, dtype=bool)
-    # stable order on ties: the first concept (sorted ids) wins, run after run
-    np.put_along_axis(chosen, np.argsort(-table, axis=1, kind="stable")[:, :keep], True, axis=1)
+    # codes per response read no threshold
+    thresholds = np.inf if model.cardinality else np.array([model.codes[c].threshold for c in concepts])
+    chosen = choose(table, thresholds, model.cardinality)
     return {c: chosen[:, j] for j, c in enumerate(concepts)}
+
+
+def held_out(model):
+    """The decisions the model would have made on the texts it learned from had it not seen each one.
+
+    Returns ``{concept: (probability, decided)}`` over the coded texts (in the order given to
+    :func:`fit_model`; not the primers): each text's out-of-fold probability (its fold left out
+    of the regression, the neighbours' vote and the Platt fit) and the decision the rule of
+    :func:`decide` gives with its threshold and codes per response made without it.
+    """
+    concepts = [c for c in model.codes if model.codes[c].held_out is not None]
+    if not concepts:
+        return {}
+    coded = len(model.held_out_cardinality)
+    table = np.column_stack([model.codes[c].held_out[0][:coded] for c in concepts])
+    thresholds = np.column_stack([model.codes[c].held_out[1][:coded] for c in concepts])
+    chosen = choose(table, thresholds, model.held_out_cardinality)
+    return {c: (table[:, j], chosen[:, j]) for j, c in enumerate(concepts)}
 
 
 def predict_stances(model, concept, matrix):

@@ -4,8 +4,10 @@ The rules code every response whose text names a code; where people coded some
 responses of a question, a model per code learns from them and codes the rest. Every
 machine coding is a MENTIONS (or PROPOSES) edge from the response with ``coder``,
 ``confidence`` and ``evidence``; a rule's evidence is also a Quote of the matched span
-(with offsets) that ILLUSTRATES the code. Running ``code`` again replaces the machine's
-earlier codings of those responses; people's codings are never touched.
+(with offsets) that ILLUSTRATES the code. A model also leaves, for each response it
+learned from, its out-of-fold decision on each code (OUT_OF_FOLD edges, not codings: only
+``agreement`` reads them). Running ``code`` again replaces the machine's earlier codings
+and decisions of those responses; people's codings are never touched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from consultgraph.coding.out_of_fold import HELD_OUT
 from consultgraph.errors import InputError
 from consultgraph.graph.consultation import Consultation, is_machine
 from consultgraph.graph.records import EdgeTable, NodeTable
@@ -107,9 +110,10 @@ def primers_of(concepts, ids):
 
 
 def _model_codings(responses, coded, seed, level, progress, concepts, embeddings=True, workers=1):
-    from consultgraph.coding.learned import clean, fit_model, forked_map
+    """The models' codings of ``responses``, the models per question, and their out-of-fold decisions."""
+    from consultgraph.coding.learned import clean, fit_model, forked_map, held_out
 
-    out, models = [], {}
+    out, models, decided = [], {}, []
     for question, group in responses.groupby("question", sort=True, dropna=False):
         ids = group["id"].to_numpy()
         texts = [clean(t) for t in group["text"]]
@@ -127,6 +131,10 @@ def _model_codings(responses, coded, seed, level, progress, concepts, embeddings
                           embeddings=embeddings, workers=workers)
         if not model.codes:
             continue
+        trained_ids = ids[trained]
+        for concept, (probability, chosen) in held_out(model).items():
+            decided.append(pd.DataFrame({"source": trained_ids, "target": concept, "coder": model.coder,
+                                         "confidence": probability.round(4), "decision": chosen.astype(int)}))
         if progress:
             progress("model", 0, len(ids))
         # every step after the fit reads a text alone: row blocks in forked processes, joined in order
@@ -136,7 +144,7 @@ def _model_codings(responses, coded, seed, level, progress, concepts, embeddings
         models[question] = (ids, probabilities, model)
         out.extend(row for concept in probabilities for _, rows in done for row in rows.get(concept, ()))
     frame = pd.DataFrame(out, columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
-    return frame, models
+    return frame, models, decided
 
 
 def _apply(model, ids, texts, level):
@@ -171,7 +179,7 @@ def _without_machine(graph, response_ids):
     """``graph`` minus the machine's codings and evidence quotes of ``response_ids``."""
     edges, nodes = graph.edges, graph.nodes
     coding = edges["kind"].isin(("MENTIONS", "PROPOSES")) & edges["source"].isin(response_ids)
-    machine = coding & is_machine(_coders(edges["props"]))
+    machine = (coding & is_machine(_coders(edges["props"]))) | ((edges["kind"] == HELD_OUT) & edges["source"].isin(response_ids))
     prefixes = tuple(MACHINE_QUOTES + r.split("/", 1)[1] + "/" for r in response_ids)
     quote_ids = set(nodes.loc[nodes["id"].str.startswith(MACHINE_QUOTES), "id"])
     stale = {q for q in quote_ids if q.startswith(prefixes)} if quote_ids else set()
@@ -261,11 +269,11 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
         len(responses) >= BACKGROUND_RULES else None
     if rules and ruled is None:
         book, matches = _rule_codings(graph, responses, coded, progress, language)
-    learned = None
+    learned, decided = None, []
     try:
         if model:
-            learned, models = _model_codings(responses, coded, seed, level, progress, graph.concepts, embeddings,
-                                             workers)
+            learned, models, decided = _model_codings(responses, coded, seed, level, progress, graph.concepts,
+                                                      embeddings, workers)
             run.predictions = models
             run.model_coders = {q: m.coder for q, (_, _, m) in models.items()}
     except BaseException:
@@ -295,6 +303,8 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
         columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
     base = _without_machine(graph, set(responses["id"]))
     records = list(_records(codings, quotes, author, texts))
+    # what each model would have decided on the responses it learned from: read by `agreement` alone
+    records += [EdgeTable(HELD_OUT, frame, file=WHERE) for frame in decided]
     batch = translate(records, concepts=base.concepts, existing=base.node_kinds)
     run.graph = base.merge(batch)
     run.summary = _summary(run.graph, codings, coded, models if model else {})

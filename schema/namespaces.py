@@ -60,6 +60,7 @@ class CG(DefinedNamespace):
     voted: object
     inOpinionGroup: object
     authored: object
+    outOfFold: object
     # qualified relationships
     QualifiedRelationship: object
     target: object
@@ -69,6 +70,7 @@ class CG(DefinedNamespace):
     qualifiedSource: object
     qualifiedVote: object
     qualifiedCampaignMembership: object
+    qualifiedOutOfFold: object
     wrote: object
     answers: object
     quotedFrom: object
@@ -111,3 +113,4 @@ class CG(DefinedNamespace):
     position: object
     attributes: object
     hiddenLabels: object
+    decision: object

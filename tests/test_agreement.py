@@ -179,12 +179,13 @@ def test_small_chunks_give_the_same_findings(monkeypatch):
 
 
 def test_agreement_says_when_the_model_meets_the_codings_it_learned_from(tmp_path):
-    """After `code --reviewed` the model learned from the reviewer's codes: agreement with them is in-sample."""
+    """After `code --reviewed` the model learned from the reviewer's codes: there agreement reads its out-of-fold decisions."""
     from pathlib import Path
 
     from consultgraph.coding.agreement import graph_agreement
     from consultgraph.coding.review import read_review, review_items
     from consultgraph.coding.run import code
+    from consultgraph.graph.consultation import Consultation
     from consultgraph.loaders import load
     from consultgraph.outputs.review import write_review
     from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows
@@ -199,7 +200,14 @@ def test_agreement_says_when_the_model_meets_the_codings_it_learned_from(tmp_pat
     graph = read_review(run.graph, sheet).graph
     graph = code(graph).graph
     assert any(c.startswith("machine:model@") for c in graph.codings("all")["coder"].dropna())
-    in_sample = [n for n in graph_agreement(graph, ["reviewer", "machine"], resamples=20, permutations=20).notes
+    reviewed = graph.codings("reviewer")["response"].nunique()
+    notes = graph_agreement(graph, ["reviewer", "machine"], resamples=20, permutations=20).notes
+    held_out = [n for n in notes if n.startswith("model vs people on ")]
+    assert len(held_out) == 1 and f"on {reviewed} trained-on responses: out-of-fold decisions" in held_out[0]
+    assert not any(n.startswith("in-sample") for n in notes)
+    # a project coded before out-of-fold decisions were stored: its agreement is in-sample, and says so
+    older = Consultation(graph.nodes, graph.edges[graph.edges["kind"] != "OUT_OF_FOLD"], name=graph.name)
+    in_sample = [n for n in graph_agreement(older, ["reviewer", "machine"], resamples=20, permutations=20).notes
                  if n.startswith("in-sample")]
     assert len(in_sample) == 1 and "machine:model@" in in_sample[0]
     rules_only = graph_agreement(graph, ["reviewer", "machine:rules"], resamples=20, permutations=20).notes
