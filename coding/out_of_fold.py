@@ -72,8 +72,9 @@ def held_out_notes(trained, learned, compared, covers, people):
         units = set().union(*(trained[m] for m in with_held_out))
         notes.append(
             f"model vs {'people' if people else 'the other coders'} on {len(units)} trained-on responses: "
-            "out-of-fold decisions (" + ", ".join(with_held_out) + ": each made without the response's fold of 5 "
-            "in the regression, the neighbours' vote, the calibration and the threshold); its codings elsewhere")
+            "out-of-fold decisions (" + ", ".join(with_held_out) + ": each made without the response's fold (5 folds, "
+            "fewer for a rare code) in the regression, the neighbours' vote, the calibration and the threshold); "
+            "its codings elsewhere")
     stale = [m for m in shown if m not in trained]
     if stale and people:
         notes.append(
