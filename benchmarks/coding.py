@@ -6,8 +6,9 @@ and a 95% interval over the repeats), on three public datasets with people's or 
 tool's own labels:
 
 - Consult gambling_XS (i.AI; SYNTHETIC responses, gold themes, stances, positions),
-  per question; also position accuracy (agree/disagree/unclear) and active learning
-  (uncertainty sampling) against random choice of what to code;
+  per question; also position accuracy (agree/disagree/unclear), the stances of the
+  machine's right codings, and active learning (uncertainty sampling) against random
+  choice of what to code;
 - Talk to the City, Taiwan AI Assemblies (real; Mandarin transcripts; a comment's
   topics are those of the claims cut from it);
 - Sensemaker, Bowling Green (real Pol.is statements; topic labels).
@@ -52,6 +53,22 @@ def consult_questions():
         labels = {c: np.array([c in coded.get(r, set()) for r in ids], dtype=int) for c in concepts}
         out.append((question.split("/")[-1], list(responses["text"]), labels, list(responses["position"]),
                     primers_of(graph.concepts, concepts)))
+    return out
+
+
+def consult_stances():
+    """``{question: {concept: array of people's stance or None}}`` from the Consult gold mapping."""
+    from consultgraph.loaders import load
+
+    graph = load([DATA / "consult" / "gambling_XS"]).graph
+    gold = graph.codings("consult-gold")
+    out = {}
+    for question in sorted(graph.responses()["question"].unique()):
+        ids = list(graph.responses(question)["id"])
+        given = gold[gold["question"] == question]
+        stance = {(r, c): s for r, c, s in zip(given["response"], given["concept"], given["stance"])}
+        out[question.split("/")[-1]] = {c: np.array([stance.get((r, c)) for r in ids], dtype=object)
+                                        for c in sorted(set(given["concept"]))}
     return out
 
 
@@ -171,6 +188,40 @@ def position_accuracy(question, texts, positions, repeats, fraction=0.3):
     print(f"  position {question:<19} {fraction:>4.0%} coded  accuracy {fmt(accuracy)}  "
           f"(majority class {fmt(majority)})", flush=True)
     return accuracy, majority
+
+
+def stance_accuracy(question, texts, labels, stances, repeats, primers=None, fraction=0.3):
+    """Of the codings the model gets right on held-out responses, how many carry people's stance.
+
+    Also what the code before machine stances from single-stance codes gave: a stance only where
+    a stance model was fitted (two stances, each twice or more), "mention" elsewhere.
+    """
+    from consultgraph.coding.learned import decide, fit_model, predict, predict_stances
+
+    after, before, matched = [], [], []
+    for seed in range(repeats):
+        train, test = split(len(texts), fraction, seed)
+        uncoded = [texts[i] for i in test]
+        model = fit_model([texts[i] for i in train], {c: y[train] for c, y in labels.items()}, seed=seed,
+                          primers=primers, uncoded=uncoded, stances={c: list(s[train]) for c, s in stances.items()})
+        probabilities, matrix = predict(model, uncoded)
+        right = learned_right = total = 0
+        for concept, chosen in decide(model, probabilities).items():
+            rows = np.flatnonzero(chosen & (labels[concept][test] == 1))
+            truth = stances[concept][test][rows]
+            given = np.array([isinstance(t, str) and t != "mention" for t in truth], dtype=bool)
+            predicted = np.array(predict_stances(model, concept, matrix[rows]), dtype=object)
+            hits = (predicted == truth) & given
+            stance_model = model.stances.get(concept)
+            right, total = right + int(hits.sum()), total + int(given.sum())
+            learned_right += int(hits.sum()) if stance_model is not None and stance_model.classifier is not None else 0
+        after.append(right / max(1, total))
+        before.append(learned_right / max(1, total))
+        matched.append(total)
+    print(f"  stance   {question:<19} {fraction:>4.0%} coded  {fmt(after)} of the right codings with a stance carry "
+          f"people's (before machine stances from single-stance codes: {fmt(before)}; "
+          f"{np.mean(matched):.0f} codings per split)", flush=True)
+    return after, before
 
 
 def active_learning(name, texts, labels, repeats, primers=None, budgets=(0.1, 0.2, 0.3, 0.5), test_share=0.4):
@@ -320,10 +371,12 @@ def main(argv=None):
     if not args.skip_curves:
         print(f"Learning curves ({args.repeats} seeded splits; mean [95% interval]):", flush=True)
         wanted = set(args.datasets.split(","))
+        stances = consult_stances() if "consult" in wanted else {}
         for question, texts, labels, positions, primers in (consult_questions() if "consult" in wanted else []):
             rows += learning_curve(f"Consult gambling_XS {question}", texts, labels, args.repeats, primers, fractions)
             learning_curve(f"  (no codebook primers) {question}", texts, labels, args.repeats, None, (0.3,))
             position_accuracy(question, texts, positions, args.repeats)
+            stance_accuracy(question, texts, labels, stances[question], args.repeats, primers)
             if active:
                 active_learning(question, texts, labels, active, primers)
         if "taiwan" in wanted:
