@@ -68,8 +68,9 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
 
         review = read_review(graph, reviewed, reviewer=reviewer)
         graph = review.graph
-        click.echo(f"recorded {review.codings} reviewed codings and {review.no_code} responses where no code "
-                   f"applies ('none') from {reviewed}; {review.skipped} rows left empty skipped", err=True)
+        click.echo(f"recorded {_count(review.codings, 'reviewed coding')} and {_count(review.no_code, 'response')} "
+                   f"where no code applies ('none') from {reviewed}; {_count(review.skipped, 'row')} left empty "
+                   f"skipped", err=True)
     with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
                    language=language, embeddings=embeddings, workers=workers,
@@ -103,6 +104,10 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
         emit(run.summary, fmt, None)
     else:
         emit(run.summary, fmt, output)
+
+
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _question_id(graph, question):

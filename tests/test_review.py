@@ -62,7 +62,7 @@ def test_none_counts_as_coded_for_auto_the_rules_and_the_next_review(project, tm
     runner = CliRunner()
     result = runner.invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)])
     assert result.exit_code == 0, result.output
-    assert "recorded 0 reviewed codings and 1 responses where no code applies" in result.stderr
+    assert "recorded 0 reviewed codings and 1 response where no code applies ('none')" in result.stderr
     graph = Consultation.open(project)
     machine, auto = graph.codings("machine"), graph.codings("auto")
     assert "response/p1/q1" in set(machine["response"])  # the machine still codes it (for agreement) ...
