@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from click.testing import CliRunner
 
@@ -71,9 +73,13 @@ def test_none_counts_as_coded_for_auto_the_rules_and_the_next_review(project, tm
     # the Research rule fired once where people said no code applies: (0 + 0.7 * 4) / (1 + 4), was 0.7
     research = machine[machine["concept"] == "idea/research"]
     assert set(research["confidence"].round(4)) == {0.56}
-    result = runner.invoke(main, ["compare", "-g", str(project), "--groups", "partner,national-entity", "--by", "idea"])
+    result = runner.invoke(main, ["compare", "-g", str(project), "--groups", "partner,national-entity", "--by", "idea",
+                                  "-f", "csv"])
     assert result.exit_code == 0, result.output
     assert "people's for 1 responses, the machine's for 5" in result.stderr
+    # p1's Research (the rules' only partner hit) is gone under auto: people said no code applies there
+    research = next(row for row in csv.DictReader(result.stdout.splitlines()) if row["concept"] == "idea/research")
+    assert (research["partner_cell"], research["national_entity_cell"]) == ("0% (0 of 3)", "67% (2 of 3)")
     # the next review does not ask for it again
     asked = {row["response"] for row in review_items(code(graph), 20)}
     assert "response/p1/q1" not in asked and "response/n1/q1" in asked
