@@ -85,7 +85,8 @@ def _rule_codings(graph, responses, coded, progress, language):
             rows.append((response, match.concept, match.start, match.end, match.fuzzy))
         if progress and number % 2000 == 0:
             progress("rules", number, total)
-    frame = pd.DataFrame(rows, columns=["response", "concept", "start", "end", "fuzzy"])
+    frame = pd.DataFrame(rows, columns=["response", "concept", "start", "end", "fuzzy"], dtype=object).astype(
+        {"start": np.int64, "end": np.int64, "fuzzy": bool})
     # a rule's confidence: how often people agreed where it fired on a response they coded
     checked = frame[frame["response"].isin(coded)]
     agreed = np.array([c in coded[r] for r, c in zip(checked["response"], checked["concept"])], dtype=float)
@@ -143,7 +144,8 @@ def _model_codings(responses, coded, seed, level, progress, concepts, embeddings
         probabilities = {c: np.concatenate([p[c] for p, _ in done]) for c in model.codes}
         models[question] = (ids, probabilities, model)
         out.extend(row for concept in probabilities for _, rows in done for row in rows.get(concept, ()))
-    frame = pd.DataFrame(out, columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
+    frame = pd.DataFrame(out, columns=["response", "concept", "confidence", "stance", "evidence", "coder"],
+                         dtype=object).astype({"confidence": float})
     return frame, models, decided
 
 
@@ -287,10 +289,10 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
     if rules:
         run.rules_coder = book.coder
         if len(matches):
-            matches["coder"] = book.coder
+            matches["coder"] = _objects([book.coder] * len(matches), matches.index)
             matches["stance"] = None
-            matches["evidence"] = [f"matched '{texts[r][s:e]}'" for r, s, e in
-                                   zip(matches["response"], matches["start"], matches["end"])]
+            matches["evidence"] = _objects([f"matched '{texts[r][s:e]}'" for r, s, e in
+                                            zip(matches["response"], matches["start"], matches["end"])], matches.index)
             found.append(matches[["response", "concept", "confidence", "stance", "evidence", "coder"]])
             quotes.append(matches)
     if learned is not None and len(learned):
@@ -345,6 +347,13 @@ def _later(workers, function, *args):
     return result
 
 
+def _objects(values, index=None):
+    """``values`` as a Series of Python objects. Pandas would copy texts into Arrow strings, which the
+    translator reads back one at a time: about a second at 100,000 responses."""
+    return pd.Series(values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values, index=index,
+                     dtype=object)
+
+
 def _records(codings, quotes, author, texts):
     if len(codings):
         frame = codings.rename(columns={"response": "source", "concept": "target"}).copy()
@@ -353,21 +362,24 @@ def _records(codings, quotes, author, texts):
     for matches in quotes:
         ids = [f"{MACHINE_QUOTES}{r.split('/', 1)[1]}/{s}-{e}" for r, s, e in
                zip(matches["response"], matches["start"], matches["end"])]
-        frame = pd.DataFrame({"id": ids, "response": matches["response"].to_numpy(), "start": matches["start"].to_numpy(),
-                              "end": matches["end"].to_numpy(), "concept": matches["concept"].to_numpy(),
-                              "coder": matches["coder"].to_numpy(), "confidence": matches["confidence"].to_numpy()})
+        frame = pd.DataFrame({"id": _objects(ids), "response": _objects(matches["response"]),
+                              "start": matches["start"].to_numpy(), "end": matches["end"].to_numpy(),
+                              "concept": _objects(matches["concept"]), "coder": _objects(matches["coder"]),
+                              "confidence": matches["confidence"].to_numpy()})
         first = frame.drop_duplicates("id")
         nodes = pd.DataFrame({
-            "id": first["id"].to_numpy(),
-            "text": [texts[r][s:e] for r, s, e in zip(first["response"], first["start"], first["end"])],
+            "id": _objects(first["id"]),
+            "text": _objects([texts[r][s:e] for r, s, e in zip(first["response"], first["start"], first["end"])]),
             "start": first["start"].to_numpy(), "end": first["end"].to_numpy(),
         })
         yield NodeTable("Quote", nodes, file=WHERE)
-        yield EdgeTable("QUOTED_FROM", pd.DataFrame({"source": first["id"].to_numpy(), "target": first["response"].to_numpy()}), file=WHERE)
+        yield EdgeTable("QUOTED_FROM", pd.DataFrame({"source": _objects(first["id"]), "target": _objects(first["response"])}),
+                        file=WHERE)
         said = first[first["response"].map(author).notna()]
-        yield EdgeTable("SAID", pd.DataFrame({"source": said["response"].map(author).to_numpy(), "target": said["id"].to_numpy()}), file=WHERE)
-        yield EdgeTable("ILLUSTRATES", pd.DataFrame({"source": frame["id"].to_numpy(), "target": frame["concept"].to_numpy(),
-                                                     "coder": frame["coder"].to_numpy(),
+        yield EdgeTable("SAID", pd.DataFrame({"source": _objects(said["response"].map(author)), "target": _objects(said["id"])}),
+                        file=WHERE)
+        yield EdgeTable("ILLUSTRATES", pd.DataFrame({"source": _objects(frame["id"]), "target": _objects(frame["concept"]),
+                                                     "coder": _objects(frame["coder"]),
                                                      "confidence": frame["confidence"].to_numpy()}), file=WHERE)
 
 

@@ -44,12 +44,26 @@ def constant(value, length):
 
 
 def union(parts):
-    """One Categorical of ``parts`` one after another (``pd.concat`` would make objects)."""
-    categories = pd.Index(pd.unique(np.concatenate([np.asarray(p.categories, dtype=object) for p in parts])), dtype=object)
-    codes = []
-    for part in parts:
-        recode = np.append(categories.get_indexer(part.categories), -1)  # code -1 (missing) stays -1
-        codes.append(recode[part.codes])
+    """One Categorical of ``parts`` one after another (``pd.concat`` would make objects).
+
+    The categories in order of first appearance: the first part's, then each later part's new
+    ones. The first part's codes are kept as they are and only the later parts' categories are
+    looked up (a big table and a small batch cost the batch); the categories stay Python
+    objects (an Index built from texts would hold Arrow strings, slow to look up in).
+    """
+    values = [np.asarray(parts[0].categories, dtype=object)]
+    categories = pd.Index(values[0], dtype=object)
+    codes, count = [np.asarray(parts[0].codes, dtype=np.int64)], len(values[0])
+    for part in parts[1:]:
+        own = np.asarray(part.categories, dtype=object)
+        position = categories.get_indexer(own).astype(np.int64)
+        new = np.flatnonzero(position < 0)
+        if len(new):
+            position[new] = count + np.arange(len(new))
+            values.append(own[new])
+            count += len(new)
+            categories = pd.Index(np.concatenate(values), dtype=object)
+        codes.append(np.append(position, -1)[part.codes])  # code -1 (missing) stays -1
     return from_codes(np.concatenate(codes), categories)
 
 

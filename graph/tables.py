@@ -29,7 +29,8 @@ def concat_tables(frames, columns):
     """
     import numpy as np
     import pandas as pd
-    from pandas.api.types import union_categoricals
+
+    from consultgraph.graph.codes import union
 
     frames = [f for f in frames if len(f)] or frames[:1]
     categorical = ("kind",) if list(columns) == NODE_COLUMNS else ("source", "target", "kind", "stance", "props")
@@ -43,9 +44,8 @@ def concat_tables(frames, columns):
             out[column] = pd.Series(np.concatenate([p.to_numpy(dtype=object) for p in parts]), dtype=object)
             continue
         cats = [p.array if isinstance(p.dtype, pd.CategoricalDtype) else as_categorical(p) for p in parts]
-        cats = [pd.Categorical.from_codes(c.codes, categories=pd.Index(c.categories.to_numpy(dtype=object), dtype=object))
-                if c.categories.dtype != object else c for c in cats]
-        out[column] = pd.Series(union_categoricals(cats) if len(cats) > 1 else cats[0])
+        single = len(cats) == 1 and cats[0].categories.dtype == object
+        out[column] = pd.Series(cats[0] if single else union(cats))
     return pd.DataFrame(out, copy=False)[list(columns)]
 
 
@@ -126,13 +126,17 @@ def _recoded(parts):
     import numpy as np
     import pandas as pd
 
-    categories = pd.Index(np.asarray(parts[0].categories, dtype=object), dtype=object)
+    # object Indexes throughout (an Index built from texts would hold Arrow strings, slow to look up in)
+    values = [np.asarray(parts[0].categories, dtype=object)]
+    categories = pd.Index(values[0], dtype=object)
     for part in parts[1:]:
-        extra = part.categories[~pd.Index(part.categories).isin(categories)]
+        own = np.asarray(part.categories, dtype=object)
+        extra = own[categories.get_indexer(own) < 0]
         if len(extra):
-            categories = categories.append(pd.Index(np.asarray(extra, dtype=object), dtype=object))
+            values.append(extra)
+            categories = pd.Index(np.concatenate(values), dtype=object)
     small = np.int16 if len(categories) < 2**15 else np.int32  # kinds, concepts and stances are few
-    lookups = [np.append(categories.get_indexer(p.categories), -1).astype(small) for p in parts]
+    lookups = [np.append(categories.get_indexer(np.asarray(p.categories, dtype=object)), -1).astype(small) for p in parts]
     return [lookup[p.codes] for lookup, p in zip(lookups, parts)], categories
 
 

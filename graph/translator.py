@@ -9,7 +9,6 @@ on whole columns, so 2 million codings take seconds, not minutes.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import pandas as pd
 from consultgraph.errors import InputError
 from consultgraph.graph.concepts import Concept, ConceptIndex
 from consultgraph.graph.model import load_schema, mentioned_kinds
+from consultgraph.graph.props import props_json
 from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable, Ref
 from consultgraph.graph.codes import (
     categorical, constant, dense_numbers, distinct_rows, first_rows, from_codes, group_numbers, materialise,
@@ -54,75 +54,6 @@ def empty_edges():
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in EDGE_COLUMNS})
     frame["weight"] = frame["weight"].astype(float)
     return frame
-
-
-def _clean(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return int(value) if value.is_integer() else value
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
-#: One encoder for every row (``json.dumps`` with options builds a new one per call).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
-
-
-def _cleaned(values):
-    """:func:`_clean` of every value of a column; a numeric column is cleaned in one pass."""
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf":
-        array = values.to_numpy()
-        if array.dtype.kind in "iu":
-            return array.tolist()
-        whole = np.isfinite(array) & (array == np.floor(array))
-        return [None if x != x else int(x) if w else x for x, w in zip(array.tolist(), whole.tolist())]
-    return [_clean(v) for v in values]  # a Series yields Python scalars, as itertuples does
-
-
-def _rows_json(frame, columns):
-    obj_rows = zip(*(_cleaned(frame[c]) for c in columns))
-    texts = []
-    for row in obj_rows:
-        obj = {k: c for k, c in zip(columns, row) if c is not None and c != ""}
-        texts.append(_ENCODER.encode(obj) if obj else "{}")
-    return texts
-
-
-def props_json(frame, columns, *, as_categorical=False):
-    """One JSON object per row from ``columns``, dropping empty values ('{}' when none); made once per distinct row.
-
-    ``as_categorical`` returns the texts as a Categorical (one Python string per distinct
-    text, never one per row).
-    """
-    codes_out = np.zeros(len(frame), dtype=np.int32)  # code 0: '{}'
-    texts = ["{}"]
-    if columns:
-        # rows whose property cells are all missing are '{}': only the others need JSON
-        some = frame[columns].notna().any(axis=1).to_numpy()
-        part = frame.loc[some, columns]
-        try:  # the same value of the same type in every column -> the same JSON (True is not 1)
-            codes = [pd.factorize(pd.Series(list(zip(part[c].map(type), part[c])), dtype=object).to_numpy())[0]
-                     if part[c].dtype == object else pd.factorize(part[c])[0] for c in columns]
-            group = group_numbers(*codes) if len(part) else np.zeros(0, dtype=np.int64)
-        except TypeError:  # unhashable values (lists): one JSON per row
-            group = np.arange(len(part))
-        firsts = first_rows(group)
-        distinct = _rows_json(part.iloc[firsts], columns)
-        # the same JSON from different rows (an empty string, a None) is one text
-        number, texts = pd.factorize(pd.Index(["{}", *distinct], dtype=object))
-        codes_out[some] = number[1:][group]
-        texts = list(texts)
-    values = from_codes(codes_out, texts)
-    if as_categorical:
-        return pd.Series(values, index=frame.index)
-    return pd.Series(np.asarray(values.categories, dtype=object)[values.codes], index=frame.index, dtype=object)
 
 
 def _where(frame, position):
@@ -242,13 +173,17 @@ def _check_nodes(nodes, schema):
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(f"unknown node kind '{nodes['kind'].iloc[position]}'", field="kind", **_where(nodes, position))
     ids = nodes["id"]
-    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    texts = ids.astype(str)
+    missing = ids.isna() | (texts.str.strip() == "")
     if missing.any():
         position = int(np.flatnonzero(missing.to_numpy())[0])
         raise InputError("missing id", field="id", **_where(nodes, position))
-    prefixes = ids.astype(str).str.split("/", n=1).str[0]
     expected = nodes["kind"].map({k: v.prefix for k, v in schema.node_kinds.items()})
-    bad = prefixes != expected
+    # the part before the first '/' is the kind's prefix: the id starts with 'prefix/' or is the prefix
+    bad = np.ones(len(nodes), dtype=bool)
+    for prefix in pd.unique(expected.to_numpy(dtype=object)):
+        rows = (expected == prefix).to_numpy()
+        bad[rows] = ~(texts[rows].str.startswith(prefix + "/") | (texts[rows] == prefix)).to_numpy()
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(

@@ -104,3 +104,50 @@ def test_nothing_in_nothing_out(concepts):
     batch = translate([], concepts=concepts)
     assert len(batch.nodes) == 0 and len(batch.edges) == 0
     assert list(batch.nodes.columns) == NODE_COLUMNS
+
+
+def test_props_json_writes_what_the_json_encoder_writes():
+    """Texts, numbers and truth values are written column by column; mixed columns row by row: the same JSON."""
+    import json
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from consultgraph.graph.props import props_json
+
+    frame = pd.DataFrame({
+        "text": pd.Series(["a", 'é"\\\n\t\x01', "", None, float("nan"), "日本", "x"], dtype=object),
+        "arrow": pd.Series(["a", None, "b", "c", "", "d", "e"]),
+        "number": [0.1, 2.0, float("nan"), float("inf"), -0.0, 1e16, 1e-7],
+        "count": np.array([0, 1, -5, 2**40, 3, 4, 5]),
+        "flag": [True, False, True, True, False, False, True],
+        "mixed": pd.Series([1, "one", None, 2.5, True, "", 3], dtype=object),
+    })
+
+    def expected(row, columns):
+        kept = {}
+        for column in columns:
+            value = row[column]
+            if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+                value = int(value)
+            kept[column] = value.item() if isinstance(value, np.generic) else value
+        return json.dumps(kept, ensure_ascii=False, sort_keys=True) if kept else "{}"
+
+    for columns in (["text", "arrow", "number", "count", "flag"], list(frame.columns)):  # column by column; row by row
+        rows = [dict(zip(frame.columns, values)) for values in frame.itertuples(index=False)]
+        assert list(props_json(frame, columns)) == [expected(row, columns) for row in rows]
+
+
+def test_union_of_categoricals_keeps_order_of_appearance_and_object_categories():
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    from consultgraph.graph.codes import union
+
+    parts = [pd.Categorical(["b", "a", None, "b"]), pd.Categorical(["c", "a", "d"]), pd.Categorical([None, "e"])]
+    united = union(parts)
+    assert list(united) == list(union_categoricals(parts)) and list(united.categories) == ["a", "b", "c", "d", "e"]
+    assert united.categories.dtype == object
