@@ -75,16 +75,15 @@ def files_read(path):
     return [p for p in listed if not p.resolve().is_relative_to(folder)]
 
 
-def _module_files(folder):
-    return sorted(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                  and p.suffix != ".pyc")
+#: What code and declarations are kept in (a built-in dataset's Parquet is derived from them).
+_CODE_SUFFIXES = (".py", ".ttl", ".json", ".cypher", ".yaml", ".yml")
 
 
 @functools.lru_cache(maxsize=None)
 def _folder_digest(folder):
     digest = hashlib.sha256()
-    for path in _module_files(folder):
-        if path.suffix in (".py", ".ttl", ".json", ".cypher", ".yaml", ".yml"):
+    for path in sorted(Path(folder).rglob("*")):
+        if path.suffix in _CODE_SUFFIXES and path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(b"\0")
             digest.update(path.read_bytes())
