@@ -54,7 +54,9 @@ class NodeTable:
 class EdgeTable:
     """Many relationships of one kind: ``source``, ``target``, ``line`` and property columns.
 
-    ``target_is_text`` says the targets are free-text codes to resolve (of ``target_kinds``).
+    ``target_is_text`` says the targets are free-text codes to resolve (of ``target_kinds``);
+    ``create_missing`` makes a name no known concept has a new concept of the one target
+    kind (a free-text table's own groups and regions), instead of an error.
     """
 
     kind: str
@@ -62,3 +64,4 @@ class EdgeTable:
     file: str | None = None
     target_is_text: bool = False
     target_kinds: tuple = ()
+    create_missing: bool = False

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from consultgraph.errors import InputError
-from consultgraph.graph.concepts import Concept, ConceptIndex
+from consultgraph.graph.concepts import Concept, ConceptIndex, builtin_concept_ids, slugify
 from consultgraph.graph.model import load_schema, mentioned_kinds
 from consultgraph.graph.props import props_json
 from consultgraph.graph.records import Edge, EdgeTable, Node, NodeTable, Ref
@@ -101,6 +101,8 @@ class _Collector:
             frame["file"] = constant(record.file, len(frame))
             frame["_text"] = np.full(len(frame), record.target_is_text)
             frame["_kinds"] = constant(",".join(record.target_kinds), len(frame))
+            if record.create_missing:
+                frame["_create"] = np.full(len(frame), True)
             self.edge_frames.append(frame)
         else:
             raise TypeError(f"a loader yielded {type(record).__name__}, not a record")
@@ -238,9 +240,15 @@ def _check_nodes(nodes, schema):
 
 
 def _resolve_targets(edges, index, schema):
-    """Replace free-text targets by concept ids, one lookup per distinct text and context."""
+    """Replace free-text targets by concept ids, one lookup per distinct text and context.
+
+    Returns the edges and the rows of the concept nodes made for names no concept has
+    (where the edge table allows it: ``create_missing``).
+    """
+    created = []
     if "_text" not in edges or not edges["_text"].fillna(False).astype(bool).any():
-        return edges
+        return edges, created
+    may_create = edges["_create"].fillna(False).astype(bool).to_numpy() if "_create" in edges else None
     is_text = edges["_text"].fillna(False).astype(bool).to_numpy()
     concept_kinds = tuple(schema.concept_kinds)
     target = edges["target"].array
@@ -280,6 +288,17 @@ def _resolve_targets(edges, index, schema):
                 concept = index.resolve(text, allowed, prefer=prefer)
             except InputError:
                 position = positions[int(np.flatnonzero(codes == number)[0])]
+                concept = _new_concept(text, allowed, index, schema) if may_create is not None and may_create[position] else None
+                if concept is not None:
+                    row = edges.iloc[position]
+                    line = row.get("line")
+                    created.append({"kind": allowed[0], "id": concept, "label": str(text).strip(), "file": row.get("file"),
+                                    "line": None if line is None or line != line else int(line)})
+                    number_of.setdefault(concept, len(categories))
+                    if number_of[concept] == len(categories):
+                        categories.append(concept)
+                    resolved[number] = number_of[concept]
+                    continue
                 row = edges.iloc[position]
                 line, field = row.get("line"), row.get("_field")
                 index.resolve(  # raise again, now naming where
@@ -296,7 +315,28 @@ def _resolve_targets(edges, index, schema):
             resolved[number] = number_of[concept]
         targets[positions] = resolved[codes]
     edges["target"] = from_codes(targets, categories)
-    return edges
+    return edges, created
+
+
+def _new_concept(text, allowed, index, schema):
+    """The id of a new concept named ``text`` (of the one kind in ``allowed``), added to ``index``; None if ambiguous.
+
+    A name that folds to the id of a concept the project or the batch defines (a codebook's
+    ``farmer``) is that concept; one that clashes with a built-in concept of another name
+    gets ``-own``.
+    """
+    if len(allowed) != 1 or index.candidates(str(text).strip(), allowed):
+        return None  # several kinds possible, or several concepts of that name: the error says which
+    kind = allowed[0]
+    concept_id = f"{schema.node_kind(kind).prefix}/{slugify(text)}"
+    if concept_id in index.by_id:
+        if index.by_id[concept_id].kind == kind and concept_id not in builtin_concept_ids():
+            return concept_id
+        concept_id += "-own"
+        if concept_id in index.by_id:
+            return concept_id if index.by_id[concept_id].kind == kind else None
+    index.add(Concept(id=concept_id, kind=kind, label=str(text).strip()))
+    return concept_id
 
 
 def _route_codings(edges, index, schema):
@@ -504,7 +544,9 @@ def translate(records, *, concepts=None, existing=None):
     del collector
     _check_nodes(nodes, schema)
     index = _concepts_of(nodes, edges, schema, concepts)
-    edges = _resolve_targets(edges, index, schema)
+    edges, created = _resolve_targets(edges, index, schema)
+    if created:  # a free-text table's own groups and regions
+        nodes = pd.concat([nodes, pd.DataFrame(created)], ignore_index=True)
     edges = _route_codings(edges, index, schema)
 
     if callable(existing):  # ask only for the endpoints the batch does not define itself

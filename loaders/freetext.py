@@ -172,14 +172,15 @@ def responses_from_frame(frame, *, path, namespace, text_columns=None, default_g
             values = pd.Series([default_group] * len(frame), dtype=object)
         else:
             continue
-        records, targets = group_and_region_records(values, kind, file)
-        yield from records
         keep = values.notna().to_numpy()
+        # names the project, this load's codebook or the built-in schemes know are their concepts;
+        # a new name ("Scotland") becomes a concept of its own (the translator makes it)
         yield EdgeTable(edge, pd.DataFrame({
             "source": respondent[keep],
-            "target": values[keep].map(targets).to_numpy(dtype=object),
+            "target": values[keep].to_numpy(dtype=object),
             "line": frame["line"].to_numpy()[keep],
-        }), file=file)
+            "_field": fields.get(field, field),
+        }), file=file, target_is_text=True, target_kinds=(kind,), create_missing=True)
 
     for column in texts:
         question = question_id(column)

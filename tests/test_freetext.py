@@ -44,6 +44,44 @@ def test_loading_twice_changes_nothing(answers, tmp_path):
     assert (again.nodes_after, again.edges_after) == (first.nodes_after, first.edges_after)
 
 
+CODEBOOK = """kind,id,label,alt_labels
+group,farmer,Farmers,growers
+region,north,Northern hills,
+"""
+SURVEY = """id,group,region,q1
+f1,farmer,North,Wells dried up.
+f2,Farmers,Northern hills,No rain.
+f3,growers,South,Roads flood.
+t1,trader,South,Prices go up.
+"""
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_a_tables_groups_and_regions_are_the_codebooks(tmp_path, together):
+    """By hand: f1-f3 name the codebook's group by id, label and altLabel, f1-f2 its region by id and
+    label; 'trader' and 'South' are new concepts, labelled as the table writes them."""
+    codebook, survey = tmp_path / "codebook.csv", tmp_path / "survey.csv"
+    codebook.write_text(CODEBOOK, encoding="utf-8")
+    survey.write_text(SURVEY, encoding="utf-8")
+    project = tmp_path / "p"
+    if together:
+        load([codebook, survey], into=project, options={"text_columns": "q1"})
+    else:
+        load([codebook], into=project)
+        load([survey], into=project, options={"text_columns": "q1"})
+    from consultgraph.graph.consultation import Consultation
+
+    graph = Consultation.open(project)
+    people = graph.respondents().set_index("id")
+    assert list(people.loc[["respondent/f1", "respondent/f2", "respondent/f3", "respondent/t1"], "group"]) == [
+        "group/farmer", "group/farmer", "group/farmer", "group/trader"]
+    assert graph.concepts["group/farmer"].label == "Farmers"  # the table's name did not replace the codebook's label
+    assert graph.concepts["group/trader"].label == "trader"
+    assert list(people.loc[["respondent/f1", "respondent/f2", "respondent/f3"], "region"]) == [
+        "region/north", "region/north", "region/south"]
+    assert graph.concepts["region/north"].label == "Northern hills"
+
+
 def test_unknown_text_column_names_the_nearest(answers):
     with pytest.raises(InputError, match=r"line 1, field 'q3': unknown text column 'q3' \(nearest: 'q2', 'q1'\)"):
         load([answers], fmt="text", options={"text_columns": "q1,q3"})
