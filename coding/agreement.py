@@ -507,7 +507,8 @@ def graph_decisions(graph, coders=None, *, question=None):
     available = sorted(set(frame["coder"]))
     groups = resolve_coders(coders, available) if coders else families(available)
     # a family's codings count as one coder's: a response coded by both versions counts once
-    frame["coder"] = frame["coder"].map({c: name for name, members in groups.items() for c in members})
+    member = {c: name for name, members in groups.items() for c in members}
+    frame["coder"] = frame["coder"].map(member)
     frame = frame[frame["coder"].notna()].drop_duplicates(["unit", "concept", "coder"])
     chosen = list(groups)
     if len(chosen) < 2:
@@ -525,6 +526,9 @@ def graph_decisions(graph, coders=None, *, question=None):
         if is_machine(coder) and answered:
             for q in mine["question"].dropna().unique():
                 coverage += [(u, coder) for u in answered.get(q, ())]
+    # a person who answered a review row 'none' read the response and gave it no code
+    read = {u for ids in answered.values() for u in ids}
+    coverage += [(u, member[n]) for u, names in graph.no_code().items() if u in read for n in names if n in member]
     segments = dict(zip(frame["unit"], zip(frame["group"], frame["region"])))
     triples = zip(frame["unit"], frame["concept"], frame["coder"])
     data = decisions(triples, chosen, coverage=coverage, segments=segments)

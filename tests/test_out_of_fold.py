@@ -136,3 +136,21 @@ def test_out_of_fold_decisions_round_trip_through_rdf_apart_from_codings(weather
     assert held_out_decisions(back)[columns].sort_values(ordered).reset_index(drop=True).equals(
         held_out_decisions(graph)[columns].sort_values(ordered).reset_index(drop=True))
     assert len(back.codings("machine")) == len(graph.codings("machine")) == len(FRUIT)
+
+
+def test_a_none_answer_is_a_no_from_people_where_the_model_is_read_out_of_fold(weather, tmp_path):
+    """A review row answered 'none': the model learned it as a negative, and agreement counts ann's 'no' there."""
+    from consultgraph.coding.agreement import graph_decisions
+    from consultgraph.coding.review import read_review
+
+    (tmp_path / "more.csv").write_text("id,group,q1\nr16,g0,hail pea\n", encoding="utf-8")
+    load([tmp_path / "more.csv"], into=weather, options={"text_columns": "q1"})
+    (tmp_path / "review.csv").write_text("response,codes,coder\nresponse/r16/q1,none,ann\n", encoding="utf-8")
+    graph = read_review(Consultation.open(weather), tmp_path / "review.csv").graph
+    graph = code(graph, rules=False, embeddings=False).graph
+    assert "response/r16/q1" in set(held_out_decisions(graph)["response"])  # learned from
+    data = graph_decisions(graph, ["ann", "machine"])
+    row = data.units.index("response/r16/q1")
+    assert data.array[0, row].tolist() == [0.0, 0.0]  # ann: no code applies
+    notes = graph_agreement(graph, ["ann", "machine"], resamples=20, permutations=20).notes
+    assert any(n.startswith(f"model vs people on {len(FRUIT) + 1} trained-on responses") for n in notes)
