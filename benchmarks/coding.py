@@ -285,12 +285,10 @@ def _cpu():
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def speed(n, seed=42):
-    """Time ``code`` (rules and model) on ``n`` synthetic responses; 1% coded by 'people'."""
+def synthetic_project(n, seed=42):
+    """A graph of ``n`` synthetic responses (:func:`synthetic_responses`), 1% coded by 'people'; and the texts and codes."""
     import pandas as pd
 
-    from consultgraph.coding.learned import workers
-    from consultgraph.coding.run import code
     from consultgraph.graph.consultation import Consultation
     from consultgraph.graph.records import EdgeTable, Node, NodeTable
     from consultgraph.graph.translator import translate
@@ -310,7 +308,15 @@ def speed(n, seed=42):
                     "source": np.repeat(np.array(ids, dtype=object)[human], 3),
                     "target": [f"idea/c{k}" for k in planted[human].ravel()], "coder": "synthetic-people"}),
                     file="synthetic")]
-    graph = Consultation().merge(translate(records))
+    return Consultation().merge(translate(records)), texts, codes, human
+
+
+def speed(n, seed=42):
+    """Time ``code`` (rules and model) on ``n`` synthetic responses; 1% coded by 'people'."""
+    from consultgraph.coding.learned import workers
+    from consultgraph.coding.run import code
+
+    graph, texts, codes, human = synthetic_project(n, seed)
     from sklearn.feature_extraction.text import CountVectorizer
 
     started, cpu = time.perf_counter(), time.process_time()
