@@ -141,7 +141,8 @@ def krippendorff_alpha(matrix):
     pairable = (np.sum(~np.isnan(data), axis=0) >= 2).sum()
     if pairable == 0 or len(np.unique(values)) < 2:
         return float("nan")
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    with np.errstate(divide="ignore", invalid="ignore"):  # no expected disagreement: nan, said in the table
+        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 
 def binary_alpha_from_counts(values, ones, disagreement, weights=None):
@@ -491,7 +492,8 @@ def graph_decisions(graph, coders=None, *, question=None):
     """:class:`Decisions` of the graph's coders (codings without a coder are ``human``).
 
     The unit is a response (or a respondent coded as a whole). A machine coder read
-    every response to the questions it coded; people read the units they coded.
+    every response to the questions it coded; people read the units they coded and those they
+    answered 'none' in a review (no code applies: "no" for every code).
     """
     from consultgraph.coding.campaigns import require_responses
 
@@ -504,7 +506,12 @@ def graph_decisions(graph, coders=None, *, question=None):
                          hint="code responses first: `consultgraph code -g PROJECT`, and load people's codings")
     # a learned model is judged by its out-of-fold decisions on the responses it learned from
     frame, trained = in_place_of_trained(coder_units(codings), graph, question)
-    available = sorted(set(frame["coder"]))
+    # a reviewer's 'none' (no code applies) is a decision too: "no" for every code of that response
+    no_code = graph.no_code() if hasattr(graph, "no_code") else {}
+    if question is not None and no_code:
+        asked_here = set(graph.responses(question)["id"])
+        no_code = {r: names for r, names in no_code.items() if r in asked_here}
+    available = sorted(set(frame["coder"]) | {name for names in no_code.values() for name in names})
     groups = resolve_coders(coders, available) if coders else families(available)
     # a family's codings count as one coder's: a response coded by both versions counts once
     member = {c: name for name, members in groups.items() for c in members}
@@ -517,7 +524,7 @@ def graph_decisions(graph, coders=None, *, question=None):
             field="coders", hint="load another coder's codings, or run `consultgraph code` for a machine coder")
     coverage = []
     answered = {}
-    if frame["question"].notna().any():
+    if frame["question"].notna().any() or no_code:
         responses = require_responses(graph, question)
         for q, ids in responses.groupby("question")["id"]:
             answered[q] = list(ids)
@@ -528,8 +535,11 @@ def graph_decisions(graph, coders=None, *, question=None):
                 coverage += [(u, coder) for u in answered.get(q, ())]
     # a person who answered a review row 'none' read the response and gave it no code
     read = {u for ids in answered.values() for u in ids}
-    coverage += [(u, member[n]) for u, names in graph.no_code().items() if u in read for n in names if n in member]
+    coverage += [(u, member[n]) for u, names in no_code.items() if u in read for n in names if n in member]
     segments = dict(zip(frame["unit"], zip(frame["group"], frame["region"])))
+    if no_code:
+        for unit, group, region in zip(responses["id"], responses["group"], responses["region"]):
+            segments.setdefault(unit, (group, region))
     triples = zip(frame["unit"], frame["concept"], frame["coder"])
     data = decisions(triples, chosen, coverage=coverage, segments=segments)
     data.held_out = {coder: units & set(data.units) for coder, units in trained.items()

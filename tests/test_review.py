@@ -144,3 +144,21 @@ def test_review_files_say_how_to_answer_none(project, tmp_path):
     path = write_review(rows, codebook_rows(run.graph), tmp_path / "r.qdpx", columns=REVIEW_COLUMNS)
     review = read_review(run.graph, path, reviewer="cy")
     assert review.graph.no_code() == {rows[0]["response"]: ("cy",)} and review.skipped == 1
+
+
+def test_agreement_counts_none_as_no_for_every_code(project, tmp_path):
+    """ann: Research on n2/q1 (the rules agree), none on n3/q1 (the rules found nothing: agree), Advocacy on
+    p1/q1 (the rules: Research). By hand, codes pooled: ann 1,0 / 0,0 / 0,1, rules 1,0 / 0,0 / 1,0: observed
+    4/6, each says yes to 2 of 6, expected 5/9, kappa (4/6 - 5/9) / (4/9) = 0.25 on 3 responses (without the
+    'none': 0 on 2)."""
+    from consultgraph.coding.agreement import graph_agreement
+
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/n2/q1,Research,ann\n"
+                                            "response/n3/q1,none,ann\nresponse/p1/q1,Advocacy,ann\n"
+                                            "response/n1/q2,none,bob\n")
+    graph = code(read_review(Consultation.open(project), sheet).graph, model=False).graph
+    overall = graph_agreement(graph, ["ann", "machine:rules"], resamples=20, permutations=20).rows[0]
+    assert (overall["scope"], overall["units"], overall["kappa"]) == ("overall", 3, 0.25)
+    # bob only ever answered 'none': a coder, with one response
+    overall = graph_agreement(graph, ["bob", "machine:rules"], resamples=20, permutations=20).rows[0]
+    assert overall["units"] == 1
