@@ -300,6 +300,18 @@ def _offsets(rows, column, path):
     return number.astype("Int64").to_numpy()
 
 
+def _wide_hint(frame, column, code_columns, cell):
+    """How to fix a wide file's bad cell: a number or stance; free text wants --text-columns; a codebook wants a label."""
+    if fold(column) == "kind":
+        found = ", ".join(c for c in frame.columns if c != "line")
+        return f"a codebook? its header needs 'kind' and 'label'; columns found: {found}"
+    if len(cell.split()) >= 3:  # a sentence, not a mistyped stance
+        texts = [c for c in code_columns if (frame[c].dropna().astype(str).str.split().str.len() >= 3).any()]
+        return (f"free-text answers? load them with --text-columns {','.join(texts)}, each answer column a question; "
+                f"a code column holds 1/0, a count or one of: {', '.join(STANCES)}")
+    return f"use a number or one of: {', '.join(STANCES)}"
+
+
 def read_wide(path, *, namespace=None, source_id=None):
     """Yield records for a wide file: one row per respondent, one column per code."""
     frame = read_table(path)
@@ -344,7 +356,7 @@ def read_wide(path, *, namespace=None, source_id=None):
                 file=path,
                 line=int(row["line"]),
                 field=column,
-                hint=f"use a number or one of: {', '.join(STANCES)}",
+                hint=_wide_hint(frame, column, code_columns, str(row[column])),
             )
         if (number < 0).any():
             row = frame.loc[number[number < 0].index[0]]

@@ -185,6 +185,20 @@ def test_bad_wide_cell(tmp_path):
     assert message == "w.csv, line 2, field 'research': cell 'yes please' is not 1/0, a count or a stance (use a number or one of: lead, support, drop, mention)"
 
 
+def test_free_text_loaded_without_text_columns_says_so(tmp_path):
+    message = error_of(tmp_path, "a.csv", "id,group,age,q1,q2\nr1,partner,40,We need more research.,\n"
+                                          "r2,partner,31,Yes.,Lobby the government now.\n")
+    assert message == ("a.csv, line 2, field 'q1': cell 'We need more research.' is not 1/0, a count or a stance "
+                       "(free-text answers? load them with --text-columns q1,q2, each answer column a question; "
+                       "a code column holds 1/0, a count or one of: lead, support, drop, mention)")
+
+
+def test_codebook_without_a_label_column_says_so(tmp_path):
+    message = error_of(tmp_path, "c.csv", "kind,id,lable\ntheme,water,Water\n")
+    assert message == ("c.csv, line 2, field 'kind': cell 'theme' is not 1/0, a count or a stance "
+                       "(a codebook? its header needs 'kind' and 'label'; columns found: kind, id, lable)")
+
+
 def test_unknown_code_column_in_wide_file(tmp_path):
     message = error_of(tmp_path, "w.csv", "id,group,Reserch\nr1,partner,1\n")
     assert message.startswith("w.csv, line 1, field 'Reserch': unknown code 'Reserch'")
