@@ -8,6 +8,7 @@ page (PDF) or paragraph (Word, text) starts, so quotes keep page and paragraph o
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -38,7 +39,7 @@ def _text_parts(path):
     """``[(page, paragraph, text)]`` of one document; page is None outside PDFs."""
     suffix = path.suffix.lower()
     if suffix in (".txt", ".md"):
-        text = check_utf8(path).decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        text = check_utf8(path, hint="save the document as UTF-8 text").decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
         return [(None, n, p.strip()) for n, p in enumerate(_PARAGRAPH_BREAK.split(text), start=1) if p.strip()]
     if suffix == ".docx":
         import docx
@@ -79,16 +80,28 @@ def document_text(path):
     """
     path = Path(path)
     if not path.is_file() or path.stat().st_size == 0:
-        raise InputError("the document is empty" if path.is_file() else "no such file", file=path)
+        raise InputError("empty file" if path.is_file() else "no such file", file=path)
     parts = _text_parts(path)
     if not parts:
-        raise InputError("no text found in the document", file=path, hint="is it empty, or an image?")
+        raise InputError("no text found", file=path, hint="is it empty, or an image?")
     texts, offsets, position = [], [], 0
     for page, paragraph, text in parts:
         offsets.append([page, paragraph, position])
         texts.append(text)
         position += len(text) + 2
     return "\n\n".join(texts), offsets
+
+
+def _nearest_documents(folder, name):
+    """Where a manifest's document name may have meant: the same name in other case, close names, or what is there."""
+    present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                     if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+    same = [p for p in present if p.casefold() == name.casefold()]
+    near = same or difflib.get_close_matches(name, present, n=3, cutoff=0.6)
+    if near:
+        return f"nearest: {', '.join(near)}" + ("; names are case-sensitive" if same else "")
+    shown = ", ".join(present[:5]) + (f" and {len(present) - 5} more" if len(present) > 5 else "")
+    return f"documents in the folder: {shown or 'none'}"
 
 
 def read_documents(path, *, namespace=None, source_id=None, group=None):
@@ -115,10 +128,14 @@ def read_documents(path, *, namespace=None, source_id=None, group=None):
         if not document.is_relative_to(folder.resolve()):
             raise InputError(f"'{name}' is outside the documents folder", file=manifest, line=int(line), field=file_column)
         if not document.is_file():
-            near = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in DOCUMENT_SUFFIXES)
             raise InputError(f"document '{name}' not found", file=manifest, line=int(line), field=file_column,
-                             hint=f"documents in the folder: {', '.join(near[:5]) or 'none'}")
-        text, offsets = document_text(document)
+                             hint=_nearest_documents(folder, name.strip()))
+        try:
+            text, offsets = document_text(document)
+        except InputError as error:  # say which manifest row named the document, and where in it
+            inside = f", line {error.line}" if error.line is not None else ""
+            raise InputError(f"document '{name.strip()}'{inside}: {error.message}", file=manifest, line=int(line),
+                             field=file_column, hint=error.hint) from None
         texts.append(text)
         pages.append(json.dumps(offsets))
     frame = frame.rename(columns={file_column: "_file"})

@@ -41,7 +41,7 @@ def response_id(respondent, question):
     return f"response/{str(respondent).strip()}/{slugify(question)}"
 
 
-def check_utf8(path):
+def check_utf8(path, hint="save the file as UTF-8 (e.g. in a spreadsheet: CSV UTF-8)"):
     """Refuse a text file that is not UTF-8 throughout, naming the first bad line.
 
     A file saved from two programs can mix UTF-8 and Windows-1252; the parser would
@@ -57,7 +57,7 @@ def check_utf8(path):
             f"not UTF-8 text (byte 0x{byte}): mixed or legacy encoding",
             file=path,
             line=line,
-            hint="save the file as UTF-8 (e.g. in a spreadsheet: CSV UTF-8)",
+            hint=hint,
         ) from None
     return data
 

@@ -185,11 +185,25 @@ def test_manifest_naming_a_missing_file(documents):
 
 def test_scanned_pdf_says_no_text_and_page_count(documents):
     _pdf(documents / "c.pdf", ["", "", ""])
-    with pytest.raises(InputError, match=r"c.pdf: no text found in 3 pages"):
+    with pytest.raises(InputError, match=r"manifest.csv, line 4, field 'file': document 'c.pdf': no text found in 3 pages"):
         load([documents])
 
 
 def test_empty_document_is_refused(documents):
     (documents / "a.txt").write_text("   \n\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"a.txt: no text found"):
+    with pytest.raises(InputError, match=r"manifest.csv, line 2, field 'file': document 'a.txt': no text found"):
+        load([documents])
+    (documents / "a.txt").write_bytes(b"")
+    with pytest.raises(InputError, match=r"manifest.csv, line 2, field 'file': document 'a.txt': empty file"):
+        load([documents])
+    (documents / "a.txt").write_bytes(b"ok\n\ncaf\xe9\n")
+    with pytest.raises(InputError, match=r"manifest.csv, line 2, field 'file': document 'a.txt', line 3: not UTF-8 text "
+                                         r"\(byte 0xe9\).* \(save the document as UTF-8 text\)"):
+        load([documents])
+
+
+def test_a_manifest_name_in_other_case_names_the_document(documents):
+    (documents / "manifest.csv").write_text("file,respondent,group\nA.TXT,r1,partner\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2, field 'file': document 'A.TXT' not found \(nearest: a.txt; names "
+                                         r"are case-sensitive\)"):
         load([documents])
