@@ -97,6 +97,11 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
         from consultgraph.outputs.review import write_review
 
         rows = review_items(run, review_count, seed=seed)
+        if not rows:
+            click.echo(f"nothing to review: each of the {_count(len(run.graph.responses()), 'response')} has people's "
+                       f"codes or a 'none' answer; {output} not written", err=True)
+            emit(run.summary, fmt, None)
+            return
         path = write_review(rows, codebook_rows(run.graph), output, columns=REVIEW_COLUMNS)
         how = ("in each source, keep, delete or add codes; apply 'none apply' alone when no code fits; "
                "a source left without codes is skipped") if str(path).lower().endswith(".qdpx") else " ".join(INSTRUCTIONS)

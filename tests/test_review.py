@@ -162,3 +162,17 @@ def test_agreement_counts_none_as_no_for_every_code(project, tmp_path):
     # bob only ever answered 'none': a coder, with one response
     overall = graph_agreement(graph, ["bob", "machine:rules"], resamples=20, permutations=20).rows[0]
     assert overall["units"] == 1
+
+
+def test_nothing_left_to_review_writes_no_sheet(project, tmp_path):
+    """Every one of the 11 responses reviewed (one 'none'): --review has nothing to ask and says so."""
+    graph = Consultation.open(project)
+    rows = ["response,codes,coder"] + [f"{r},{'none' if i == 0 else 'Research'},ann" for i, r in enumerate(graph.responses()["id"])]
+    sheet = _sheet(tmp_path / "all.csv", "\n".join(rows) + "\n")
+    out = tmp_path / "next.csv"
+    result = CliRunner().invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet), "--review", "5",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"nothing to review: each of the 11 responses has people's codes or a 'none' answer; {out} not written" \
+        in result.stderr
+    assert not out.exists()
