@@ -91,8 +91,9 @@ class _Collector:
             )
         elif isinstance(record, NodeTable):
             frame = record.frame  # a loader hands its table over: no copy
-            frame["kind"] = record.kind
-            frame["file"] = record.file
+            # Python objects: pandas would make a constant text an Arrow string column, read back one value at a time
+            frame["kind"] = pd.Series(np.full(len(frame), record.kind, dtype=object), index=frame.index, dtype=object)
+            frame["file"] = pd.Series(np.full(len(frame), record.file, dtype=object), index=frame.index, dtype=object)
             self.node_frames.append(frame)
         elif isinstance(record, EdgeTable):
             frame = record.frame
