@@ -51,10 +51,24 @@ def resolve_groups(graph, groups):
         groups = [g for g in groups.split(",") if g.strip()]
     ids = [graph.concepts.resolve(g.strip(), ("StakeholderGroup",), field="groups") for g in groups]
     if len(ids) < 2:
-        raise InputError("compare needs at least two groups", field="groups", hint="e.g. --groups partner,national-entity")
+        raise InputError("compare needs at least two groups", field="groups", hint=_groups_hint(graph))
     if len(set(ids)) != len(ids):
         raise InputError("a group is named twice", field="groups")
     return ids
+
+
+def _groups_hint(graph):
+    """The groups a comparison could name: the graph's StakeholderGroup nodes, with their ids."""
+    try:
+        present = sorted(set(graph.table("StakeholderGroup")["id"]))
+    except (AttributeError, KeyError):
+        present = []
+    if not present:
+        return "e.g. --groups partner,national-entity; `consultgraph stats` lists the groups"
+    named = ", ".join(f"{graph.concepts[g].label} ({g.split('/', 1)[-1]})" if g in graph.concepts else g for g in present)
+    if len(present) == 1:
+        return f"every respondent here is in one group, {named}; load respondents with a group column to compare groups"
+    return f"this graph's groups: {named}"
 
 
 def _group_cells(index, group, kind, stance):

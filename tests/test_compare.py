@@ -56,7 +56,9 @@ def test_q_values_are_benjamini_hochberg_of_p(kite):
 
 
 def test_needs_two_known_groups(kite):
-    with pytest.raises(InputError, match="at least two groups"):
+    # the kite's groups are partner and national-entity: the message names them with the ids --groups takes
+    with pytest.raises(InputError, match=r"at least two groups \(this graph's groups: National entities "
+                                         r"\(national-entity\), Partners \(partner\)\)"):
         compare(kite, "partner", by="tactic")
     with pytest.raises(InputError, match="unknown stakeholder group 'partnr'"):
         compare(kite, "partnr,national-entity", by="tactic")
@@ -160,3 +162,14 @@ def test_quotes_by_statement_are_empty_lists(shared_data, tmp_path):
     groups = sorted(c.id for c in graph.concepts.concepts if c.id.startswith("group/15-per-hour-seattle/polis-"))[:2]
     result = compare(graph, ",".join(groups), by="statement", quotes=1)
     assert result.rows and all(row[f"{g}.quotes"] == [] for row in result.rows for g in groups)
+
+
+def test_one_group_says_so(tmp_path):
+    """A free-text table without a group column: everyone is General public, nothing to compare with."""
+    from consultgraph.loaders import load
+
+    (tmp_path / "a.csv").write_text("id,q1\na,More wells.\nb,Fix roads.\n", encoding="utf-8")
+    graph = load([tmp_path / "a.csv"], options={"text_columns": "q1"}).graph
+    with pytest.raises(InputError, match=r"at least two groups \(every respondent here is in one group, General "
+                                         r"public \(public\); load respondents with a group column"):
+        compare(graph, "public", by="theme")
