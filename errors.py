@@ -54,9 +54,10 @@ class SchemaError(ConsultGraphError):
 class UnknownNameError(ConsultGraphError, KeyError):
     """A registry (format, loader, backend, query) has no entry of that name."""
 
-    def __init__(self, kind, name, choices):
+    def __init__(self, kind, name, choices, nearest=()):
         self.kind, self.name, self.choices = kind, name, sorted(choices)
-        super().__init__(f"unknown {kind} '{name}'; choose one of: {', '.join(self.choices)}")
+        near = f" (nearest: {', '.join(nearest)})" if nearest else ""
+        super().__init__(f"unknown {kind} '{name}'{near}; choose one of: {', '.join(self.choices)}")
 
     def __str__(self):
         return self.args[0]

@@ -150,10 +150,13 @@ def graph_option(function):
     )
     @functools.wraps(function)
     def wrapper(*args, graph_spec=None, coder="auto", **kwargs):
+        from consultgraph.graph.coders import CODER_CHOICES
         from consultgraph.loaders import open_graph
 
         check_project_spec(graph_spec)
         graph = open_graph(graph_spec).with_coder(coder)
+        if coder not in CODER_CHOICES:
+            graph.codings()  # a coder's name is checked before anything is written, not after
         result = function(*args, graph=graph, **kwargs)
         _say_coders(graph)
         return result

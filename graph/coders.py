@@ -82,7 +82,11 @@ def select_codings(frame, coder, no_code=()):
         return frame[keep].reset_index(drop=True)
     picked = frame[frame["coder"].fillna("") == coder]
     if not len(picked) and not any(coder in names for names in dict(no_code).values()):
-        raise UnknownNameError("coder", coder, sorted(set(frame["coder"].dropna())) + list(CODER_CHOICES))
+        import difflib
+
+        names = sorted(set(frame["coder"].dropna()) - {""} | {n for names in dict(no_code).values() for n in names})
+        raise UnknownNameError("coder", coder, names + list(CODER_CHOICES),
+                               nearest=difflib.get_close_matches(coder, names + list(CODER_CHOICES), n=2, cutoff=0.7))
     return picked.reset_index(drop=True)
 
 

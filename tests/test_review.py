@@ -176,3 +176,13 @@ def test_nothing_left_to_review_writes_no_sheet(project, tmp_path):
     assert f"nothing to review: each of the 11 responses has people's codes or a 'none' answer; {out} not written" \
         in result.stderr
     assert not out.exists()
+
+
+def test_a_mistyped_coder_fails_before_any_output(project, tmp_path):
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/n2/q1,Research,anne\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)]).exit_code == 0
+    for command in (["stats"], ["compare", "--groups", "partner,NE", "--by", "idea"]):
+        result = runner.invoke(main, [*command, "-g", str(project), "--coder", "ane"])
+        assert result.exit_code == 1 and result.stdout == "", result.output
+        assert result.stderr.startswith("Error: unknown coder 'ane' (nearest: anne); choose one of: all, anne, auto")
