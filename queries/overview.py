@@ -34,6 +34,7 @@ def groups(graph):
     named = summary["respondents_by_group"]
     coded = set(summary["coded_groups"])
     voted = bool(summary["edges_by_kind"].get("VOTED"))
+    wrote = bool(summary["edges_by_kind"].get("WROTE"))  # free-text responses, coded or not yet
     parents = {g: [p for p in (concepts[g].broader if g in concepts else ()) if p in ids] for g in ids}
     parts = {g: [c for c in ids if g in parents[c]] for g in ids}
 
@@ -51,6 +52,8 @@ def groups(graph):
         known = [size_of(p)[0] for p in parts[group]]
         if parts[group] and all(k is not None for k in known):
             return sum(known), "sum of its parts"
+        if wrote and named.get(group):
+            return None, "not coded yet: run `consultgraph code`"
         return None, "not stated"
 
     rows = []
@@ -62,6 +65,8 @@ def groups(graph):
             are = "counted (they carry codings)"
         elif count and voted:
             are = "counted (they voted)"
+        elif count and wrote:
+            are = "wrote responses, not coded yet"
         elif count:
             are = "quoted by name (not counted in the size)"
         else:

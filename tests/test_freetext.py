@@ -207,3 +207,15 @@ def test_a_manifest_name_in_other_case_names_the_document(documents):
     with pytest.raises(InputError, match=r"line 2, field 'file': document 'A.TXT' not found \(nearest: a.txt; names "
                                          r"are case-sensitive\)"):
         load([documents])
+
+
+def test_stats_of_responses_not_yet_coded_say_so(answers, tmp_path):
+    """Loaded, not coded: two partners and one national entity wrote answers; no size yet, no 'quoted by name'."""
+    from consultgraph.queries.overview import groups
+
+    graph = load([answers], into=tmp_path / "p", options={"text_columns": "q1,q2"}).graph
+    rows = {r["id"]: r for r in groups(graph)}
+    assert (rows["group/partner"]["respondents"], rows["group/partner"]["respondents_are"]) == (
+        2, "wrote responses, not coded yet")
+    assert (rows["group/partner"]["size"], rows["group/partner"]["size_from"]) == (
+        None, "not coded yet: run `consultgraph code`")
