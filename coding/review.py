@@ -232,8 +232,8 @@ def read_review(graph, path, *, reviewer=None):
             none_apply.add(response)
             continue
         question = responses.loc[response, "question"]
-        for label in labels:
-            concept = _resolve_code(graph, label, question, per_question, {**where, "field": "codes"})
+        concepts = [_resolve_code(graph, label, question, per_question, {**where, "field": "codes"}) for label in labels]
+        for concept in dict.fromkeys(concepts):  # "Roads; transport" (its altLabel) is one coding
             records.append(Edge("CODED", response, concept, {"coder": coder}, file=str(path), line=line))
     if not reviewed:
         return Review(graph, skipped=skipped)

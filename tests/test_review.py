@@ -186,3 +186,10 @@ def test_a_mistyped_coder_fails_before_any_output(project, tmp_path):
         result = runner.invoke(main, [*command, "-g", str(project), "--coder", "ane"])
         assert result.exit_code == 1 and result.stdout == "", result.output
         assert result.stderr.startswith("Error: unknown coder 'ane' (nearest: anne); choose one of: all, anne, auto")
+
+
+def test_a_code_named_twice_in_a_row_is_one_coding(project, tmp_path):
+    """'Advocacy; lobbying' names one code twice (label and altLabel): one coding, and the count says 1."""
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q2,Advocacy; lobbying,ann\n")
+    review = read_review(Consultation.open(project), sheet)
+    assert review.codings == 1 and list(review.graph.codings("ann")["concept"]) == ["idea/advocacy"]
