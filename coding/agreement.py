@@ -404,6 +404,9 @@ def agreement(data, *, resamples=1000, permutations=2000, level=0.95, seed=0, al
         rows.append(out)
     if not two:
         notes.append("Cohen's kappa is for two coders; with more, read Krippendorff's alpha")
+    if rows and rows[0]["units"] == 0:
+        notes.append(f"no response was coded by two of {', '.join(data.coders)}: nothing to agree on "
+                     "(review the same responses, or compare a person with a machine coder)")
 
     machines = [i for i, c in enumerate(data.coders) if is_machine(c)]
     people = [i for i, c in enumerate(data.coders) if not is_machine(c)]

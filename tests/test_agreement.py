@@ -85,6 +85,12 @@ def test_unknown_and_too_few_coders():
         agreement(decisions([(1, "a", "alice")], ["alice"]))
 
 
+def test_coders_without_a_response_in_common_are_told_so():
+    result = agreement(decisions([(1, "a", "ann"), (2, "a", "bob")], ["ann", "bob"]), resamples=10, permutations=10)
+    assert result.rows[0]["units"] == 0
+    assert "no response was coded by two of ann, bob: nothing to agree on" in " ".join(result.notes)
+
+
 def test_coverage_counts_read_but_uncoded_units_as_no():
     # bob read unit 3 and applied nothing: without coverage, unit 3 would not count
     codings = [(1, "a", "ann"), (1, "a", "bob"), (3, "a", "ann")]
