@@ -139,4 +139,8 @@ def positions(graph, fmt, output, question):
     """
     from consultgraph.queries.positions import positions as position_rows
 
-    emit(position_rows(graph, question=question), fmt, output)
+    rows = position_rows(graph, question=question)
+    if not rows:
+        click.echo("note: no response has a position: people's come from a Consult folder's gold sentiment, and "
+                   "`consultgraph code` learns the machine's from them", err=True)
+    emit(rows, fmt, output)

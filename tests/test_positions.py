@@ -129,3 +129,16 @@ def test_code_stores_and_positions_shows_them(tmp_path):
     shown = CliRunner().invoke(main, ["positions", "-g", str(project), "--coder", "machine", "-f", "csv"])
     assert shown.exit_code == 0, shown.output
     assert "Question 1,General public,agree,2,4,50% (2 of 4),2" in shown.output
+
+
+def test_positions_without_any_say_where_they_come_from(tmp_path):
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+    from consultgraph.loaders import load
+
+    (tmp_path / "a.csv").write_text("id,q1\na,More wells.\n", encoding="utf-8")
+    load([tmp_path / "a.csv"], into=tmp_path / "p", options={"text_columns": "q1"})
+    result = CliRunner().invoke(main, ["positions", "-g", str(tmp_path / "p")])
+    assert result.exit_code == 0 and "(no rows)" in result.stdout
+    assert "note: no response has a position: people's come from a Consult folder's gold sentiment" in result.stderr
