@@ -68,9 +68,13 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
 
         review = read_review(graph, reviewed, reviewer=reviewer)
         graph = review.graph
-        click.echo(f"recorded {_count(review.codings, 'reviewed coding')} and {_count(review.no_code, 'response')} "
-                   f"where no code applies ('none') from {reviewed}; {_count(review.skipped, 'row')} left empty "
-                   f"skipped", err=True)
+        if not review.codings and not review.no_code:
+            click.echo(f"nothing recorded from {reviewed}: {_count(review.skipped, 'row')}, every 'codes' cell empty "
+                       f"(write the codes that apply, copy 'suggested' to accept it, or 'none')", err=True)
+        else:
+            click.echo(f"recorded {_count(review.codings, 'reviewed coding')} and {_count(review.no_code, 'response')} "
+                       f"where no code applies ('none') from {reviewed}; {_count(review.skipped, 'row')} left empty "
+                       f"skipped", err=True)
     with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
                    language=language, embeddings=embeddings, workers=workers,

@@ -193,3 +193,10 @@ def test_a_code_named_twice_in_a_row_is_one_coding(project, tmp_path):
     sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q2,Advocacy; lobbying,ann\n")
     review = read_review(Consultation.open(project), sheet)
     assert review.codings == 1 and list(review.graph.codings("ann")["concept"]) == ["idea/advocacy"]
+
+
+def test_a_sheet_returned_unfilled_says_nothing_was_recorded(project, tmp_path):
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,,\nresponse/n1/q1,,\n")
+    result = CliRunner().invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert f"nothing recorded from {sheet}: 2 rows, every 'codes' cell empty (write the codes" in result.stderr
