@@ -172,9 +172,22 @@ def _resolve_code(graph, label, question, per_question, where):
     concepts = graph.concepts
     kinds = code_kinds()
     ids = concepts.candidates(label.strip(), kinds)
+    own = set(graph.nodes.loc[graph.nodes["kind"].isin(kinds), "id"])
+    if not ids and own:  # a typo: the nearest of the project's own codes (the review's codebook), not of every scheme
+        import difflib
+
+        names = {}
+        for concept in sorted(own):
+            if concept in concepts:
+                for name in (concepts[concept].label, *concepts[concept].alt_labels):
+                    names.setdefault(name.casefold(), name)
+        near = [names[n] for n in difflib.get_close_matches(label.strip().casefold(), list(names), n=3, cutoff=0.5)]
+        if near:
+            raise InputError(f"unknown code '{label.strip()}'", **where,
+                             hint=f"nearest in this project's codes: {', '.join(repr(n) for n in near)}")
     # a label the built-in schemes share with the project's codebook means the project's code,
     # and one two questions' codebooks share means the code of the row's question
-    for preferred in (set(graph.nodes.loc[graph.nodes["kind"].isin(kinds), "id"]), per_question.get(question, set())):
+    for preferred in (own, per_question.get(question, set())):
         if len(ids) > 1:
             ids = [i for i in ids if i in preferred] or ids
     if len(ids) == 1:

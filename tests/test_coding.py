@@ -159,7 +159,7 @@ def test_a_stale_review_is_refused_whole(free_text, tmp_path):
     with pytest.raises(InputError, match=r"line 2, field 'check': the text of response 'response/p1/q1' changed"):
         read_review(graph, sheet)
     sheet.write_text("response,codes,coder\nresponse/p1/q1,Reserch,ann\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 2, field 'codes': unknown .*'Reserch'.*nearest known: 'Research'"):
+    with pytest.raises(InputError, match=r"line 2, field 'codes': unknown code 'Reserch' \(nearest in this project's codes: 'Research'\)"):
         read_review(graph, sheet)
     assert len(graph.codings("human")) == 0
 
