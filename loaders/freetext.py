@@ -139,6 +139,12 @@ def responses_from_frame(frame, *, path, namespace, text_columns=None, default_g
                          hint=f"columns found: {', '.join(columns)}")
     ids = frame[fields["respondent"]].astype(object)
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    if blank.any():  # a row with every cell empty (a spreadsheet's trailing rows) is no respondent
+        cells = frame.loc[blank, [c for c in frame.columns if c != "line"]].astype(object)
+        empty = ~(cells.notna() & (cells.astype(str).apply(lambda c: c.str.strip()) != "")).any(axis=1)
+        frame = frame.drop(index=empty[empty].index).reset_index(drop=True)
+        ids = frame[fields["respondent"]].astype(object)
+        blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
         raise InputError("missing id", file=path, line=int(frame["line"][blank].iloc[0]), field=fields["respondent"])
     local = ids.astype(str).str.strip()

@@ -219,3 +219,13 @@ def test_stats_of_responses_not_yet_coded_say_so(answers, tmp_path):
         2, "wrote responses, not coded yet")
     assert (rows["group/partner"]["size"], rows["group/partner"]["size_from"]) == (
         None, "not coded yet: run `consultgraph code`")
+
+
+def test_empty_rows_are_skipped_and_a_row_without_id_is_named(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("id,group,q1\nx1,partner,Wells are dry\n,,\nx2,partner,Roads\n, ,\n", encoding="utf-8")
+    graph = load([path], options={"text_columns": "q1"}, fmt="text").graph
+    assert sorted(graph.responses()["id"]) == ["response/x1/q1", "response/x2/q1"]
+    path.write_text("id,group,q1\nx1,partner,Wells are dry\n,,\n,partner,Roads\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"a.csv, line 4, field 'id': missing id"):
+        load([path], options={"text_columns": "q1"}, fmt="text")
