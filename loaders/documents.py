@@ -113,6 +113,9 @@ def read_documents(path, *, namespace=None, source_id=None, group=None):
     if manifest.suffix.lower() != ".xlsx":
         check_utf8(manifest)
     frame = read_table(manifest)
+    cells = frame[[c for c in frame.columns if c != "line"]].astype(object)
+    filled = (cells.notna() & (cells.astype(str).apply(lambda c: c.str.strip()) != "")).any(axis=1)
+    frame = frame[filled].reset_index(drop=True)  # a row with every cell empty lists no document
     columns = {fold(c): c for c in frame.columns if c != "line"}
     file_column = columns.get("file") or columns.get("document") or columns.get("filename")
     if file_column is None:

@@ -229,3 +229,8 @@ def test_empty_rows_are_skipped_and_a_row_without_id_is_named(tmp_path):
     path.write_text("id,group,q1\nx1,partner,Wells are dry\n,,\n,partner,Roads\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"a.csv, line 4, field 'id': missing id"):
         load([path], options={"text_columns": "q1"}, fmt="text")
+
+
+def test_an_empty_manifest_row_lists_no_document(documents):
+    (documents / "manifest.csv").write_text("file,respondent,group\na.txt,r1,partner\n,,\n", encoding="utf-8")
+    assert list(load([documents]).graph.responses()["respondent"]) == ["respondent/r1"]
