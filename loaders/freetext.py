@@ -127,12 +127,30 @@ def _text_columns(frame, text_columns, path):
     return found
 
 
+def _refuse_near_misses(frame, fields, texts, path):
+    """A column named almost 'group' or 'region' where the table has none: a typo, not an attribute.
+
+    Kept as an attribute, 'gruop' would leave every respondent in the default group, silently.
+    """
+    for field in ("group", "region"):
+        if field in fields:
+            continue
+        for column in frame.columns:
+            if column in ("line", *texts, *fields.values()):
+                continue
+            if difflib.SequenceMatcher(None, fold(column), field).ratio() >= 0.8:
+                raise InputError(f"column '{column}' looks like '{field}', and the table has no '{field}' column",
+                                 file=path, line=1, field=column,
+                                 hint=f"rename it '{field}'; an attribute needs a name further from '{field}'")
+
+
 def responses_from_frame(frame, *, path, namespace, text_columns=None, default_group="public",
                          question_texts=None):
     """Records for a table of respondents with answer columns (the shared core of the table loaders)."""
     file = str(path)
     texts = _text_columns(frame, text_columns, path)
     fields = find_columns(frame.drop(columns=texts))
+    _refuse_near_misses(frame, fields, texts, path)
     if "respondent" not in fields:
         columns = [c for c in frame.columns if c != "line"]
         raise InputError("missing required column 'id'", file=path, line=1, field="id",

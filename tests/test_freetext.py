@@ -234,3 +234,16 @@ def test_empty_rows_are_skipped_and_a_row_without_id_is_named(tmp_path):
 def test_an_empty_manifest_row_lists_no_document(documents):
     (documents / "manifest.csv").write_text("file,respondent,group\na.txt,r1,partner\n,,\n", encoding="utf-8")
     assert list(load([documents]).graph.responses()["respondent"]) == ["respondent/r1"]
+
+
+def test_a_mistyped_group_column_is_refused_not_kept_as_an_attribute(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("id,gruop,q1\nx1,partner,Wells are dry\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"a.csv, line 1, field 'gruop': column 'gruop' looks like 'group', and the "
+                                         r"table has no 'group' column \(rename it 'group'"):
+        load([path], options={"text_columns": "q1"}, fmt="text")
+    path.write_text("id,group,regoin,grade,q1\nx1,partner,Africa,3,Wells are dry\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"field 'regoin': column 'regoin' looks like 'region'"):
+        load([path], options={"text_columns": "q1"}, fmt="text")
+    path.write_text("id,group,grade,reason,q1\nx1,partner,3,none,Wells are dry\n", encoding="utf-8")  # far enough
+    assert len(load([path], options={"text_columns": "q1"}, fmt="text").graph.responses()) == 1
