@@ -103,3 +103,26 @@ def no_code_of(responses):
     marked = responses[props.str.contains(f'"{NO_CODE_BY}"', regex=False, na=False).to_numpy()]
     found = {r: no_code_coders(json.loads(p).get(NO_CODE_BY)) for r, p in zip(marked["id"], marked["props"])}
     return {r: names for r, names in found.items() if names}
+
+
+def keep_no_code(nodes, no_code):
+    """``nodes`` whose Response rows keep the ``no_code_by`` the graph had: people's 'none' outlives a reload.
+
+    A load replaces a Response node whole (its text, its file's properties); a reviewer's
+    answer that no code applies is not the file's to drop. ``no_code`` is called (the
+    graph's ``response -> coders``) only when ``nodes`` holds a Response.
+    """
+    responses = (nodes["kind"] == "Response").to_numpy() if len(nodes) else ()
+    if not len(nodes) or not responses.any():
+        return nodes
+    answered = no_code()
+    rows = [i for i in responses.nonzero()[0] if nodes["id"].iat[i] in answered]
+    if not rows:
+        return nodes
+    props = nodes["props"].astype(object).to_numpy(copy=True)
+    for i in rows:
+        values = json.loads(props[i]) if isinstance(props[i], str) and props[i] else {}
+        if NO_CODE_BY not in values:
+            values[NO_CODE_BY] = "|".join(answered[nodes["id"].iat[i]])
+            props[i] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+    return nodes.assign(props=props)

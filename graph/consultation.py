@@ -18,7 +18,8 @@ from functools import cached_property
 
 from consultgraph.graph.concepts import Concept
 from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the coder names from here)
-    AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, no_code_of, number_of, select_codings,
+    AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, keep_no_code, no_code_of, number_of,
+    select_codings,
 )
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
@@ -192,7 +193,7 @@ class Consultation:
             else:
                 old_ids = pa.array(self.nodes["id"], from_pandas=True).cast(pa.string())
                 old = self.nodes[~pc.is_in(old_ids, value_set=new_ids).to_numpy(zero_copy_only=False)]
-            nodes = concat_tables([old, batch.nodes], NODE_COLUMNS)
+            nodes = concat_tables([old, keep_no_code(batch.nodes, self.no_code)], NODE_COLUMNS)  # people's 'none' stays
             del old
         stored = self._edges is None and self.project is not None and self.manifest.get("counts", {}).get("edges")
         if not len(batch.edges):

@@ -200,3 +200,15 @@ def test_a_sheet_returned_unfilled_says_nothing_was_recorded(project, tmp_path):
     result = CliRunner().invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)])
     assert result.exit_code == 0, result.output
     assert f"nothing recorded from {sheet}: 2 rows, every 'codes' cell empty (write the codes" in result.stderr
+
+
+def test_a_none_answer_outlives_loading_the_answers_again(project, tmp_path):
+    """Reloading the same table (after a code, so the load runs in full) replaces the Response nodes: ann's
+    'none' on p1/q1 must stay, and so must the text."""
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,none,ann\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)]).exit_code == 0
+    load([tmp_path / "answers.csv"], into=project, options={"text_columns": "q1,q2"}, force=True)
+    graph = Consultation.open(project)
+    assert graph.no_code() == {"response/p1/q1": ("ann",)}
+    assert graph.responses().set_index("id").loc["response/p1/q1", "text"] == "We need more research on climate."
