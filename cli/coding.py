@@ -60,6 +60,10 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
 
     if review_count is not None and not output:
         raise click.UsageError("--review needs a file: add -o review.csv (or .xlsx, .qdpx)")
+    if review_count is not None:
+        from consultgraph.outputs.review import check_review_path
+
+        check_review_path(output)  # before the project is coded and written, not after
     started = time.perf_counter()
     project = graph_spec
     graph = Consultation.open(project)

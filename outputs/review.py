@@ -18,6 +18,20 @@ FORMATS = (".csv", ".tsv", ".xlsx", ".qdpx")
 SUGGESTING_USER = "suggested"
 
 
+def check_review_path(path):
+    """``path`` as a :class:`~pathlib.Path` if its suffix is a review file type; else :class:`UnknownNameError`.
+
+    Examples
+    --------
+    >>> check_review_path("review.XLSX").name
+    'review.XLSX'
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise UnknownNameError("review file type", path.suffix.lower() or path.name, FORMATS)
+    return path
+
+
 def write_review(rows, codebook, path, *, columns=None):
     """Write review ``rows`` (from :func:`consultgraph.coding.review.review_items`) to ``path``.
 
@@ -28,10 +42,8 @@ def write_review(rows, codebook, path, *, columns=None):
 
     from consultgraph.graph.store import atomic_write
 
-    path = Path(path)
+    path = check_review_path(path)
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise UnknownNameError("review file type", suffix or path.name, FORMATS)
     if suffix == ".qdpx":
         return _write_qdpx(rows, codebook, path)
     frame = pd.DataFrame(rows, columns=columns or (list(rows[0]) if rows else None))

@@ -212,3 +212,11 @@ def test_a_none_answer_outlives_loading_the_answers_again(project, tmp_path):
     graph = Consultation.open(project)
     assert graph.no_code() == {"response/p1/q1": ("ann",)}
     assert graph.responses().set_index("id").loc["response/p1/q1", "text"] == "We need more research on climate."
+
+
+def test_a_review_file_of_an_unknown_type_is_refused_before_coding(project, tmp_path):
+    before = sorted(p.name for p in project.iterdir())
+    result = CliRunner().invoke(main, ["code", "-g", str(project), "-q", "--review", "3", "-o", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: unknown review file type '.pdf'; choose one of: .csv, .qdpx, .tsv, .xlsx\n"
+    assert sorted(p.name for p in project.iterdir()) == before  # the project was not coded and written
