@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from consultgraph.cli.base import emit, graph_option, main, output_options
@@ -86,7 +88,8 @@ def campaigns(graph_spec, fmt, output, question, threshold, min_ratio, min_size,
 @output_options
 @graph_option
 @click.option("--draft", default="discovered-themes.ttl", show_default=True, type=click.Path(dir_okay=False),
-              help="Where to write the SKOS draft (Turtle) to edit and load back.")
+              callback=lambda ctx, param, value: _turtle_file(value),
+              help="Where to write the SKOS draft (Turtle, .ttl) to edit and load back.")
 @click.option("--themes", type=int, default=8, show_default=True, help="How many themes to look for.")
 @click.option("--terms", type=int, default=8, show_default=True, help="Top terms per theme.")
 @click.option("--quotes", type=int, default=3, show_default=True, help="Representative quotes per theme.")
@@ -119,6 +122,14 @@ def discover(graph, fmt, output, draft, themes, terms, quotes, question, include
     rows = [{"theme": t.number, "label": t.label, "responses": t.size, "terms": ", ".join(t.terms),
              "quote": t.quotes[0] if t.quotes else ""} for t in found]
     emit(rows, fmt, output)
+
+
+def _turtle_file(path):
+    """``path`` if it names a Turtle file: ``load`` reads the draft back by its suffix."""
+    if not str(path).lower().endswith(".ttl"):
+        raise click.BadParameter(f"the draft is SKOS in Turtle: name it .ttl (e.g. {Path(path).stem or 'draft'}.ttl), "
+                                 "so that `consultgraph load` reads it back", param_hint="'--draft'")
+    return path
 
 
 @main.command()

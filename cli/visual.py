@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from consultgraph.cli.base import KindChoice, KindList, campaign_option, graph_option, main
@@ -24,9 +26,19 @@ def _wrote(path, what):
     click.echo(f"wrote {what} to {path} ({size / 1024:,.0f} KB)", err=True)
 
 
+def _html_file(path, what):
+    """``path`` if it names an HTML file (.html, .htm); a .pdf or .png would hold HTML under a lying name."""
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        pdf = "; a browser prints it to PDF" if what == "report" else ""
+        raise click.BadParameter(f"the {what} is one HTML file: name it .html (e.g. {Path(path).stem or 'out'}.html)"
+                                 + pdf, param_hint="'-o' / '--output'")
+    return path
+
+
 @main.command()
 @graph_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="graph.html", show_default=True,
+              callback=lambda ctx, param, value: _html_file(value, "graph page"),
               help="The HTML file to write (one self-contained file, works offline).")
 @click.option("--focus", default=None, metavar="NODE",
               help="Only this node's neighbourhood: an id, kind:label (theme:climate) or a label.")
@@ -134,7 +146,8 @@ def chart_stance(graph, output, groups, concepts, by, top):
 @main.command()
 @graph_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="report.html",
-              show_default=True, help="The HTML file to write (one self-contained file, works offline).")
+              show_default=True, callback=lambda ctx, param, value: _html_file(value, "report"),
+              help="The HTML file to write (one self-contained file, works offline).")
 @click.option("--title", default=None, help="Heading of the report (default: the project's name).")
 @click.option("--no-graph", is_flag=True, help="Leave the interactive graph out (a smaller file).")
 @campaign_option

@@ -78,7 +78,8 @@ def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="engl
     vocabulary = vectorizer.get_feature_names_out()
     k = max(1, min(themes, matrix.shape[0] - 1, matrix.shape[1]))
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
-    weights = model.fit_transform(matrix)
+    with np.errstate(invalid="ignore"):  # scikit-learn's loss on a tiny matrix: a sqrt of -0.0, not our output
+        weights = model.fit_transform(matrix)
     strongest = weights.argmax(axis=1)
     leads = weights.max(axis=1) > 0
     found = []

@@ -128,3 +128,16 @@ def test_every_named_graph_option_has_one_name():
     spellings = {opt for path, command in walk(main) for param in command.params for opt in param.opts
                  if "graph" in opt and opt not in ("-g", "--graph", "--no-graph")}  # --no-graph: the report's page
     assert spellings == {"--named-graph"}
+
+
+@pytest.mark.parametrize("command, what", [("report", "report"), ("viz", "graph page")])
+def test_report_and_graph_page_want_an_html_name(tmp_path, command, what):
+    result = CliRunner().invoke(main, [command, "-o", str(tmp_path / "out.pdf")])
+    assert result.exit_code == 2 and not (tmp_path / "out.pdf").exists()
+    assert f"the {what} is one HTML file: name it .html (e.g. out.html)" in result.stderr
+
+
+def test_discover_wants_a_turtle_draft(tmp_path):
+    result = CliRunner().invoke(main, ["discover", "--draft", str(tmp_path / "themes.csv")])
+    assert result.exit_code == 2 and not (tmp_path / "themes.csv").exists()
+    assert "the draft is SKOS in Turtle: name it .ttl (e.g. themes.ttl)" in result.stderr
