@@ -19,6 +19,14 @@ def _loader_help():
     return "\b\nInput formats (detected from the file; --from to force):\n" + "\n".join(f"  {l.name:<12} {l.description}" for l in loaders())
 
 
+def _named_columns(value):
+    """``--text-columns`` as given, unless it names no column at all ('' or ',')."""
+    if value is not None and not [c for c in value.split(",") if c.strip()]:
+        raise click.BadParameter("names no column: give the answer columns, e.g. --text-columns q1,q2",
+                                 param_hint="'--text-columns'")
+    return value
+
+
 @main.command(cls=LazyEpilog, epilog=_loader_help)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @click.option("--into", "project", required=True, type=click.Path(file_okay=False),
@@ -33,6 +41,7 @@ def _loader_help():
               help="qdpx: CSV code,concept mapping QDA codes onto concepts.")
 @click.option("--default-group", "group", default=None, help="qdpx: group of respondents without a group variable (default public).")
 @click.option("--text-columns", default=None, metavar="A,B",
+              callback=lambda ctx, param, value: _named_columns(value),
               help="The answer columns of free-text tables, one question each (such tables load as --from text).")
 @click.option("--force", is_flag=True,
               help="Load even if the project was last written by this same load (same files, options and code).")

@@ -115,6 +115,17 @@ def _text_columns(frame, text_columns, path):
                     field=name,
                     hint=f"nearest: {', '.join(repr(n) for n in near)}" if near else f"columns: {', '.join(columns)}",
                 )
+        twice = [c for c in out if out.count(c) > 1]
+        if twice:
+            raise InputError(f"answer column '{twice[0]}' is named twice in --text-columns", file=path, line=1,
+                             field=twice[0])
+        roles = {column: field for field, column in find_columns(frame.drop(columns=out)).items()}
+        roles.update({column: field for field, column in find_columns(frame[[*out, "line"]]).items()})
+        taken = [c for c in out if c in roles and roles[c] in _ATTRIBUTE_FIELDS]
+        if taken:
+            role = {"respondent": "respondent id", "focus_region": "focus region"}.get(roles[taken[0]], roles[taken[0]])
+            raise InputError(f"'{taken[0]}' is the {role} column, not an answer column", file=path, line=1,
+                             field=taken[0], hint="--text-columns names the columns that hold answers")
         return out
     found = [c for c in columns if fold(c) in TEXT_ALIASES]
     if not found:

@@ -141,3 +141,10 @@ def test_discover_wants_a_turtle_draft(tmp_path):
     result = CliRunner().invoke(main, ["discover", "--draft", str(tmp_path / "themes.csv")])
     assert result.exit_code == 2 and not (tmp_path / "themes.csv").exists()
     assert "the draft is SKOS in Turtle: name it .ttl (e.g. themes.ttl)" in result.stderr
+
+
+def test_empty_text_columns_is_a_usage_error(tmp_path):
+    (tmp_path / "a.csv").write_text("id,q1\na,hello there\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", str(tmp_path / "a.csv"), "--text-columns", " , ", "--into",
+                                       str(tmp_path / "p")])
+    assert result.exit_code == 2 and "'--text-columns': names no column" in result.stderr

@@ -87,6 +87,15 @@ def test_unknown_text_column_names_the_nearest(answers):
         load([answers], fmt="text", options={"text_columns": "q1,q3"})
 
 
+def test_text_columns_name_answers_once_and_no_other_column(answers):
+    with pytest.raises(InputError, match=r"line 1, field 'id': 'id' is the respondent id column, not an answer column"):
+        load([answers], fmt="text", options={"text_columns": "id,q1"})
+    with pytest.raises(InputError, match=r"field 'group': 'group' is the group column, not an answer column"):
+        load([answers], fmt="text", options={"text_columns": "group"})
+    with pytest.raises(InputError, match=r"field 'q1': answer column 'q1' is named twice in --text-columns"):
+        load([answers], fmt="text", options={"text_columns": "q1,Q1"})
+
+
 def test_mixed_encodings_name_the_line(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_bytes("id,text\na,caf\u00e9 ok\n".encode() + "b,na\u00efve\n".encode("cp1252"))
