@@ -396,10 +396,11 @@ def agreement(data, *, resamples=1000, permutations=2000, level=0.95, seed=0, al
         out = {"scope": scope, "id": ident, "label": labels.get(ident, ident), "coders": ", ".join(data.coders),
                "units": units}
         kappa = cohen_kappa(*_paired(flat[0], flat[1])) if two and units else None
-        low, high = _interval(draws[:, position], level) if two and units else (None, None)
+        # one response resampled is the same response every time: no interval, not a zero-width one
+        low, high = _interval(draws[:, position], level) if two and units > 1 else (None, None)
         out.update(kappa=_round(kappa), kappa_low=_round(low), kappa_high=_round(high))
         alpha = krippendorff_alpha(flat) if units else None
-        low, high = _interval(draws[:, len(blocks) + position], level) if units else (None, None)
+        low, high = _interval(draws[:, len(blocks) + position], level) if units > 1 else (None, None)
         out.update(alpha=_round(alpha), alpha_low=_round(low), alpha_high=_round(high))
         rows.append(out)
     if not two:
@@ -474,7 +475,7 @@ def _segments(scope, values, stats, rng, resamples, permutations, level, labels,
         difference = kappa_in - kappa_out
         members = stats[inside]
         low, high = _interval(_draws(lambda w: _kappa_from_stats(members, w)[:, None], len(members), resamples, rng)[:, 0],
-                              level)
+                              level) if len(members) > 1 else (None, None)
         p = None
         if units >= min_units and len(labels_of) - units >= min_units and not np.isnan(difference):
             p = float((1 + below[index]) / (1 + tried[index]))

@@ -91,6 +91,13 @@ def test_coders_without_a_response_in_common_are_told_so():
     assert "no response was coded by two of ann, bob: nothing to agree on" in " ".join(result.notes)
 
 
+def test_one_response_has_no_interval():
+    result = agreement(decisions([(1, "a", "ann"), (1, "b", "bob")], ["ann", "bob"]), resamples=50, permutations=10)
+    overall = result.rows[0]
+    assert overall["units"] == 1 and overall["kappa"] is not None
+    assert (overall["kappa_low"], overall["kappa_high"], overall["alpha_low"], overall["alpha_high"]) == (None,) * 4
+
+
 def test_coverage_counts_read_but_uncoded_units_as_no():
     # bob read unit 3 and applied nothing: without coverage, unit 3 would not count
     codings = [(1, "a", "ann"), (1, "a", "bob"), (3, "a", "ann")]
