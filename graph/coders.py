@@ -68,8 +68,8 @@ def select_codings(frame, coder, no_code=()):
     only ever answered "none" has no codings rather than an unknown name.
     """
     check_coder(coder)
-    if coder == "all" or not len(frame):
-        return frame
+    if coder == "all" or (not len(frame) and coder in CODER_CHOICES):
+        return frame  # a coder's own name is still checked: no coding at all is no coder of that name
     machine = is_machine(frame["coder"])
     if coder == "human":
         return frame[~machine].reset_index(drop=True)

@@ -188,6 +188,15 @@ def test_a_mistyped_coder_fails_before_any_output(project, tmp_path):
         assert result.stderr.startswith("Error: unknown coder 'ane' (nearest: anne); choose one of: all, anne, auto")
 
 
+def test_a_coder_name_on_a_project_with_no_codings_is_unknown(project):
+    """Before any coding, no coder has a name: 'anne' is refused, the choices still work."""
+    runner = CliRunner()
+    result = runner.invoke(main, ["stats", "-g", str(project), "--coder", "anne"])
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    assert result.stderr.startswith("Error: unknown coder 'anne'; choose one of: all, auto, human, machine")
+    assert runner.invoke(main, ["stats", "-g", str(project), "--coder", "human"]).exit_code == 0
+
+
 def test_a_code_named_twice_in_a_row_is_one_coding(project, tmp_path):
     """'Advocacy; lobbying' names one code twice (label and altLabel): one coding, and the count says 1."""
     sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q2,Advocacy; lobbying,ann\n")
