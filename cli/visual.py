@@ -70,7 +70,7 @@ def viz(graph, output, focus, depth, groups, kinds, min_weight, max_nodes, layou
       consultgraph viz --focus theme:climate --depth 2 -o climate.html
       consultgraph viz --groups partner,national-entity --kinds group,tactic --min-weight 0.3
     """
-    from consultgraph.outputs.visual import write_graph_html
+    from consultgraph.outputs.graph_page import write_graph_html  # a page drawn before is read back, no pandas
 
     path = write_graph_html(graph, output, focus=focus, depth=depth, groups=groups, kinds=kinds,
                             min_weight=min_weight, max_nodes=max_nodes, layout=layout, by=by)

@@ -126,10 +126,11 @@ def read_view(graph, name, sources):
     return stored.get("data")
 
 
-def write_view(graph, name, sources, data):
+def write_view(graph, name, sources, data, family=None):
     """Keep ``data`` (JSON-ready) as view ``name`` of ``graph``'s generation; see :func:`read_view`.
 
-    Written atomically; views of older generations beside it are removed. Returns the
+    Written atomically; views of older generations beside it are removed (every view whose
+    name starts with ``family``, default ``name``: views named by their options too). Returns the
     path, or None when the graph is not a stored project or the cache cannot be written
     (a missing view only makes the next command slower).
     """
@@ -154,9 +155,9 @@ def write_view(graph, name, sources, data):
     if not getattr(graph, "dataset", None):
         # older generations' views go; another code's view of this generation stays (two
         # installs may read one project)
-        keep = f"{name}-g{graph.manifest.get('generation', 0):06d}-"
-        for stale in path.parent.glob(f"{name}-g*.json"):
-            if not stale.name.startswith(keep):
+        keep = f"-g{graph.manifest.get('generation', 0):06d}-"
+        for stale in path.parent.glob(f"{family or name}-*g*.json"):
+            if keep not in stale.name:
                 with contextlib.suppress(OSError):
                     stale.unlink()
     return path
