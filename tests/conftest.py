@@ -15,6 +15,26 @@ SOURCE_TEXT = SHARED / "source" / "amnesty-next-strategy-synthesis-2019.txt"
 #   research: partners 1 of 3 (p1), national entities 2 of 3 (n1, n2)
 #   advocacy: partners 2 of 3 (p1, p2), national entities 1 of 3 (n3)
 #   climate:  partners 1 of 3 support (p3), national entities 1 of 3 lead (n2)
+# A small free-text project (two questions, six respondents) and its codebook, read by
+# test_coding and test_review: the rules code Research on p1/q1, n1/q1 and n2/q1 and
+# Advocacy on p1/q2, p2/q1 and p3/q1 (by hand; test_coding adds education).
+FREE_TEXT_CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix cg:   <https://w3id.org/consultgraph/ontology#> .
+@prefix ex:   <https://example.org/codes/> .
+ex:codes a skos:ConceptScheme ; cg:kind cg:Idea .
+ex:research a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Research"@en ; skos:altLabel "investigation"@en .
+ex:advocacy a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Advocacy"@en ;
+    skos:altLabel "lobbying"@en, "campaigning"@en ; skos:hiddenLabel "advocasy"@en .
+"""
+FREE_TEXT_ANSWERS = """id,group,region,q1,q2
+p1,partner,Africa,"We need more research on climate.",Lobbying governments works.
+p2,partner,Europe,Campaigns and advocasy matter most.,
+p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
+n1,national-entity,Europe,"Research, research, research.",Fund human rights education.
+n2,national-entity,Africa,Investigations into abuses.,HRE for young people.
+n3,national-entity,Africa,Not advocacy.,Nothing to add.
+"""
+
 KITE_LONG = """respondent,group,region,code,stance,weight,quote
 p1,partner,Africa,research,,1,
 p1,partner,Africa,advocacy,,,

@@ -13,29 +13,17 @@ from consultgraph.coding.rules import Matcher, build_codebook
 from consultgraph.coding.run import code
 from consultgraph.errors import InputError
 from consultgraph.loaders import load
+from tests.conftest import FREE_TEXT_ANSWERS, FREE_TEXT_CODES
 
-CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix cg:   <https://w3id.org/consultgraph/ontology#> .
-@prefix ex:   <https://example.org/codes/> .
-ex:codes a skos:ConceptScheme ; cg:kind cg:Idea .
-ex:research a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Research"@en ; skos:altLabel "investigation"@en .
-ex:advocacy a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Advocacy"@en ;
-    skos:altLabel "lobbying"@en, "campaigning"@en ; skos:hiddenLabel "advocasy"@en .
-ex:education a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Human rights education"@en ; skos:altLabel "HRE"@en .
-"""
+CODES = FREE_TEXT_CODES + (
+    'ex:education a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Human rights education"@en ; '
+    'skos:altLabel "HRE"@en .\n')
 
 # By hand, the rules code:
 #   research:  p1/q1 (research), n1/q1 (Research), n2/q1 (Investigations); not p3/q1 ("No research")
 #   advocacy:  p1/q2 (Lobbying), p2/q1 (Campaigns, advocasy), p3/q1 (campaign); not n3/q1 ("Not advocacy")
 #   education: n1/q2 (human rights education), n2/q2 (HRE); not p3/q2 (no label)
-ANSWERS = """id,group,region,q1,q2
-p1,partner,Africa,"We need more research on climate.",Lobbying governments works.
-p2,partner,Europe,Campaigns and advocasy matter most.,
-p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
-n1,national-entity,Europe,"Research, research, research.",Fund human rights education.
-n2,national-entity,Africa,Investigations into abuses.,HRE for young people.
-n3,national-entity,Africa,Not advocacy.,Nothing to add.
-"""
+ANSWERS = FREE_TEXT_ANSWERS
 BY_HAND = {
     ("response/p1/q1", "idea/research"), ("response/n1/q1", "idea/research"), ("response/n2/q1", "idea/research"),
     ("response/p1/q2", "idea/advocacy"), ("response/p2/q1", "idea/advocacy"), ("response/p3/q1", "idea/advocacy"),

@@ -13,24 +13,10 @@ from consultgraph.coding.run import code
 from consultgraph.errors import InputError
 from consultgraph.graph.consultation import Consultation
 from consultgraph.loaders import load
+from tests.conftest import FREE_TEXT_ANSWERS, FREE_TEXT_CODES
 
-CODES = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix cg:   <https://w3id.org/consultgraph/ontology#> .
-@prefix ex:   <https://example.org/codes/> .
-ex:codes a skos:ConceptScheme ; cg:kind cg:Idea .
-ex:research a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Research"@en ; skos:altLabel "investigation"@en .
-ex:advocacy a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Advocacy"@en ;
-    skos:altLabel "lobbying"@en, "campaigning"@en ; skos:hiddenLabel "advocasy"@en .
-"""
 # The rules code Research on p1/q1, n1/q1 and n2/q1, Advocacy on p1/q2, p2/q1 and p3/q1.
-ANSWERS = """id,group,region,q1,q2
-p1,partner,Africa,"We need more research on climate.",Lobbying governments works.
-p2,partner,Europe,Campaigns and advocasy matter most.,
-p3,partner,Europe,No research please; just campaign.,Teach human rights in schools.
-n1,national-entity,Europe,"Research, research, research.",Fund human rights education.
-n2,national-entity,Africa,Investigations into abuses.,HRE for young people.
-n3,national-entity,Africa,Not advocacy.,Nothing to add.
-"""
+CODES, ANSWERS = FREE_TEXT_CODES, FREE_TEXT_ANSWERS
 
 
 @pytest.fixture
