@@ -19,6 +19,7 @@ from pathlib import Path
 
 from consultgraph.errors import InputError
 from consultgraph.outputs.graph_data import CONCEPT_KINDS, KIND_STYLE, GraphView, quote_rows  # noqa: F401  (API)
+from consultgraph.outputs.graph_page import write_graph_html  # noqa: F401  (API: one writer, kept pages)
 from consultgraph.outputs.graph_view import MAX_EDGES, MAX_NODES, graph_view, kinds_from_words  # noqa: F401  (API)
 
 #: Up to this many nodes the browser lays the graph out (physics, then stops);
@@ -275,11 +276,3 @@ def graph_html(graph, *, focus=None, depth=1, groups=None, kinds=None, min_weigh
     if show == "opening":
         show = opening_kinds(by, nodes=len(view.nodes), focus=focus, groups=groups, kinds=kinds)
     return render_page(view, layout=layout, height=height, show=show)
-
-
-def write_graph_html(graph, path, **options):
-    """Write :func:`graph_html` to ``path`` atomically; returns the path."""
-    from consultgraph.graph.store import atomic_write
-
-    page = graph_html(graph, **options)
-    return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
