@@ -21,14 +21,12 @@ from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the code
     AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, keep_no_code, no_code_of, number_of,
     select_codings,
 )
+from consultgraph.graph.codings import CODING_KINDS
 from consultgraph.graph.store import Project, schema_concepts
 from consultgraph.graph.tables import (  # noqa: F401  (parse_props: backends import it from here)
     EDGE_COLUMNS, KEY_COLUMNS, NODE_COLUMNS, parse_props, as_objects, concat_tables, distinct, upsert_edges, value_counts,
     upsert_stored_edges, with_concepts,
 )
-
-#: The relationship kinds that are codings (a respondent raised a concept).
-CODING_KINDS = ("MENTIONS", "PROPOSES")
 
 
 def expand(frame, keep=("id", "label")):
@@ -329,49 +327,24 @@ class Consultation:
                                                  if coder in (AUTO, "human", "all", *names)}
         return {"human": len(human), "machine": int(unit[machine].nunique())}
 
+    def readers(self, coder=None):
+        """Respondents whose answers ``coder`` read (the base of its shares), or None: every member.
+
+        See :func:`consultgraph.graph.codings.readers`.
+        """
+        from consultgraph.graph.codings import readers
+
+        coder = coder or self.coder
+        return self.memo(("readers", coder), lambda: readers(self, coder))
+
     def no_code(self):
         """``response -> coders`` who read it and found that no code applies (a review row answered ``none``)."""
         return self.memo("no_code", lambda: no_code_of(self.node_rows("Response")))
 
     def _codings(self):
-        import numpy as np
-        import pandas as pd
+        from consultgraph.graph.codings import codings_table
 
-        edges = concat_tables([self.edges_of(kind) for kind in CODING_KINDS], EDGE_COLUMNS)
-        source, props = edges["source"].array, edges["props"].array
-        # every lookup runs once per distinct value (respondent, response, property text),
-        # then spreads by integer code: no per-row Python work for millions of codings
-        sources = np.asarray(source.categories, dtype=object)
-        written = self.edges_of("WROTE")
-        author = dict(zip(written["target"], written["source"])) if len(written) else {}
-        respondent_of = np.array([author.get(s, s) for s in sources], dtype=object)
-        response_of = np.array([s if s in author else None for s in sources], dtype=object)
-        answers = self.edges_of("ANSWERS")
-        question_by_response = dict(zip(answers["source"], answers["target"])) if len(answers) else {}
-        question_of = np.array([question_by_response.get(r) if r is not None else None for r in response_of], dtype=object)
-        people = self.respondents()
-        where = pd.Index(people["id"]).get_indexer(respondent_of)
-        coders = coder_of(props.categories).replace("", None).to_numpy(dtype=object)
-        confidence = number_of(props.categories, "confidence").to_numpy(dtype=float)
-
-        def spread(per_category, codes, missing=None):
-            return np.append(np.asarray(per_category, dtype=object if missing is None else float), missing)[codes]
-
-        frame = pd.DataFrame({
-            "respondent": spread(respondent_of, source.codes),
-            "concept": as_objects(edges["target"].array),
-            "kind": as_objects(edges["kind"].array),
-            "stance": as_objects(edges["stance"].array),
-            "weight": edges["weight"].to_numpy(dtype=float),
-        })
-        for column in ("group", "region"):
-            values = people[column].to_numpy(dtype=object) if column in people else np.full(len(people), None, dtype=object)
-            frame[column] = spread(np.append(values, None)[where], source.codes)  # -1: not a respondent
-        frame["response"] = spread(response_of, source.codes)
-        frame["question"] = spread(question_of, source.codes)
-        frame["coder"] = spread(coders, props.codes)
-        frame["confidence"] = spread(confidence, props.codes, missing=float("nan"))
-        return frame
+        return codings_table(self)
 
     def responses(self, question=None):
         """One row per free-text response: id, respondent, question, text, group, region and its properties.

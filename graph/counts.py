@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-#: The relationship kinds that are codings (a respondent raised a concept).
-CODING_KINDS = ("MENTIONS", "PROPOSES")
+from consultgraph.graph.codings import CODING_KINDS
+
 RAISED = "raised"
 _MENTION = "mention"
 #: The code of a value not found, as int32 (a Python -1 appended to an int32 lookup makes it int64).
@@ -265,7 +265,11 @@ def share_counts(graph, *, region=None, coder="auto"):
     cells = np.zeros((n_leaves, len(hit_ids), len(stances) + 1), dtype=np.int64)
     tallied = _tally(respondent, concept, stance, leaf, steps, len(stances))
     cells[:len(tallied)] = tallied
-    members = np.bincount(leaf[leaf >= 0], minlength=n_leaves)
+    counted = leaf >= 0
+    read = graph.readers(coder or "auto")  # free text: the respondents this coder choice read are the base
+    if read is not None:
+        counted &= _codes(people["id"], _strings(sorted(read))) >= 0
+    members = np.bincount(leaf[counted], minlength=n_leaves)
 
     # a group counts its own respondents and those of every group under it
     index = {g: i for i, g in enumerate(groups)}

@@ -15,7 +15,7 @@ Tables visible to :func:`sql`:
 
 from __future__ import annotations
 
-_CODING_KINDS = ("MENTIONS", "PROPOSES")
+from consultgraph.graph.codings import CODING_KINDS
 
 
 def connect(graph):
@@ -61,7 +61,7 @@ def _connect(graph):
         columns["weight"] = pa.array(chosen["weight"].to_numpy(dtype=float))
         con.register("codings", pa.table(columns))
     else:
-        kinds = ", ".join(f"'{k}'" for k in _CODING_KINDS)
+        kinds = ", ".join(f"'{k}'" for k in CODING_KINDS)
         con.execute(f"""CREATE VIEW codings AS SELECT CAST(source AS VARCHAR) AS respondent, CAST(target AS VARCHAR) AS concept,
                         CAST(kind AS VARCHAR) AS kind, coalesce(CAST(stance AS VARCHAR), 'mention') AS stance, weight
                         FROM edges WHERE kind IN ({kinds})""")
@@ -117,8 +117,9 @@ def respondent_counts(graph, groups, *, region=None):
     Returns
     -------
     pandas.DataFrame
-        One row per group: ``group``, ``respondents`` (the base), ``coded`` (those with at
-        least one coding). Groups without respondents have zeros.
+        One row per group: ``group``, ``respondents`` (the base: every member, or for free
+        text the members the graph's coder choice read, see :meth:`Consultation.readers`),
+        ``coded`` (those with at least one coding). Groups without respondents have zeros.
 
     Examples
     --------
@@ -135,10 +136,15 @@ def respondent_counts(graph, groups, *, region=None):
     >>> respondent_counts(graph, ["group/partner"]).to_dict("records")
     [{'group': 'group/partner', 'respondents': 2, 'coded': 1}]
     """
+    import pyarrow as pa
+
+    read = graph.readers()  # free text: only the respondents the graph's coder choice read count
+    conditions = (["p.region IN (SELECT region FROM wanted_regions)"] if region is not None else []) + \
+                 (["p.id IN (SELECT id FROM readers)"] if read is not None else [])
     query = f"""
         WITH people AS (
             SELECT p.id, g."group" FROM respondents p JOIN wanted_groups g ON p."group" = g.member_group
-            {"WHERE p.region IN (SELECT region FROM wanted_regions)" if region is not None else ""}
+            {"WHERE " + " AND ".join(conditions) if conditions else ""}
         ), coded AS (SELECT DISTINCT respondent FROM codings)
         SELECT g."group", count(DISTINCT people.id) AS respondents,
                count(DISTINCT CASE WHEN coded.respondent IS NOT NULL THEN people.id END) AS coded
@@ -147,7 +153,9 @@ def respondent_counts(graph, groups, *, region=None):
         LEFT JOIN coded ON coded.respondent = people.id
         GROUP BY g."group"
     """
-    frame = sql(graph, query, wanted_groups=_group_table(graph, groups), wanted_regions=_region_table(graph, region))
+    readers = pa.table({"id": pa.array(sorted(read or ()), pa.string())})
+    frame = sql(graph, query, wanted_groups=_group_table(graph, groups), wanted_regions=_region_table(graph, region),
+                readers=readers)
     order = {g: i for i, g in enumerate(groups)}
     frame = frame.sort_values("group", key=lambda s: s.map(order)).reset_index(drop=True)
     frame["group"] = frame["group"].astype(object)

@@ -13,12 +13,12 @@ import pandas as pd
 from scipy import sparse
 
 from consultgraph.errors import QueryError, UnknownNameError
+from consultgraph.graph.codings import CODING_KINDS
 from consultgraph.graph.model import codeable_kinds, normalise_kind
 from consultgraph.queries import stats
 from consultgraph.queries.shares import format_share
 
 #: Relationship kinds that record a respondent raising a concept.
-CODING_KINDS = ("MENTIONS", "PROPOSES")
 MEASURES = ("degree", "betweenness", "pagerank", "eigenvector")
 SORTS = ("lift", "count")
 NO_CODINGS = "network questions need respondent-level codings; this graph has only published findings"

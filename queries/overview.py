@@ -108,6 +108,12 @@ def stats(graph):
             rows.append({"section": "respondents in the graph", "id": group["id"], "name": group["label"].strip(),
                          "count": group["respondents"], "detail": group["respondents_are"]})
     summary = graph.summary()  # counted when the project was written: no table is read here
+    if summary["edges_by_kind"].get("WROTE"):  # free text: a coder choice's base is who it read
+        read = [g for g in group_rows if g["respondents"]]
+        bases = graph.respondent_counts([g["id"] for g in read]) if read else None
+        for group, base in zip(read, bases["respondents"] if bases is not None else ()):
+            rows.append({"section": "read by --coder " + graph.coder, "id": group["id"], "name": group["label"].strip(),
+                         "count": int(base), "detail": "respondents whose answers it read: the base of its shares"})
     if summary["respondents"]:
         by_region = dict(summary["respondents_by_region"])
         missing = summary["respondents"] - sum(by_region.values())
