@@ -395,12 +395,15 @@ def py_percent_mismatch(graph):
 
 
 def _post_divergence(rows, params):
-    from consultgraph.queries.shares import format_share
+    from consultgraph.queries.shares_format import RAISED, format_share
 
     a, b = params["group_a"], params["group_b"]
     table = {}
     for row in rows:
-        key = (row["concept"], row["stance"])
+        # a finding with no stance (or "mention") says the group raised the concept: the
+        # shares table's and compare's "raised" row; lead / support / drop keep their name
+        stance = RAISED if row["stance"] in (None, "mention") else row["stance"]
+        key = (row["concept"], stance)
         table.setdefault(key, {})[row["group"]] = row
     out = []
     for (concept, stance), cells in table.items():
