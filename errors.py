@@ -73,3 +73,12 @@ class BackendUnavailable(ConsultGraphError):
 
 class QueryError(ConsultGraphError):
     """A query is malformed, or misses a declared parameter."""
+
+
+class LoadWarning(UserWarning):
+    """Part of an input was not loaded, or was read in a way the user should know; the load went on.
+
+    Loaders issue it with :func:`warnings.warn`; :func:`consultgraph.loaders.load` collects
+    those of a load into ``LoadReport.notes`` (the library never prints), and the CLI shows
+    each as a ``note:`` line.
+    """

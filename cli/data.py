@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -95,7 +96,7 @@ def _stdin_spooled(files, fmt):
         return
     from consultgraph.loaders import stdin_suffix
 
-    data = click.get_binary_stream("stdin").read()
+    data = sys.stdin.buffer.read()
     if not data.strip():
         raise InputError("standard input is empty", file="<stdin>")
     with tempfile.TemporaryDirectory(prefix="consultgraph-stdin-") as folder:
@@ -138,6 +139,8 @@ def _load(files, project, fmt, namespace, quiet, force, options):
         + ("; nothing changed" if added_nodes == 0 and added_edges == 0 and report.nodes_before else ""),
         err=True,
     )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     offsets = report.quote_offsets
     if offsets is not None and offsets.attempted:
         how = ", ".join(f"{n} {w}" for n, w in ((offsets.exact, "exactly"), (offsets.folded, "ignoring case and spacing"),

@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from consultgraph.errors import InputError
+from consultgraph.errors import InputError, LoadWarning
 from consultgraph.loaders.coded import find_columns, fold
 from consultgraph.loaders.freetext import check_utf8, responses_from_frame
 from consultgraph.loaders.tables import read_table
@@ -92,10 +93,15 @@ def document_text(path):
     return "\n\n".join(texts), offsets
 
 
+def _documents_in(folder):
+    """Every document under ``folder`` (a readable suffix), as sorted relative paths."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+
+
 def _nearest_documents(folder, name):
     """Where a manifest's document name may have meant: the same name in other case, close names, or what is there."""
-    present = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                     if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+    present = _documents_in(folder)
     same = [p for p in present if p.casefold() == name.casefold()]
     near = same or difflib.get_close_matches(name, present, n=3, cutoff=0.6)
     if near:
@@ -141,6 +147,12 @@ def read_documents(path, *, namespace=None, source_id=None, group=None):
                              field=file_column, hint=error.hint) from None
         texts.append(text)
         pages.append(json.dumps(offsets))
+    named = {(folder / str(n).strip()).resolve() for n in frame[file_column]}
+    unlisted = [p for p in _documents_in(folder) if (folder / p).resolve() not in named]
+    if unlisted:  # a half-finished manifest: say what it leaves out
+        shown = ", ".join(unlisted[:10]) + (f" and {len(unlisted) - 10} more" if len(unlisted) > 10 else "")
+        warnings.warn(LoadWarning(f"{manifest.name}: {len(unlisted)} document{'s' if len(unlisted) != 1 else ''} in "
+                                  f"{folder.resolve().name}/ not in the manifest, not loaded: {shown}"), stacklevel=2)
     frame = frame.rename(columns={file_column: "_file"})
     frame[DOCUMENT_QUESTION] = pd.Series(texts, index=frame.index, dtype=object)
     records = responses_from_frame(frame.drop(columns=["_file"]), path=manifest, namespace=namespace or folder.name,

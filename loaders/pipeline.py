@@ -5,10 +5,11 @@ all or nothing (:func:`load`); the built-in datasets (:func:`builtin`) and :func
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consultgraph.errors import InputError, UnknownNameError
+from consultgraph.errors import InputError, LoadWarning, UnknownNameError
 from consultgraph.graph.concepts import slugify
 from consultgraph.graph.records import Node
 from consultgraph.loaders.registry import detect, loader
@@ -141,6 +142,8 @@ class LoadReport:
     #: quotes given without offsets that were looked for in their responses (QuoteOffsets), if any
     quote_offsets: object = None
     unchanged: bool = False
+    #: what the loaders said about their input (:class:`consultgraph.errors.LoadWarning`), in order
+    notes: list = field(default_factory=list)
 
     @property
     def nodes_after(self):
@@ -239,7 +242,10 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
             path_fmt = fmt.get(str(path)) if isinstance(fmt, dict) else fmt
             yield from iter_records(path, path_fmt, namespace, options, steps, concepts=graph.concepts)
 
-    batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LoadWarning)
+        batch = translate(records(), concepts=graph.concepts, existing=graph.node_kinds)
+    notes = _notes(caught)
     report("merge", f"{len(batch.nodes)} nodes, {len(batch.edges)} edges")
     merged = graph.merge(batch)
     offsets = None
@@ -256,7 +262,18 @@ def load(paths, into=None, *, fmt=None, namespace=None, graph=None, progress=Non
         report("save", str(into))
         merged.save(into, load={"files": files, **added, **({"signature": signature} if signature else {})})
     return LoadReport(graph=merged, files=files, nodes_before=before[0], edges_before=before[1], added=added,
-                      quote_offsets=offsets)
+                      quote_offsets=offsets, notes=notes)
+
+
+def _notes(caught):
+    """The texts of the :class:`LoadWarning` s ``caught``; any other warning is issued again as it was."""
+    notes = []
+    for found in caught:
+        if issubclass(found.category, LoadWarning):
+            notes.append(str(found.message))
+        else:
+            warnings.warn_explicit(found.message, found.category, found.filename, found.lineno)
+    return notes
 
 
 def _files(paths, digests):

@@ -14,9 +14,10 @@ The graph back out as a .qdpx is :mod:`consultgraph.outputs.qdpx`.
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
 
-from consultgraph.errors import InputError
+from consultgraph.errors import InputError, LoadWarning
 from consultgraph.graph.concepts import slugify
 from consultgraph.graph.model import codeable_kinds, mentioned_kinds
 from consultgraph.graph.records import Edge, Node, Ref
@@ -52,6 +53,8 @@ def read_qdpx_records(path, *, namespace=None, source_id=None, group="public", g
     from consultgraph.loaders.qdpx import read_qdpx
 
     project = read_qdpx(path)
+    for warning in project.warnings:  # what the project holds that is not loaded, or read with care
+        warnings.warn(LoadWarning(f"{Path(path).name}: {warning}"), stacklevel=2)
     ns = namespace or slugify(Path(path).stem)
     file = str(path)
     index = concepts if concepts is not None else schema_concepts()

@@ -192,6 +192,19 @@ def test_manifest_naming_a_missing_file(documents):
         load([documents])
 
 
+def test_documents_the_manifest_leaves_out_are_named(documents):
+    (documents / "notes").mkdir()
+    (documents / "notes" / "d.md").write_text("Late submission.", encoding="utf-8")
+    (documents / "manifest.csv").write_text("file,respondent,group\na.txt,r1,partner\n", encoding="utf-8")
+    report = load([documents])
+    assert report.notes == ["manifest.csv: 3 documents in docs/ not in the manifest, not loaded: b.docx, c.pdf, notes/d.md"]
+    assert list(report.graph.responses()["respondent"]) == ["respondent/r1"]
+
+
+def test_a_full_manifest_gives_no_note(documents):
+    assert load([documents]).notes == []
+
+
 def test_scanned_pdf_says_no_text_and_page_count(documents):
     _pdf(documents / "c.pdf", ["", "", ""])
     with pytest.raises(InputError, match=r"manifest.csv, line 4, field 'file': document 'c.pdf': no text found in 3 pages"):

@@ -440,6 +440,10 @@ def test_unknown_code_is_a_warning_or_with_strict_an_error(tmp_path):
     path = tmp_path / "ghost.qde"
     path.write_text(qde("", sources=sources))
     assert read_qdpx(path).warnings == (f"1 coding refer to the unknown code {ghost}",)
+    # a load says so: the note names the file
+    from consultgraph.loaders import load
+
+    assert load([path]).notes == [f"ghost.qde: 1 coding refer to the unknown code {ghost}"]
     with pytest.raises(InputError) as error:
         read_qdpx(path, strict=True)
     assert str(error.value) == (f"{path}: 1 coding refer to the unknown code {ghost} "
