@@ -29,7 +29,12 @@ class DiscoveredTheme:
         return ", ".join(self.terms[:3])
 
 
-def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="english", min_df=2, max_df=0.6):
+#: A word, as the TF-IDF of :func:`discover` reads one (letters only, two or more).
+WORD = r"(?u)\b[^\W\d_][^\W\d_]+\b"
+
+
+def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="english", min_df=2, max_df=0.6,
+             known=()):
     """Themes in ``responses`` by non-negative matrix factorisation of their TF-IDF.
 
     Parameters
@@ -46,6 +51,9 @@ def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="engl
         Passed to scikit-learn's ``TfidfVectorizer`` ("english", a list, or None).
     min_df, max_df : int or float
         Words in fewer than ``min_df`` responses, or more than a ``max_df`` share, are ignored.
+    known : iterable of str
+        Words that are codes already (see :func:`codebook_words`): ignored like stop words,
+        so no theme is made of what the codebook has.
 
     Returns
     -------
@@ -69,8 +77,14 @@ def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="engl
     ids = [i for i, _ in responses]
     texts = [t for _, t in responses]
     min_df = min(min_df, len(texts)) if isinstance(min_df, int) else min_df
+    known = {w.casefold() for w in known}
+    if known:  # the codebook's words join the stop words
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        base = ENGLISH_STOP_WORDS if stop_words == "english" else (stop_words or ())
+        stop_words = sorted(set(base) | known)
     vectorizer = TfidfVectorizer(stop_words=stop_words, min_df=min_df, max_df=max_df if len(texts) > 2 else 1.0,
-                                 sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b")
+                                 sublinear_tf=True, token_pattern=WORD)
     try:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # no word survives the filters
@@ -161,6 +175,27 @@ def skos_draft(themes, *, scheme="discovered", kind="Theme", title=None):
     return header + rdf.serialize(format="turtle")
 
 
+def codebook_words(concepts):
+    """The one-word labels (pref, alt, hidden) of every code in ``concepts``, case-folded.
+
+    >>> from consultgraph.graph.concepts import Concept
+    >>> sorted(codebook_words([Concept("idea/advocacy", "Idea", "Advocacy", ("lobbying", "public campaigns")),
+    ...                        Concept("region/africa", "Region", "Africa")]))
+    ['advocacy', 'lobbying']
+    """
+    from consultgraph.graph.model import codeable_kinds
+
+    kinds = set(codeable_kinds())
+    words = set()
+    for concept in concepts:
+        if concept.kind in kinds:
+            for label in (concept.label, *concept.alt_labels, *concept.hidden_labels):
+                found = re.findall(WORD, str(label).casefold())
+                if len(found) == 1:
+                    words.add(found[0])
+    return words
+
+
 def uncoded_responses(graph, *, question=None, include_coded=False):
     """``(response id, text)`` of the responses no coder has coded (every response with ``include_coded``)."""
     from consultgraph.coding.campaigns import require_responses
@@ -190,7 +225,8 @@ def discover_into_draft(graph, path, *, question=None, include_coded=False, kind
     if not node_kind.is_concept:
         raise InputError(f"'{kind}' is not a kind of code", field="kind",
                          hint=f"use one of: {', '.join(schema.concept_kinds)}")
-    found = discover(uncoded_responses(graph, question=question, include_coded=include_coded), **options)
+    found = discover(uncoded_responses(graph, question=question, include_coded=include_coded),
+                     known=codebook_words(graph.concepts.concepts), **options)
     if not found:
         raise InputError("no themes found: too few responses or words", file=graph.name,
                          hint="try --all, fewer --themes, or --stop-words none")

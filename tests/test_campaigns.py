@@ -355,3 +355,20 @@ def test_the_user_flow_load_code_agreement_campaigns_discover(tmp_path):
                                   "--draft", str(tmp_path / "draft.ttl"), "-f", "json"])
     assert result.exit_code == 0, result.output
     assert 2 <= len(json.loads(result.stdout)) <= 4
+
+
+def test_discover_proposes_no_word_the_codebook_has(tmp_path):
+    from consultgraph.coding.discover import discover_into_draft
+    from consultgraph.loaders import load
+    from tests.conftest import FREE_TEXT_ANSWERS, FREE_TEXT_CODES
+
+    (tmp_path / "codes.ttl").write_text(FREE_TEXT_CODES, encoding="utf-8")
+    extra = "".join(f"x{i},partner,Africa,Research and lobbying for water rights.,Lobbying for water.\n" for i in range(4))
+    (tmp_path / "answers.csv").write_text(FREE_TEXT_ANSWERS + extra, encoding="utf-8")
+    graph = load([tmp_path / "codes.ttl", tmp_path / "answers.csv"], options={"text_columns": "q1,q2"}).graph
+    graph.name = "t"
+    found, _ = discover_into_draft(graph, tmp_path / "draft.ttl", include_coded=True, themes=3)
+    terms = {t for theme in found for t in theme.terms}
+    assert "water" in terms  # what the codebook misses
+    # the codebook's labels (research; advocacy, lobbying, campaigning; hidden advocasy) are not proposed
+    assert not terms & {"research", "investigation", "advocacy", "lobbying", "campaigning", "advocasy"}
