@@ -72,13 +72,17 @@ def code_command(graph_spec, question, no_rules, no_model, seed, level, language
 
         review = read_review(graph, reviewed, reviewer=reviewer)
         graph = review.graph
+        qdpx = str(reviewed).lower().endswith(".qdpx")  # a REFI-QDA project has sources, not rows
+        unit, none = ("source", "'none apply'") if qdpx else ("row", "'none'")
         if not review.codings and not review.no_code:
-            click.echo(f"nothing recorded from {reviewed}: {_count(review.skipped, 'row')}, every 'codes' cell empty "
-                       f"(write the codes that apply, copy 'suggested' to accept it, or 'none')", err=True)
+            empty = "none with a coding" if qdpx else "every 'codes' cell empty"
+            how = ("apply the codes that apply, keep the suggested codings, or apply 'none apply' alone" if qdpx else
+                   "write the codes that apply, copy 'suggested' to accept it, or 'none'")
+            click.echo(f"nothing recorded from {reviewed}: {_count(review.skipped, unit)}, {empty} ({how})", err=True)
         else:
             click.echo(f"recorded {_count(review.codings, 'reviewed coding')} and {_count(review.no_code, 'response')} "
-                       f"where no code applies ('none') from {reviewed}; {_count(review.skipped, 'row')} left empty "
-                       f"skipped", err=True)
+                       f"where no code applies ({none}) from {reviewed}; {_count(review.skipped, unit)} left without "
+                       f"codes skipped", err=True)
     with progress_bar("coding", unit="response", quiet=quiet, ticking=True) as bar:
         run = code(graph, question=question, rules=not no_rules, model=not no_model, seed=seed, level=level,
                    language=language, embeddings=embeddings, workers=workers,

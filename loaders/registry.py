@@ -132,6 +132,9 @@ def detect(path):
 
     if is_tttc_csv(frame.columns):
         return "tttc-csv"
+    if {"response", "suggested", "codes", "check"} <= columns:  # `code --review`'s sheet, sent to load
+        raise InputError("this is a review sheet from `consultgraph code --review`: record it with "
+                         f"`consultgraph code -g PROJECT --reviewed {path.name}`", file=path)
 
     if is_codebook(columns):
         return "codebook"

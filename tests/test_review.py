@@ -197,6 +197,21 @@ def test_a_sheet_returned_unfilled_says_nothing_was_recorded(project, tmp_path):
     assert f"nothing recorded from {sheet}: 2 rows, every 'codes' cell empty (write the codes" in result.stderr
 
 
+def test_a_qdpx_returned_without_codings_speaks_of_sources(project, tmp_path):
+    from consultgraph.coding.review import REVIEW_COLUMNS, codebook_rows
+    from consultgraph.outputs.review import write_review
+
+    run = code(Consultation.open(project))
+    rows = review_items(run, 2)
+    for row in rows:
+        row["suggested"] = ""  # nothing suggested, nothing applied: the reviewer left both sources alone
+    path = write_review(rows, codebook_rows(run.graph), tmp_path / "r.qdpx", columns=REVIEW_COLUMNS)
+    result = CliRunner().invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"nothing recorded from {path}: 2 sources, none with a coding (apply the codes" in result.stderr
+    assert "row" not in result.stderr
+
+
 def test_a_none_answer_outlives_loading_the_answers_again(project, tmp_path):
     """Reloading the same table (after a code, so the load runs in full) replaces the Response nodes: ann's
     'none' on p1/q1 must stay, and so must the text."""
@@ -215,3 +230,12 @@ def test_a_review_file_of_an_unknown_type_is_refused_before_coding(project, tmp_
     assert result.exit_code == 1
     assert result.stderr == "Error: unknown review file type '.pdf'; choose one of: .csv, .qdpx, .tsv, .xlsx\n"
     assert sorted(p.name for p in project.iterdir()) == before  # the project was not coded and written
+
+
+def test_a_review_sheet_given_to_load_says_to_use_code_reviewed(project, tmp_path):
+    sheet = _sheet(tmp_path / "review.csv", "response,respondent,question,text,suggested,codes,coder,uncertainty,check\n"
+                                            "response/p1/q1,respondent/p1,question/q1,x,,Research,ann,,abc\n")
+    result = CliRunner().invoke(main, ["load", str(sheet), "--into", str(project)])
+    assert result.exit_code == 1
+    assert "this is a review sheet from `consultgraph code --review`" in result.stderr
+    assert "--reviewed review.csv" in result.stderr
