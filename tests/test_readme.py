@@ -152,18 +152,15 @@ def test_free_text_commands_run_in_order(tmp_path, monkeypatch):
 
 
 def test_documents_commands_run(tmp_path, monkeypatch):
-    """The README's documents folder: a manifest written as shown, loaded with the example codebook, coded."""
+    """The README's documents folder (examples/documents), loaded with the example codebook, coded."""
     shutil.copytree(REPO / "examples", tmp_path / "examples")
-    (tmp_path / "submissions").mkdir()
-    (tmp_path / "submissions" / "alpha.txt").write_text("We ask for more research.\n\nLobby ministers.\n")
-    (tmp_path / "submissions" / "beta.md").write_text("# Beta\n\nHuman rights education in schools.\n")
     monkeypatch.chdir(tmp_path)
     blocks_here = [block for heading, block in blocks() if heading == "From raw text to a coded graph"]
-    lines = next(block for block in blocks_here if any("manifest.csv" in line for line in block))
+    lines = next(block for block in blocks_here if any("examples/documents" in line for line in block))
     for line in lines:
         run_line(line)
     from consultgraph.graph.consultation import Consultation
 
     graph = Consultation.open(tmp_path / "docs")
-    assert sorted(graph.responses()["group"]) == ["group/national-entity", "group/partner"]
+    assert sorted(graph.responses()["group"]) == ["group/national-entity"] * 2 + ["group/partner"] * 2
     assert (tmp_path / "docs-review.xlsx").exists()
