@@ -178,6 +178,12 @@ def quotes(graph, fmt, output, concept, group, region, search, limit):
             where = f", line {row['source_line']}" if row["source_line"] else ""
             click.echo(f"    \u2014 {row['attribution']}{where}  [{row['concepts']}]{_provenance(row)}\n")
         click.echo(f"{len(rows)} quote(s)", err=True)
+        if not rows and graph.coder != "all":  # people's codings carry no quote: say where the evidence is
+            more = find_quotes(graph.with_coder("all"), concept=concept, group=group, region=region, search=search,
+                               limit=limit)
+            if more:
+                click.echo(f"note: {len(more)} more with --coder all (the machine's evidence, or other coders' quotes)",
+                           err=True)
         return
     emit(rows, fmt, output)
 

@@ -239,3 +239,14 @@ def test_a_review_sheet_given_to_load_says_to_use_code_reviewed(project, tmp_pat
     assert result.exit_code == 1
     assert "this is a review sheet from `consultgraph code --review`" in result.stderr
     assert "--reviewed review.csv" in result.stderr
+
+
+def test_no_quote_for_this_coder_says_where_the_evidence_is(project, tmp_path):
+    sheet = _sheet(tmp_path / "review.csv", "response,codes,coder\nresponse/p1/q1,Research,ann\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["code", "-g", str(project), "-q", "--reviewed", str(sheet)]).exit_code == 0
+    result = runner.invoke(main, ["quotes", "-g", str(project), "--coder", "ann"])
+    assert result.exit_code == 0, result.output
+    assert "0 quote(s)" in result.stderr and "more with --coder all (the machine's evidence" in result.stderr
+    machine = runner.invoke(main, ["quotes", "-g", str(project), "--coder", "all"])
+    assert "note:" not in machine.stderr and "0 quote(s)" not in machine.stderr
