@@ -52,8 +52,9 @@ def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="engl
     min_df, max_df : int or float
         Words in fewer than ``min_df`` responses, or more than a ``max_df`` share, are ignored.
     known : iterable of str
-        Words that are codes already (see :func:`codebook_words`): ignored like stop words,
-        so no theme is made of what the codebook has.
+        Labels that are codes already (see :func:`codebook_terms`): one word is ignored like
+        a stop word, several words are taken out of the texts as a phrase ("human rights
+        education"), so no theme is made of what the codebook has.
 
     Returns
     -------
@@ -77,16 +78,23 @@ def discover(responses, *, themes=8, terms=8, quotes=3, seed=0, stop_words="engl
     ids = [i for i, _ in responses]
     texts = [t for _, t in responses]
     min_df = min(min_df, len(texts)) if isinstance(min_df, int) else min_df
-    known = {w.casefold() for w in known}
-    if known:  # the codebook's words join the stop words
+    known = {" ".join(re.findall(WORD, k.casefold())) for k in known} - {""}
+    words = {k for k in known if " " not in k}
+    if words:  # the codebook's one-word labels join the stop words
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         base = ENGLISH_STOP_WORDS if stop_words == "english" else (stop_words or ())
-        stop_words = sorted(set(base) | known)
+        stop_words = sorted(set(base) | words)
+    phrases = sorted(known - words, key=len, reverse=True)
+    if phrases:  # and its labels of several words are taken out of the texts the themes are found in
+        pattern = re.compile(r"\b(?:" + "|".join(r"\W+".join(map(re.escape, p.split())) for p in phrases) + r")\b", re.I)
+        read = [pattern.sub(" ", t) for t in texts]
+    else:
+        read = texts
     vectorizer = TfidfVectorizer(stop_words=stop_words, min_df=min_df, max_df=max_df if len(texts) > 2 else 1.0,
                                  sublinear_tf=True, token_pattern=WORD)
     try:
-        matrix = vectorizer.fit_transform(texts)
+        matrix = vectorizer.fit_transform(read)
     except ValueError:  # no word survives the filters
         return []
     vocabulary = vectorizer.get_feature_names_out()
@@ -175,25 +183,23 @@ def skos_draft(themes, *, scheme="discovered", kind="Theme", title=None):
     return header + rdf.serialize(format="turtle")
 
 
-def codebook_words(concepts):
-    """The one-word labels (pref, alt, hidden) of every code in ``concepts``, case-folded.
+def codebook_terms(concepts):
+    """The labels (pref, alt, hidden) of every code in ``concepts``, as case-folded words.
 
     >>> from consultgraph.graph.concepts import Concept
-    >>> sorted(codebook_words([Concept("idea/advocacy", "Idea", "Advocacy", ("lobbying", "public campaigns")),
+    >>> sorted(codebook_terms([Concept("idea/advocacy", "Idea", "Advocacy", ("lobbying", "Public campaigns!")),
     ...                        Concept("region/africa", "Region", "Africa")]))
-    ['advocacy', 'lobbying']
+    ['advocacy', 'lobbying', 'public campaigns']
     """
     from consultgraph.graph.model import codeable_kinds
 
     kinds = set(codeable_kinds())
-    words = set()
+    terms = set()
     for concept in concepts:
         if concept.kind in kinds:
             for label in (concept.label, *concept.alt_labels, *concept.hidden_labels):
-                found = re.findall(WORD, str(label).casefold())
-                if len(found) == 1:
-                    words.add(found[0])
-    return words
+                terms.add(" ".join(re.findall(WORD, str(label).casefold())))
+    return terms - {""}
 
 
 def uncoded_responses(graph, *, question=None, include_coded=False):
@@ -226,7 +232,7 @@ def discover_into_draft(graph, path, *, question=None, include_coded=False, kind
         raise InputError(f"'{kind}' is not a kind of code", field="kind",
                          hint=f"use one of: {', '.join(schema.concept_kinds)}")
     found = discover(uncoded_responses(graph, question=question, include_coded=include_coded),
-                     known=codebook_words(graph.concepts.concepts), **options)
+                     known=codebook_terms(graph.concepts.concepts), **options)
     if not found:
         raise InputError("no themes found: too few responses or words", file=graph.name,
                          hint="try --all, fewer --themes, or --stop-words none")

@@ -362,8 +362,10 @@ def test_discover_proposes_no_word_the_codebook_has(tmp_path):
     from consultgraph.loaders import load
     from tests.conftest import FREE_TEXT_ANSWERS, FREE_TEXT_CODES
 
-    (tmp_path / "codes.ttl").write_text(FREE_TEXT_CODES, encoding="utf-8")
+    codes = FREE_TEXT_CODES + 'ex:hre a skos:Concept ; skos:inScheme ex:codes ; skos:prefLabel "Human rights education"@en .\n'
+    (tmp_path / "codes.ttl").write_text(codes, encoding="utf-8")
     extra = "".join(f"x{i},partner,Africa,Research and lobbying for water rights.,Lobbying for water.\n" for i in range(4))
+    extra += "".join(f"y{i},partner,Africa,Human rights education for all.,Human-rights education!\n" for i in range(3))
     (tmp_path / "answers.csv").write_text(FREE_TEXT_ANSWERS + extra, encoding="utf-8")
     graph = load([tmp_path / "codes.ttl", tmp_path / "answers.csv"], options={"text_columns": "q1,q2"}).graph
     graph.name = "t"
@@ -372,3 +374,4 @@ def test_discover_proposes_no_word_the_codebook_has(tmp_path):
     assert "water" in terms  # what the codebook misses
     # the codebook's labels (research; advocacy, lobbying, campaigning; hidden advocasy) are not proposed
     assert not terms & {"research", "investigation", "advocacy", "lobbying", "campaigning", "advocasy"}
+    assert not terms & {"education"}  # "human rights education" is a code: its phrase is taken out
