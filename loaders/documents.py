@@ -40,7 +40,12 @@ def _text_parts(path):
     """``[(page, paragraph, text)]`` of one document; page is None outside PDFs."""
     suffix = path.suffix.lower()
     if suffix in (".txt", ".md"):
-        text = check_utf8(path, hint="save the document as UTF-8 text").decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        data = check_utf8(path, hint="save the document as UTF-8 text")
+        if b"\x00" in data:  # valid UTF-8 all the same: an image, an archive, a UTF-16 file renamed .txt
+            line = data[:data.index(b"\x00")].count(b"\n") + 1
+            raise InputError("not a text document: it holds NUL bytes (binary data, or UTF-16 text)", file=path,
+                             line=line, hint="give the document as UTF-8 text, .docx or .pdf")
+        text = data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
         return [(None, n, p.strip()) for n, p in enumerate(_PARAGRAPH_BREAK.split(text), start=1) if p.strip()]
     if suffix == ".docx":
         import docx

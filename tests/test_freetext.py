@@ -201,6 +201,13 @@ def test_documents_the_manifest_leaves_out_are_named(documents):
     assert list(report.graph.responses()["respondent"]) == ["respondent/r1"]
 
 
+def test_a_binary_file_named_txt_is_refused(documents):
+    (documents / "a.txt").write_bytes("Intro.\n".encode() + "UTF-16 text".encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"manifest.csv, line 2, field 'file': document 'a.txt', line 2: "
+                                         r"not a text document: it holds NUL bytes"):
+        load([documents])
+
+
 def test_a_full_manifest_gives_no_note(documents):
     assert load([documents]).notes == []
 
