@@ -186,18 +186,22 @@ def check_project_spec(spec):
 
 
 def _say_coders(graph):
-    """On stderr, how many responses the command read people's and the machine's codes for."""
+    """On stderr, how many responses the command read people's and the machine's codes for,
+    and (free text) what its shares are out of."""
+    from consultgraph.graph.codings import CODING_KINDS, base_description
     from consultgraph.graph.consultation import MACHINE_PREFIX, is_machine
 
-    coders = graph.summary().get("coders")  # stored with the project: no codings are read to know
-    if coders is not None and not any(str(c).startswith(MACHINE_PREFIX) for c in coders):
-        return
-    every = graph.codings("all")
-    if not len(every) or not is_machine(every["coder"]).any():
-        return  # only people's codings: nothing to tell apart
-    used = graph.coders_used()
-    click.echo(f"codings used (--coder {graph.coder}): people's for {used['human']} responses, "
-               f"the machine's for {used['machine']}", err=True)
+    summary = graph.summary()  # stored with the project: no codings are read to know
+    if not summary["edges_by_kind"].get("WROTE") or not any(summary["edges_by_kind"].get(k) for k in CODING_KINDS):
+        return  # coded submissions (every member is the base), or free text nobody coded yet
+    coders = summary.get("coders")
+    if coders is None or any(str(c).startswith(MACHINE_PREFIX) for c in coders):
+        every = graph.codings("all")
+        if len(every) and is_machine(every["coder"]).any():
+            used = graph.coders_used()
+            click.echo(f"codings used (--coder {graph.coder}): people's for {used['human']} responses, "
+                       f"the machine's for {used['machine']}", err=True)
+    click.echo(f"base (--coder {graph.coder}): {base_description(graph, graph.coder)}", err=True)
 
 
 def output_options(function):

@@ -107,3 +107,28 @@ def readers(graph, coder):
         read.update(responses["respondent"][responses["id"].isin(marked)].dropna())
         read.update(responses["respondent"][responses["question"].isin(machine_questions)].dropna())
     return read
+
+
+def base_description(graph, coder):
+    """What a ``coder`` choice's shares are out of, in words, or None when every member counts.
+
+    Free text only (coded submissions: every member, see :func:`readers`), e.g. "the 3 of
+    6 respondents coded by human (a coding or a 'none' mark)".
+
+    Examples
+    --------
+    >>> from consultgraph.graph.consultation import Consultation
+    >>> base_description(Consultation(), "human") is None
+    True
+    """
+    read = graph.readers(coder)
+    if read is None:
+        return None
+    who = "people" if coder == "human" else coder
+    if coder == "machine":
+        what = "who answered a question the machine coded (it reads every response of it)"
+    elif coder in (AUTO, "all"):
+        what = "coded by people (a coding or a 'none' mark) or who answered a question the machine coded"
+    else:
+        what = f"coded by {who} (a coding or a 'none' mark)"
+    return f"the {len(read)} of {int(graph.summary()['respondents'])} respondents {what}"

@@ -251,6 +251,7 @@ def _css():
 
 
 def _overview(graph, quotes, meta):
+    from consultgraph.graph.codings import base_description
     from consultgraph.queries.overview import stats
 
     rows = stats(graph)
@@ -276,6 +277,12 @@ def _overview(graph, quotes, meta):
     parts.append(tag("h3", "Who answered"))
     parts.append(table([("group", "Stakeholder group"), ("size", "Size"), ("basis", "Where the size comes from")],
                        group_rows, numeric=("size",)) if group_rows else tag("p", "No group sizes.", class_="empty"))
+    read = [r for r in rows if r["section"].startswith("read by --coder ")]
+    if read:  # free text: the shares are out of the respondents the coder choice read, not every member
+        parts.append(tag("p", f"Base of every share: {base_description(graph, graph.coder)} "
+                              f"(--coder {graph.coder}).", class_="note"))
+        parts.append(table([("name", "Stakeholder group"), ("count", f"Respondents read by --coder {graph.coder}")],
+                           read, numeric=("count",)))
     regions = [r for r in rows if r["section"] == "respondents by region"]
     findings = graph.findings()
     regional = findings[findings["region"].notna()]

@@ -184,7 +184,8 @@ def compare(graph, groups, by="theme", *, stance=None, region=None, min_base=0, 
         bases[group] = basis
         if basis == "respondents":
             size = next(iter(cells[group].values()))["base"]
-            notes.append(f"{labels[group]}: from respondent-level codings ({size} respondents"
+            read = "" if graph.readers() is None else f" read by --coder {graph.coder}"  # free text: who it read
+            notes.append(f"{labels[group]}: from respondent-level codings ({size} respondents{read}"
                          + (f" based in {graph.concepts[region_id].label})" if region_id else ")"))
             if reweight:
                 notes.append(_reweight_cells(graph, group, kind, cells[group], mix, labels[group]))
@@ -343,6 +344,9 @@ def _reweight_cells(graph, group, kind, group_cells, mix, label):
     """Add each cell's post-stratified share and Kish effective base; return a note."""
     people = graph.respondents()
     people = people[people["group"].isin(graph.concepts.descendants(group))]
+    read = graph.readers()  # free text: the regions of the respondents the coder choice read, as the shares' bases
+    if read is not None:
+        people = people[people["id"].isin(read)]
     if people["region"].isna().any():
         missing = int(people["region"].isna().sum())
         return f"{label}: not reweighted: {missing} respondents have no region"

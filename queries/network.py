@@ -153,6 +153,9 @@ def incidence(graph, *, kinds=None, group=None, region=None, roll_up=True):
                          "(load a long or wide file of coded submissions)")
     concepts = graph.concepts
     people = _people(graph)
+    read = graph.readers()  # free text: only respondents whose answers the coder choice read count in the base
+    if read is not None:
+        people = people[people["id"].isin(read)]
     where = []
     if group is not None:
         group_id = concepts.resolve(group, ("StakeholderGroup",), field="group")
