@@ -111,7 +111,7 @@ def query(graph, fmt, output, name, pairs, language, show, raw, use_neo4j, endpo
                        sparql_graph=endpoint_graph)
     else:
         rows = cat.run(graph, name, _params(pairs), language=language, post=not raw)
-    emit(rows, fmt, output)
+    emit(cat.display_rows(rows) if fmt in ("table", "markdown") else rows, fmt, output)
 
 
 @main.command()

@@ -437,3 +437,18 @@ def _post_every_group(rows, params):
 
 
 POST = {"divergence": _post_divergence, "every-group": _post_every_group}
+
+
+def display_rows(rows):
+    """Rows for a human table: a stance is named as compare names it ("raised (any stance)").
+
+    Data formats (CSV, JSON) keep the stance's value ("raised"), as compare's do.
+
+    Examples
+    --------
+    >>> display_rows([{"concept": "tactic/research", "stance": "raised"}])
+    [{'concept': 'tactic/research', 'stance': 'raised (any stance)'}]
+    """
+    from consultgraph.queries.shares_format import stance_label
+
+    return [row | {"stance": stance_label(row["stance"])} if "stance" in row else row for row in rows]

@@ -114,3 +114,23 @@ def test_quote_questions_on_a_project_without_quotes(tmp_path, name):
     graph = load([codings]).graph
     assert {lang: cat.run(graph, name, KITE_PARAMS[name], language=lang) for lang in cat.LANGUAGES} == {
         lang: [] for lang in cat.LANGUAGES}
+
+
+def test_query_divergence_names_the_stance_as_compare_does():
+    import csv
+
+    from click.testing import CliRunner
+
+    from consultgraph.cli import main
+
+    def run(*args):
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    divergence = ["query", "divergence", "-p", "group_a=partner", "-p", "group_b=national-entity", "-p", "kind=Tactic"]
+    table = run(*divergence, "--wide")
+    compared = run("compare", "--groups", "partner,national-entity", "--by", "tactic", "--wide")
+    assert "raised (any stance)" in table and "raised (any stance)" in compared
+    rows = list(csv.DictReader(run(*divergence, "-f", "csv").splitlines()))
+    assert "raised" in {r["stance"] for r in rows}  # a data format keeps the value, as compare's CSV does
