@@ -22,6 +22,13 @@ class Root(click.Group):
     """Turns consultgraph errors into one clear line and exit code 1 (2 for usage)."""
 
     def main(self, *args, **kwargs):
+        # OpenBLAS (numpy and scipy each load a copy) starts a worker thread per core when
+        # it is loaded, and each worker busy-waits 2**28 cycles for work before it sleeps,
+        # at start-up and after every threaded BLAS call: ~0.2 s of CPU per Pol.is load
+        # for nothing (its matrices are a few hundred rows). Workers now sleep after 2**16
+        # cycles; they still serve large products. Read when OpenBLAS loads, so set before
+        # any command imports numpy; a value the user set wins.
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
         # A command imports large libraries (pandas, pyarrow, scikit-learn: some 135,000
         # objects that live as long as the process) before its work; CPython's default
         # full collections walk them all again each time they grow by a quarter (3 full

@@ -6,6 +6,7 @@ Structural, not timed: a fresh interpreter imports the module and we look at sys
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -60,3 +61,16 @@ def test_built_in_commands_need_neither_rdflib_nor_ipython(argv, tmp_path):
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # fills the cache
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "16"), ("28", "28")])
+def test_cli_lets_idle_openblas_workers_sleep_unless_the_user_chose(preset, expected):
+    """The CLI sets OPENBLAS_THREAD_TIMEOUT before any command loads numpy (OpenBLAS reads it then)."""
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_THREAD_TIMEOUT"}
+    if preset is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    code = ("import os, sys\nfrom consultgraph.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip().splitlines()[-1] == f"{expected} False"
