@@ -10,9 +10,11 @@ reports ARI 0.46 (15-per-hour-seattle) and 0.95 (scoop-hivemind.biodiversity).
     python benchmarks/polis.py [--data ../shared/data/polis] [--seeds 10] [--repeat 3] [--against /tmp/old]
 
 Also times the whole ``consultgraph load`` of each conversation as a fresh process (imports
-included, wall and CPU, median of --repeat), next to ``python -c pass``; ``--against
-FOLDER`` times another copy of the package too (a folder holding a ``consultgraph``
-package, e.g. an older checkout).
+included, wall and CPU, median of --repeat), next to ``python -c pass`` and to importing the
+libraries alone; ``--against FOLDER`` times another copy of the package too (a folder
+holding a ``consultgraph`` package, e.g. an older checkout, and any other packages that
+copy should use, e.g. another scipy). Compiled bytecode is kept, as an installed package
+has it (see benchmarks/startup.py); ``--source-only`` compiles every run instead.
 
 Pol.is's group-id is used only to score, never as an input.
 """
@@ -23,6 +25,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,12 +48,25 @@ def best_of(repeat, function, *args, **kwargs):
 
 def cli_loads(args):
     """The whole `consultgraph load` of each conversation, a fresh process each time."""
+    with tempfile.TemporaryDirectory(prefix="polis-pycache-") as pycache:
+        env = dict(os.environ)
+        if not args.source_only:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = pycache  # the warm-up run writes it; nothing lands in the checkout
+        time_loads(args, env)
+
+
+def time_loads(args, env):
+    """The table of :func:`cli_loads` in ``env``."""
+    from importlib.metadata import version  # not `import scipy`: numpy's BLAS threads would start in this process
+
     run_cli = "import sys; from consultgraph.cli import main; main(sys.argv[1:])"
-    env = dict(os.environ)
     base_wall, base_cpu = timed([sys.executable, "-c", "pass"], env, args.repeat)
     # the floor while scikit-learn does the clustering: importing what the command needs, and nothing else
     libraries = "import numpy, pandas, pyarrow.parquet, sklearn.cluster, sklearn.metrics, threadpoolctl"
-    lib_wall, lib_cpu = timed([sys.executable, "-c", libraries], env, args.repeat)
+    # with OpenBLAS's idle workers sleeping soon, as the CLI has them (cli/base.py: Root.main)
+    lib_env = dict(env, OPENBLAS_THREAD_TIMEOUT=env.get("OPENBLAS_THREAD_TIMEOUT", "16"))
+    lib_wall, lib_cpu = timed([sys.executable, "-c", libraries], lib_env, args.repeat)
     print(f"\nThe whole `consultgraph load FOLDER --into NEW -q` (fresh process, median of {args.repeat}); "
           f"`python -c pass` {base_wall:.3f} s wall, {base_cpu:.3f} s CPU; importing numpy, pandas, pyarrow and "
           f"scikit-learn's cluster and metrics alone {lib_wall:.2f} s wall, {lib_cpu:.2f} s CPU")
@@ -62,6 +78,9 @@ def cli_loads(args):
             old_wall, old_cpu = timed(argv, dict(env, PYTHONPATH=args.against), args.repeat)
             line += f"   before: {old_wall:6.2f} s wall {old_cpu:6.2f} s CPU ({old_cpu / cpu:4.1f}x)"
         print(line, flush=True)
+    bytecode = "compiled every run" if env.get("PYTHONDONTWRITEBYTECODE") else "cached"
+    print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}, scipy {version('scipy')}, bytecode {bytecode}")
 
 
 def statement_statistics(matrix, groups):
@@ -106,6 +125,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs (default 3)")
     parser.add_argument("--against", default=None, help="A folder holding another consultgraph package to time too.")
     parser.add_argument("--only-load", action="store_true", help="Only time the whole `consultgraph load`.")
+    parser.add_argument("--source-only", action="store_true",
+                        help="Keep the environment's bytecode setting (PYTHONDONTWRITEBYTECODE compiles every run).")
     args = parser.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"no Pol.is data at {args.data}; pass --data")
