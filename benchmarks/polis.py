@@ -80,7 +80,8 @@ def time_loads(args, env):
         print(line, flush=True)
     bytecode = "compiled every run" if env.get("PYTHONDONTWRITEBYTECODE") else "cached"
     print(f"  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.1f}, scipy {version('scipy')}, bytecode {bytecode}")
+          f"{os.getloadavg()[0]:.1f}, scipy {version('scipy')}, scikit-learn {version('scikit-learn')}, "
+          f"bytecode {bytecode}")
 
 
 def statement_statistics(matrix, groups):
