@@ -190,6 +190,36 @@ def _without_machine(graph, response_ids):
                         coder=graph.coder)
 
 
+def _mark_read(graph, responses, rules_coder, model_coders):
+    """``graph`` with each of ``responses`` marked read by the machine coders of this run (``machine_read_by``).
+
+    The rules read every response they run on, a question's model every response of its
+    question, whether or not they code it: a response they found nothing in is in the
+    base of the machine's shares (see :func:`consultgraph.graph.codings.readers`). An
+    earlier run's mark goes with its codings (:func:`_without_machine`).
+    """
+    import json
+
+    from consultgraph.graph.coders import MACHINE_READ_BY
+
+    readers = {}
+    for response, question in zip(responses["id"], responses["question"]):
+        names = ([rules_coder] if rules_coder else []) + ([model_coders[question]] if question in model_coders else [])
+        readers[response] = "|".join(sorted(names))
+    nodes = graph.nodes
+    rows = np.flatnonzero((nodes["kind"] == "Response").to_numpy() & nodes["id"].isin(list(readers)).to_numpy())
+    texts = [t if isinstance(t, str) and t else "{}" for t in nodes["props"].astype(object).to_numpy()[rows]]
+    props = []
+    for response, values in zip(nodes["id"].to_numpy()[rows], json.loads("[" + ",".join(texts) + "]")):  # one parse
+        values.pop(MACHINE_READ_BY, None)
+        values.update({MACHINE_READ_BY: readers[response]} if readers[response] else {})
+        props.append(json.dumps(values, ensure_ascii=False, sort_keys=True) if values else "{}")
+    nodes = nodes.copy()
+    nodes["props"] = nodes["props"].astype(object)
+    nodes.iloc[rows, nodes.columns.get_loc("props")] = props
+    return Consultation(nodes, graph.edges, name=graph.name, manifest=graph.manifest, coder=graph.coder)
+
+
 def _coders(props):
     from consultgraph.graph.consultation import coder_of
 
@@ -303,7 +333,7 @@ def _code(graph, *, question, rules, model, seed, level, language, progress, emb
                               "or some people's codings (respondent, question, code, coder)")
     codings = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
         columns=["response", "concept", "confidence", "stance", "evidence", "coder"])
-    base = _without_machine(graph, set(responses["id"]))
+    base = _mark_read(_without_machine(graph, set(responses["id"])), responses, run.rules_coder, run.model_coders)
     records = list(_records(codings, quotes, author, texts))
     # what each model would have decided on the responses it learned from: read by `agreement` alone
     records += [EdgeTable(HELD_OUT, frame, file=WHERE) for frame in decided]

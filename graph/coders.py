@@ -15,6 +15,8 @@ AUTO = "auto"
 CODER_CHOICES = ("auto", "human", "machine", "all")
 #: The Response property naming the people who read it and found that no code applies ('|'-joined).
 NO_CODE_BY = "no_code_by"
+#: The Response property naming the machine coders that read it (``code`` reads every response it runs on, '|'-joined).
+MACHINE_READ_BY = "machine_read_by"
 
 
 def _parsed(texts):
@@ -97,32 +99,38 @@ def no_code_coders(value):
     return tuple(name for name in value.split("|") if name)
 
 
-def no_code_of(responses):
-    """``response -> coders`` named by the ``no_code_by`` property of Response node rows (id, props)."""
+def no_code_of(responses, key=NO_CODE_BY):
+    """``response -> coders`` named by the ``no_code_by`` (or ``key``) property of Response node rows (id, props)."""
     props = responses["props"].astype(object)
-    marked = responses[props.str.contains(f'"{NO_CODE_BY}"', regex=False, na=False).to_numpy()]
-    found = {r: no_code_coders(json.loads(p).get(NO_CODE_BY)) for r, p in zip(marked["id"], marked["props"])}
+    marked = responses[props.str.contains(f'"{key}"', regex=False, na=False).to_numpy()]
+    found = {r: no_code_coders(json.loads(p).get(key)) for r, p in zip(marked["id"], marked["props"])}
     return {r: names for r, names in found.items() if names}
 
 
-def keep_no_code(nodes, no_code):
-    """``nodes`` whose Response rows keep the ``no_code_by`` the graph had: people's 'none' outlives a reload.
+def keep_no_code(nodes, no_code, machine_read=None):
+    """``nodes`` whose Response rows keep the ``no_code_by`` (and ``machine_read_by``) the graph had:
+    people's 'none' and the machine's reading outlive a reload.
 
     A load replaces a Response node whole (its text, its file's properties); a reviewer's
-    answer that no code applies is not the file's to drop. ``no_code`` is called (the
-    graph's ``response -> coders``) only when ``nodes`` holds a Response.
+    answer that no code applies is not the file's to drop, nor is the record that the
+    machine read the response (its codings of it stay too). ``no_code`` and
+    ``machine_read`` are called (the graph's ``response -> coders``) only when ``nodes``
+    holds a Response.
     """
     responses = (nodes["kind"] == "Response").to_numpy() if len(nodes) else ()
     if not len(nodes) or not responses.any():
         return nodes
-    answered = no_code()
-    rows = [i for i in responses.nonzero()[0] if nodes["id"].iat[i] in answered]
+    kept = [(NO_CODE_BY, no_code())] + ([(MACHINE_READ_BY, machine_read())] if machine_read is not None else [])
+    kept = [(key, marks) for key, marks in kept if marks]
+    ids = nodes["id"].to_numpy()
+    rows = [i for i in responses.nonzero()[0] if any(ids[i] in marks for _, marks in kept)]
     if not rows:
         return nodes
     props = nodes["props"].astype(object).to_numpy(copy=True)
     for i in rows:
         values = json.loads(props[i]) if isinstance(props[i], str) and props[i] else {}
-        if NO_CODE_BY not in values:
-            values[NO_CODE_BY] = "|".join(answered[nodes["id"].iat[i]])
-            props[i] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+        for key, marks in kept:
+            if key not in values and ids[i] in marks:
+                values[key] = "|".join(marks[ids[i]])
+        props[i] = json.dumps(values, ensure_ascii=False, sort_keys=True)
     return nodes.assign(props=props)

@@ -10,7 +10,7 @@ response of the questions it coded, so a coder choice's base is the respondents 
 
 from __future__ import annotations
 
-from consultgraph.graph.coders import AUTO, coder_of, number_of
+from consultgraph.graph.coders import AUTO, MACHINE_PREFIX, coder_of, number_of
 from consultgraph.graph.tables import EDGE_COLUMNS, as_objects, concat_tables
 
 #: The relationship kinds that are codings (a respondent raised a concept).
@@ -69,8 +69,11 @@ def readers(graph, coder):
     respondent's own, and a respondent with none raised nothing). Otherwise the
     respondents with a coding ``coder`` picks (:meth:`Consultation.codings`), those with a
     response the chosen people marked "no code applies" (``no_code_by``), and, where the
-    choice takes the machine's codings (``machine``, ``all``, ``auto``), every respondent
-    who answered a question the machine coded: the machine reads each response of it.
+    choice takes the machine's codings (``machine``, ``all``, ``auto``, a machine coder's
+    name), every respondent with a response the machine read: ``code`` reads every
+    response it runs on, coded or not, and marks it (``machine_read_by``); a response
+    loaded after it ran is not read until it runs again. (In a project coded before
+    responses were marked: every response of a question the machine coded.)
 
     Examples
     --------
@@ -101,11 +104,16 @@ def readers(graph, coder):
     takes_people = coder in (AUTO, "human", "all")
     marked = [response for response, names in graph.no_code().items() if takes_people or coder in names]
     takes_machine = coder in (AUTO, "machine", "all")
-    machine_questions = set(graph.codings("machine")["question"].dropna()) if takes_machine else set()
-    if marked or machine_questions:
+    machine_read = graph.machine_read() if takes_machine or str(coder).startswith(MACHINE_PREFIX) else {}
+    marked += [response for response, names in machine_read.items() if takes_machine or coder in names]
+    coded_questions = set(graph.codings("machine")["question"].dropna()) if takes_machine else set()
+    if marked or coded_questions:
         responses = graph.responses()
         read.update(responses["respondent"][responses["id"].isin(marked)].dropna())
-        read.update(responses["respondent"][responses["question"].isin(machine_questions)].dropna())
+        # a project coded before ``code`` marked the responses it read: every response of a
+        # question the machine coded there (it reads them all)
+        unmarked = coded_questions - set(responses["question"][responses["id"].isin(list(machine_read))].dropna())
+        read.update(responses["respondent"][responses["question"].isin(unmarked)].dropna())
     return read
 
 
@@ -126,9 +134,11 @@ def base_description(graph, coder):
         return None
     who = "people" if coder == "human" else coder
     if coder == "machine":
-        what = "who answered a question the machine coded (it reads every response of it)"
+        what = "whose answers the machine read (`code` reads every response it runs on)"
+    elif str(coder).startswith(MACHINE_PREFIX):
+        what = f"whose answers {coder} read"
     elif coder in (AUTO, "all"):
-        what = "coded by people (a coding or a 'none' mark) or who answered a question the machine coded"
+        what = "coded by people (a coding or a 'none' mark) or whose answers the machine read"
     else:
         what = f"coded by {who} (a coding or a 'none' mark)"
     return f"the {len(read)} of {int(graph.summary()['respondents'])} respondents {what}"

@@ -18,8 +18,8 @@ from functools import cached_property
 
 from consultgraph.graph.concepts import Concept
 from consultgraph.graph.coders import (  # noqa: F401  (coding/ imports the coder names from here)
-    AUTO, CODER_CHOICES, MACHINE_PREFIX, check_coder, coder_of, is_machine, keep_no_code, no_code_of, number_of,
-    select_codings,
+    AUTO, CODER_CHOICES, MACHINE_PREFIX, MACHINE_READ_BY, check_coder, coder_of, is_machine, keep_no_code, no_code_of,
+    number_of, select_codings,
 )
 from consultgraph.graph.codings import CODING_KINDS
 from consultgraph.graph.store import Project, schema_concepts
@@ -191,7 +191,8 @@ class Consultation:
             else:
                 old_ids = pa.array(self.nodes["id"], from_pandas=True).cast(pa.string())
                 old = self.nodes[~pc.is_in(old_ids, value_set=new_ids).to_numpy(zero_copy_only=False)]
-            nodes = concat_tables([old, keep_no_code(batch.nodes, self.no_code)], NODE_COLUMNS)  # people's 'none' stays
+            nodes = concat_tables([old, keep_no_code(batch.nodes, self.no_code, self.machine_read)],
+                                  NODE_COLUMNS)  # people's 'none' and the machine's reading stay
             del old
         stored = self._edges is None and self.project is not None and self.manifest.get("counts", {}).get("edges")
         if not len(batch.edges):
@@ -340,6 +341,10 @@ class Consultation:
     def no_code(self):
         """``response -> coders`` who read it and found that no code applies (a review row answered ``none``)."""
         return self.memo("no_code", lambda: no_code_of(self.node_rows("Response")))
+
+    def machine_read(self):
+        """``response -> machine coders`` that read it (``code`` marks every response it runs on)."""
+        return self.memo("machine_read", lambda: no_code_of(self.node_rows("Response"), MACHINE_READ_BY))
 
     def _codings(self):
         from consultgraph.graph.codings import codings_table

@@ -87,8 +87,9 @@ def test_a_named_coder_reads_only_their_own(project):
 
 @pytest.mark.parametrize("coder, said", [
     ("human", "the 4 of 10 respondents coded by people"),
-    ("machine", "the 10 of 10 respondents who answered a question the machine coded"),
-    ("auto", "the 10 of 10 respondents coded by people (a coding or a 'none' mark) or who answered"),
+    # a project coded before ``code`` marked what it read (this one): every response of a question it coded
+    ("machine", "the 10 of 10 respondents whose answers the machine read"),
+    ("auto", "the 10 of 10 respondents coded by people (a coding or a 'none' mark) or whose answers the machine read"),
 ])
 def test_the_base_is_said_beside_the_coder_counts(project, coder, said):
     _, stderr = _compare(project, coder)
