@@ -10,7 +10,7 @@ response of the questions it coded, so a coder choice's base is the respondents 
 
 from __future__ import annotations
 
-from consultgraph.graph.coders import AUTO, MACHINE_PREFIX, coder_of, number_of
+from consultgraph.graph.coders import AUTO, MACHINE_PREFIX, coder_of, is_machine, number_of
 from consultgraph.graph.tables import EDGE_COLUMNS, as_objects, concat_tables
 
 #: The relationship kinds that are codings (a respondent raised a concept).
@@ -99,21 +99,32 @@ def readers(graph, coder):
     summary = graph.summary()
     if not summary["edges_by_kind"].get("WROTE"):
         return None
+    import pandas as pd
+
     chosen = graph.codings(coder)
-    read = set(chosen["respondent"].dropna())
+    read = set(pd.unique(chosen["respondent"].to_numpy(dtype=object))) - {None}
     takes_people = coder in (AUTO, "human", "all")
     marked = [response for response, names in graph.no_code().items() if takes_people or coder in names]
     takes_machine = coder in (AUTO, "machine", "all")
     machine_read = graph.machine_read() if takes_machine or str(coder).startswith(MACHINE_PREFIX) else {}
     marked += [response for response, names in machine_read.items() if takes_machine or coder in names]
-    coded_questions = set(graph.codings("machine")["question"].dropna()) if takes_machine else set()
+    coded_questions = set()
+    if takes_machine:  # the questions the machine coded, from the distinct coders and questions
+        every = graph.codings("all")
+        pairs = every[["coder", "question"]].drop_duplicates()
+        coded_questions = set(pairs["question"][is_machine(pairs["coder"])].dropna())
     if marked or coded_questions:
-        responses = graph.responses()
-        read.update(responses["respondent"][responses["id"].isin(marked)].dropna())
+        # response -> respondent and question from the edges (not the responses' properties and texts)
+        written = graph.edges_of("WROTE")
+        author = pd.Series(written["source"].to_numpy(dtype=object), index=written["target"].to_numpy(dtype=object))
+        read.update(author.reindex(pd.unique(pd.Series(marked, dtype=object))).dropna())
         # a project coded before ``code`` marked the responses it read: every response of a
         # question the machine coded there (it reads them all)
-        unmarked = coded_questions - set(responses["question"][responses["id"].isin(list(machine_read))].dropna())
-        read.update(responses["respondent"][responses["question"].isin(unmarked)].dropna())
+        answers = graph.edges_of("ANSWERS")
+        question = pd.Series(answers["target"].to_numpy(dtype=object), index=answers["source"].to_numpy(dtype=object))
+        unmarked = coded_questions - set(question.reindex(list(machine_read)).dropna())
+        if unmarked:
+            read.update(author.reindex(question.index[question.isin(unmarked)]).dropna())
     return read
 
 
