@@ -25,11 +25,10 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from startup import timed  # the scripts' folder is on sys.path when run as a script
+from startup import bytecode_env, timed  # the scripts' folder is on sys.path when run as a script
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
 CONVERSATIONS = ["15-per-hour-seattle", "scoop-hivemind.biodiversity"]
@@ -48,11 +47,7 @@ def best_of(repeat, function, *args, **kwargs):
 
 def cli_loads(args):
     """The whole `consultgraph load` of each conversation, a fresh process each time."""
-    with tempfile.TemporaryDirectory(prefix="polis-pycache-") as pycache:
-        env = dict(os.environ)
-        if not args.source_only:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = pycache  # the warm-up run writes it; nothing lands in the checkout
+    with bytecode_env(args.source_only) as env:
         time_loads(args, env)
 
 

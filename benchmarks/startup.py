@@ -15,6 +15,7 @@ before/after table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -63,12 +64,20 @@ def main():
     parser.add_argument("--source-only", action="store_true",
                         help="Keep the environment's bytecode setting (PYTHONDONTWRITEBYTECODE compiles every run).")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="startup-pycache-") as pycache:
+    with bytecode_env(args.source_only) as env:
+        run(args, env)
+
+
+@contextlib.contextmanager
+def bytecode_env(source_only=False):
+    """The environment for timed runs: bytecode kept in a temporary cache, as an installed
+    package has it (``source_only``: the environment's setting, e.g. compile every run)."""
+    with tempfile.TemporaryDirectory(prefix="consultgraph-pycache-") as pycache:
         env = dict(os.environ)
-        if not args.source_only:
+        if not source_only:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = pycache  # the warm-up run writes it; nothing lands in the checkout
-        run(args, env)
+        yield env
 
 
 def run(args, env):
